@@ -1,0 +1,143 @@
+// swift-tools-version:6.2
+// Tongka: the back office of a China T-Union city transit-card operator.
+import PackageDescription
+
+/// Our own targets build with warnings as errors; generated code does not (see TongkaAPI).
+let strict: [SwiftSetting] = [
+    .treatAllWarnings(as: .error),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "tongka",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tongka-server", targets: ["tongka-server"]),
+        .executable(name: "tongka-counter", targets: ["tongka-counter"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
+        .package(url: "https://github.com/swift-server/swift-openapi-async-http-client.git", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        // Pure values and rules. No I/O, no clock reads.
+        .target(name: "TongkaDomain", swiftSettings: strict),
+
+        // PostgreSQL: migrator, stores (one transaction per use case), personal-data protection.
+        .target(
+            name: "TongkaPostgres",
+            dependencies: [
+                "TongkaDomain",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            resources: [.copy("Migrations")],
+            swiftSettings: strict
+        ),
+
+        // The OpenAPI contract and the code generated from it (types, server stubs, client).
+        .target(
+            name: "TongkaAPI",
+            dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            resources: [.copy("openapi.yaml")],
+            // Generated code prints hundreds of "public import ... was not used" warnings on 6.3.
+            swiftSettings: [.unsafeFlags(["-suppress-warnings"])],
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
+
+        // The Hummingbird application: auth, handlers, background services, metrics.
+        .target(
+            name: "TongkaHTTP",
+            dependencies: [
+                "TongkaDomain", "TongkaPostgres", "TongkaAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // A curated client over the generated one, used by the command-line tools.
+        .target(
+            name: "TongkaClient",
+            dependencies: [
+                "TongkaDomain", "TongkaAPI",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict
+        ),
+
+        .executableTarget(
+            name: "tongka-server",
+            dependencies: [
+                "TongkaHTTP", "TongkaPostgres", "TongkaDomain",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "tongka-counter",
+            dependencies: [
+                "TongkaClient", "TongkaDomain",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // Shared by the integration tests: fresh databases, a live server, seeded clerks.
+        .target(
+            name: "TongkaTestSupport",
+            dependencies: [
+                "TongkaDomain", "TongkaPostgres", "TongkaHTTP", "TongkaClient",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/TongkaTestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(name: "TongkaDomainTests", dependencies: ["TongkaDomain"], swiftSettings: strict),
+        .testTarget(
+            name: "TongkaPostgresTests",
+            dependencies: ["TongkaPostgres", "TongkaDomain", "TongkaTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TongkaHTTPTests",
+            dependencies: [
+                "TongkaHTTP", "TongkaClient", "TongkaDomain", "TongkaTestSupport", "TongkaAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TongkaCounterTests",
+            dependencies: ["TongkaTestSupport", "TongkaDomain", "tongka-counter"],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Sets up and runs Tongka on 127.0.0.1:8080 (TONGKA_HTTP_PORT to change).
+#
+# On a fresh machine: builds, creates .tongka/ with fresh secrets, starts a private PostgreSQL
+# cluster for the project (unless TONGKA_DATABASE_URL is set), migrates, bootstraps the first
+# hall and admin on the first run (the one-time password is printed and kept in
+# .tongka/admin-password, mode 0600), then serves until Ctrl-C and stops the private cluster.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+source Scripts/lib/postgres.sh
+
+state="$repo/.tongka"
+mkdir -p "$state"
+chmod 700 "$state"
+config="$state/server.env"
+configuration=${TONGKA_BUILD_CONFIGURATION:-debug}
+
+echo "== building ($configuration)"
+swift build -c "$configuration" --product tongka-server
+swift build -c "$configuration" --product tongka-counter
+bin=$(swift build -c "$configuration" --show-bin-path)
+
+random_base64() { head -c 32 /dev/urandom | base64 | tr -d '\n'; }
+
+if [ ! -f "$config" ]; then
+  echo "== writing $config (fresh secrets; keep this file private)"
+  umask 077
+  cat >"$config" <<CONF
+# Tongka settings for this checkout, made by Scripts/serve.sh. See README "Configuration".
+TONGKA_DATA_KEY=$(random_base64)
+TONGKA_ISSUER_PREFIXES=31048200
+TONGKA_ISSUER_ID=31045510FFFFFFFF
+TONGKA_TIMEZONE=Asia/Shanghai
+CONF
+  umask 022
+fi
+
+cluster=""
+if [ -z "${TONGKA_DATABASE_URL:-}" ] && ! grep -q '^TONGKA_DATABASE_URL=' "$config"; then
+  pg_ensure_installed
+  # The cluster lives where the postgres user can enter when we run as root.
+  if [ "$(id -u)" = 0 ]; then
+    cluster=${TONGKA_PGDATA:-/var/tmp/tongka-$(echo -n "$repo" | sha256sum | cut -c1-12)/pgdata}
+    mkdir -p "$(dirname "$cluster")"
+    chmod 755 "$(dirname "$cluster")"
+  else
+    cluster=${TONGKA_PGDATA:-$state/pgdata}
+  fi
+  if [ ! -f "$state/db-password" ]; then
+    (umask 077 && random_base64 | tr -d '/+=' >"$state/db-password")
+  fi
+  if [ ! -f "$cluster/PG_VERSION" ]; then
+    echo "== creating a private PostgreSQL cluster in $cluster"
+    pwfile=$(mktemp /tmp/tongka-pw.XXXXXX)
+    cp "$state/db-password" "$pwfile"
+    pg_init "$cluster" tongka "$pwfile"
+    rm -f "$pwfile"
+  fi
+  port=$(pg_free_port)
+  echo "== starting PostgreSQL on 127.0.0.1:$port"
+  pg_start "$cluster" "$port"
+  trap 'echo "== stopping PostgreSQL"; pg_stop "$cluster"' EXIT
+  export TONGKA_DATABASE_URL="postgres://tongka:$(cat "$state/db-password")@127.0.0.1:$port/postgres?sslmode=disable"
+fi
+
+echo "== migrating"
+"$bin/tongka-server" migrate --config "$config"
+
+if [ ! -f "$state/bootstrapped" ]; then
+  echo "== bootstrapping the first hall and admin"
+  if "$bin/tongka-server" bootstrap --config "$config" --password-file "$state/admin-password"; then
+    touch "$state/bootstrapped"
+  fi
+fi
+
+port=${TONGKA_HTTP_PORT:-8080}
+cat <<TXT
+== serving on http://127.0.0.1:$port  (Ctrl-C stops the server and the private database)
+   In another terminal:
+     export TONGKA_SERVER=http://127.0.0.1:$port
+     $bin/tongka-counter login --user admin      # one-time password: .tongka/admin-password
+TXT
+"$bin/tongka-server" serve --config "$config"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every test against a throwaway PostgreSQL cluster, then removes the cluster.
+# Exits non-zero on any failure. Usage: Scripts/test.sh [extra `swift test` arguments]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source Scripts/lib/postgres.sh
+
+pg_ensure_installed
+data=$(mktemp -d /tmp/tongka-test.XXXXXX)
+chmod 755 "$data"
+cleanup() {
+  pg_stop "$data/pg"
+  rm -rf "$data"
+}
+trap cleanup EXIT
+
+port=$(pg_free_port)
+pg_init "$data/pg" tongka
+# Durability off: a test cluster is thrown away. (Benchmarks keep it on.)
+pg_start "$data/pg" "$port" -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300
+echo "test cluster on 127.0.0.1:$port ($data/pg)"
+
+# Export first, then build and test in the same environment (SwiftPM re-plans when it changes).
+export TONGKA_TEST_DATABASE_URL="postgres://tongka@127.0.0.1:$port/postgres?sslmode=disable"
+export TONGKA_TEST_REQUIRE_DATABASE=1
+swift build --build-tests
+swift test --skip-build --parallel "$@"

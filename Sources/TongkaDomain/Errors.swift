@@ -1,0 +1,208 @@
+/// The languages Tongka speaks: clerks in Chinese service halls read Simplified Chinese.
+public enum Language: String, Sendable, CaseIterable, Codable {
+    case zh
+    case en
+
+    /// Picks a language from an `Accept-Language` header or a POSIX locale such as `zh_CN.UTF-8`.
+    /// Anything that is not Chinese falls back to English.
+    public init(localeOrHeader: String?) {
+        guard let value = localeOrHeader?.lowercased(), !value.isEmpty else {
+            self = .en
+            return
+        }
+        let first = value.split(separator: ",").first.map(String.init) ?? value
+        self = first.hasPrefix("zh") ? .zh : .en
+    }
+}
+
+/// Every failure Tongka reports has one of these stable codes. Codes never change meaning and are
+/// the same in every language; messages are for people and come in Chinese and English.
+public enum ErrorCode: String, Sendable, CaseIterable, Codable {
+    // Requests
+    case malformedRequest = "malformed_request"
+    case bodyTooLarge = "body_too_large"
+    case unsupportedMediaType = "unsupported_media_type"
+    case notFound = "not_found"
+    case idempotencyKeyMissing = "idempotency_key_missing"
+    case idempotencyKeyInvalid = "idempotency_key_invalid"
+    case idempotencyKeyReused = "idempotency_key_reused"
+    case internalError = "internal_error"
+    case serviceUnavailable = "service_unavailable"
+
+    // Authentication and authorisation
+    case unauthenticated = "unauthenticated"
+    case invalidToken = "invalid_token"
+    case sessionExpired = "session_expired"
+    case invalidCredentials = "invalid_credentials"
+    case accountLocked = "account_locked"
+    case accountDisabled = "account_disabled"
+    case passwordChangeRequired = "password_change_required"
+    case weakPassword = "weak_password"
+    case forbiddenRole = "forbidden_role"
+    case forbiddenHall = "forbidden_hall"
+    case alreadyBootstrapped = "already_bootstrapped"
+
+    // Halls and clerks
+    case invalidHallCode = "invalid_hall_code"
+    case invalidName = "invalid_name"
+    case hallCodeTaken = "hall_code_taken"
+    case hallNotFound = "hall_not_found"
+    case hallClosed = "hall_closed"
+    case invalidUsername = "invalid_username"
+    case usernameTaken = "username_taken"
+    case clerkNotFound = "clerk_not_found"
+    case hallRequired = "hall_required"
+    case cannotLockSelf = "cannot_lock_self"
+
+    // Money, shifts and the ledger
+    case invalidAmount = "invalid_amount"
+    case amountOutOfRange = "amount_out_of_range"
+    case shiftAlreadyOpen = "shift_already_open"
+    case noOpenShift = "no_open_shift"
+    case shiftNotFound = "shift_not_found"
+    case shiftClosed = "shift_closed"
+    case insufficientCash = "insufficient_cash"
+    case unbalancedTransaction = "unbalanced_transaction"
+    case invalidDate = "invalid_date"
+    case invalidDateRange = "invalid_date_range"
+
+    // Products, stock, holders and cards
+    case invalidProduct = "invalid_product"
+    case productCodeTaken = "product_code_taken"
+    case productNotFound = "product_not_found"
+    case stockFileInvalid = "stock_file_invalid"
+    case stockFileEmpty = "stock_file_empty"
+    case stockBatchDuplicate = "stock_batch_duplicate"
+    case insufficientStock = "insufficient_stock"
+    case invalidCardNumber = "invalid_card_number"
+    case unknownIssuerPrefix = "unknown_issuer_prefix"
+    case cardNotFound = "card_not_found"
+    case cardNotInHallStock = "card_not_in_hall_stock"
+    case cardAlreadyIssued = "card_already_issued"
+    case invalidDocumentNumber = "invalid_document_number"
+    case invalidPhone = "invalid_phone"
+    case holderAlreadyRegistered = "holder_already_registered"
+    case holderNotFound = "holder_not_found"
+    case registrationNotAllowed = "registration_not_allowed"
+    case anonymousNotAllowed = "anonymous_not_allowed"
+    case invalidPaymentMethod = "invalid_payment_method"
+
+    /// The HTTP status a response with this code carries.
+    public var httpStatus: Int {
+        switch self {
+        case .malformedRequest, .idempotencyKeyMissing, .idempotencyKeyInvalid, .invalidHallCode, .invalidName,
+            .invalidUsername, .invalidAmount, .amountOutOfRange, .invalidDate, .invalidDateRange, .weakPassword,
+            .invalidProduct, .invalidCardNumber, .unknownIssuerPrefix, .invalidDocumentNumber, .invalidPhone,
+            .hallRequired, .stockFileEmpty, .invalidPaymentMethod, .unbalancedTransaction:
+            400
+        case .unauthenticated, .invalidToken, .sessionExpired, .invalidCredentials:
+            401
+        case .forbiddenRole, .forbiddenHall, .passwordChangeRequired, .accountDisabled, .cannotLockSelf:
+            403
+        case .notFound, .hallNotFound, .clerkNotFound, .shiftNotFound, .productNotFound, .cardNotFound,
+            .holderNotFound:
+            404
+        case .idempotencyKeyReused, .hallCodeTaken, .usernameTaken, .shiftAlreadyOpen, .noOpenShift, .shiftClosed,
+            .insufficientCash, .alreadyBootstrapped, .productCodeTaken, .insufficientStock, .cardNotInHallStock,
+            .cardAlreadyIssued, .holderAlreadyRegistered, .registrationNotAllowed, .anonymousNotAllowed,
+            .hallClosed, .stockBatchDuplicate:
+            409
+        case .bodyTooLarge: 413
+        case .unsupportedMediaType: 415
+        case .stockFileInvalid: 422
+        case .accountLocked: 423
+        case .internalError: 500
+        case .serviceUnavailable: 503
+        }
+    }
+
+    /// A short sentence for people, in the requested language.
+    public func message(_ language: Language) -> String {
+        let (en, zh) = texts
+        return language == .zh ? zh : en
+    }
+
+    private var texts: (String, String) {
+        switch self {
+        case .malformedRequest: ("The request is malformed", "请求格式不正确")
+        case .bodyTooLarge: ("The request body is too large", "请求内容过大")
+        case .unsupportedMediaType: ("This content type is not accepted here", "不支持该内容类型")
+        case .notFound: ("No such endpoint", "接口不存在")
+        case .idempotencyKeyMissing: ("This command needs an Idempotency-Key header", "该操作需要幂等键（Idempotency-Key）")
+        case .idempotencyKeyInvalid: ("The idempotency key must be 8 to 100 letters, digits, '-' or '_'", "幂等键须为8至100位字母、数字、“-”或“_”")
+        case .idempotencyKeyReused: ("This idempotency key was already used for a different request", "该幂等键已用于另一笔不同的请求")
+        case .internalError: ("Internal error; the request was not completed", "系统内部错误，操作未完成")
+        case .serviceUnavailable: ("The service is not ready", "服务暂不可用")
+        case .unauthenticated: ("Log in first", "请先登录")
+        case .invalidToken: ("The session is not valid; log in again", "登录凭证无效，请重新登录")
+        case .sessionExpired: ("The session has expired; log in again", "登录已过期，请重新登录")
+        case .invalidCredentials: ("Wrong user name or password", "用户名或密码错误")
+        case .accountLocked: ("Too many wrong passwords; the account is locked for a while", "密码错误次数过多，账号已被暂时锁定")
+        case .accountDisabled: ("The account is locked by an administrator", "账号已被管理员锁定")
+        case .passwordChangeRequired: ("Change the one-time password first", "请先修改一次性密码")
+        case .weakPassword: ("The password must have 10 to 128 characters and must not contain the user name", "密码须为10至128个字符，且不得包含用户名")
+        case .forbiddenRole: ("Your role may not do this", "您的角色无权执行此操作")
+        case .forbiddenHall: ("This belongs to another service hall", "该操作属于其他服务网点")
+        case .alreadyBootstrapped: ("The installation is already bootstrapped", "系统已完成初始化")
+        case .invalidHallCode: ("A hall code is 2 to 16 capital letters, digits or '-'", "网点编码须为2至16位大写字母、数字或“-”")
+        case .invalidName: ("The name is empty, too long or has control characters", "名称为空、过长或含有控制字符")
+        case .hallCodeTaken: ("A hall with this code exists", "该网点编码已存在")
+        case .hallNotFound: ("No such service hall", "网点不存在")
+        case .hallClosed: ("The service hall is closed", "网点已关闭")
+        case .invalidUsername: ("A user name is 3 to 32 lower-case letters, digits, '.', '_' or '-', starting with a letter", "用户名须为3至32位小写字母、数字、“.”、“_”或“-”，并以字母开头")
+        case .usernameTaken: ("This user name is taken", "该用户名已被使用")
+        case .clerkNotFound: ("No such clerk", "柜员不存在")
+        case .hallRequired: ("Clerks and supervisors belong to a service hall", "柜员和主管必须归属某个网点")
+        case .cannotLockSelf: ("You cannot lock your own account", "不能锁定自己的账号")
+        case .invalidAmount: ("The amount is not a valid yuan amount (e.g. 50, 50.5, ¥50.50)", "金额格式不正确（例如 50、50.5、¥50.50）")
+        case .amountOutOfRange: ("The amount is negative or too large", "金额为负数或超出上限")
+        case .shiftAlreadyOpen: ("You already have an open shift", "您已有未结束的班次")
+        case .noOpenShift: ("Open a shift first", "请先开班")
+        case .shiftNotFound: ("No such shift", "班次不存在")
+        case .shiftClosed: ("The shift is closed and cannot change", "班次已结束，不能修改")
+        case .insufficientCash: ("Not enough cash in the drawer or balance on the account", "钱箱现金或账户余额不足")
+        case .unbalancedTransaction: ("A ledger transaction must have two or more entries that sum to zero", "账务交易须有两条以上分录且借贷平衡")
+        case .invalidDate: ("The date is not valid (use YYYY-MM-DD)", "日期格式不正确（应为YYYY-MM-DD）")
+        case .invalidDateRange: ("The date range is not valid", "日期范围不正确")
+        case .invalidProduct: ("The card product is not valid", "卡产品参数不正确")
+        case .productCodeTaken: ("A product with this code exists", "该卡产品编码已存在")
+        case .productNotFound: ("No such card product", "卡产品不存在")
+        case .stockFileInvalid: ("The stock file has bad lines; nothing was imported", "库存文件有错误行，未导入任何卡片")
+        case .stockFileEmpty: ("The stock file has no cards", "库存文件中没有卡片")
+        case .stockBatchDuplicate: ("This stock file was imported already", "该库存文件已导入过")
+        case .insufficientStock: ("Not enough cards in stock", "库存卡片不足")
+        case .invalidCardNumber: ("A card number is 19 digits", "卡号应为19位数字")
+        case .unknownIssuerPrefix: ("The card number does not start with this operator's issuer prefix", "卡号不属于本发卡机构")
+        case .cardNotFound: ("No such card", "卡片不存在")
+        case .cardNotInHallStock: ("This card is not in your hall's stock", "该卡不在本网点库存中")
+        case .cardAlreadyIssued: ("This card has been issued already", "该卡已发行")
+        case .invalidDocumentNumber: ("The identity document number is not valid", "证件号码不正确")
+        case .invalidPhone: ("The phone number is not valid", "手机号码不正确")
+        case .holderAlreadyRegistered: ("A holder with this document is registered already", "该证件已登记持卡人")
+        case .holderNotFound: ("No such holder", "持卡人不存在")
+        case .registrationNotAllowed: ("This product cannot be registered to a holder", "该卡产品不支持记名")
+        case .anonymousNotAllowed: ("This product must be registered to a holder", "该卡产品必须记名发行")
+        case .invalidPaymentMethod: ("Unknown payment method", "不支持的支付方式")
+        }
+    }
+}
+
+/// A failure with a stable code and an optional detail (never personal data, keys or full card
+/// numbers: the detail reaches logs and screens).
+public struct TongkaError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let code: ErrorCode
+    public let detail: String?
+
+    public init(_ code: ErrorCode, detail: String? = nil) {
+        self.code = code
+        self.detail = detail
+    }
+
+    /// The message for people: the catalogue sentence plus the detail.
+    public func message(_ language: Language) -> String {
+        guard let detail, !detail.isEmpty else { return code.message(language) }
+        return code.message(language) + (language == .zh ? "：" : ": ") + detail
+    }
+
+    public var description: String { "\(code.rawValue): \(message(.en))" }
+}

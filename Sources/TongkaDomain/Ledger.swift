@@ -1,0 +1,185 @@
+/// How a customer paid at the counter. Cash lands in the clerk's shift drawer; the others land in
+/// a clearing account per payment channel, settled later with the acquirer.
+public enum PaymentMethod: String, Sendable, CaseIterable, Codable {
+    case cash
+    case unionpay
+    case wechatPay = "wechat_pay"
+    case alipay
+
+    public func localizedName(_ language: Language) -> String {
+        switch (self, language) {
+        case (.cash, .en): "cash"
+        case (.unionpay, .en): "UnionPay card"
+        case (.wechatPay, .en): "WeChat Pay"
+        case (.alipay, .en): "Alipay"
+        case (.cash, .zh): "现金"
+        case (.unionpay, .zh): "银联卡"
+        case (.wechatPay, .zh): "微信支付"
+        case (.alipay, .zh): "支付宝"
+        }
+    }
+}
+
+/// Kinds of ledger account. Debit-normal accounts (assets, expenses) grow with positive entries;
+/// credit-normal ones (liabilities, income) grow with negative entries.
+public enum AccountKind: String, Sendable, CaseIterable, Codable {
+    /// What the operator owes the rider on one card (shadow of the purse balance). One per card.
+    case cardPurse = "card_purse"
+    /// Card deposits the operator holds and owes back on refund. One system account.
+    case depositsHeld = "deposits_held"
+    /// Income from selling card bodies. One system account.
+    case cardCostIncome = "card_cost_income"
+    /// Income from fees (replacement, refund). One system account.
+    case feeIncome = "fee_income"
+    /// Cash in one clerk's drawer during one shift.
+    case shiftCash = "shift_cash"
+    /// Cash in a hall's cash office (safe) between shifts. One per hall.
+    case hallCashOffice = "hall_cash_office"
+    /// Cash counted over (credit) or short (debit) at shift close. One per hall.
+    case cashOverShort = "cash_over_short"
+    /// Non-cash payments awaiting settlement with a payment channel. One per channel.
+    case paymentChannel = "payment_channel"
+
+    /// +1 for debit-normal accounts, -1 for credit-normal ones.
+    public var normalSide: Int64 {
+        switch self {
+        case .shiftCash, .hallCashOffice, .cashOverShort, .paymentChannel: 1
+        case .cardPurse, .depositsHeld, .cardCostIncome, .feeIncome: -1
+        }
+    }
+
+    /// Accounts that keep a stored running balance (checked non-negative by SQL). Only accounts
+    /// touched by one card or one clerk's shift: shared system accounts never get a hot
+    /// balance row; their balance is the sum of their entries when asked.
+    public var tracksBalance: Bool { self == .cardPurse || self == .shiftCash }
+}
+
+/// One ledger account, named by what it belongs to.
+public enum LedgerAccount: Hashable, Sendable, CustomStringConvertible {
+    case cardPurse(CardNumber)
+    case depositsHeld
+    case cardCostIncome
+    case feeIncome
+    case shiftCash(ShiftID)
+    case hallCashOffice(HallID)
+    case cashOverShort(HallID)
+    case paymentChannel(PaymentMethod)
+
+    public var kind: AccountKind {
+        switch self {
+        case .cardPurse: .cardPurse
+        case .depositsHeld: .depositsHeld
+        case .cardCostIncome: .cardCostIncome
+        case .feeIncome: .feeIncome
+        case .shiftCash: .shiftCash
+        case .hallCashOffice: .hallCashOffice
+        case .cashOverShort: .cashOverShort
+        case .paymentChannel: .paymentChannel
+        }
+    }
+
+    /// Where a payment by `method` lands during `shift`.
+    public static func receiving(_ method: PaymentMethod, shift: ShiftID) -> LedgerAccount {
+        method == .cash ? .shiftCash(shift) : .paymentChannel(method)
+    }
+
+    public var description: String {
+        switch self {
+        case .cardPurse(let card): "card_purse:\(card.masked)"
+        case .shiftCash(let shift): "shift_cash:\(shift)"
+        case .hallCashOffice(let hall): "hall_cash_office:\(hall)"
+        case .cashOverShort(let hall): "cash_over_short:\(hall)"
+        case .paymentChannel(let method): "payment_channel:\(method.rawValue)"
+        default: kind.rawValue
+        }
+    }
+}
+
+/// One side of a journal transaction: positive amounts are debits, negative ones credits.
+public struct Posting: Hashable, Sendable {
+    public let account: LedgerAccount
+    public let amount: Money
+
+    public init(_ account: LedgerAccount, _ amount: Money) {
+        self.account = account
+        self.amount = amount
+    }
+}
+
+/// What a journal transaction is for.
+public enum TransactionKind: String, Sendable, CaseIterable, Codable {
+    case shiftOpen = "shift_open"
+    case shiftClose = "shift_close"
+    case cardIssue = "card_issue"
+}
+
+/// A journal transaction ready to post: two or more non-zero entries that sum to zero. The
+/// database checks the same rules again (deferred constraint trigger), so neither side alone
+/// can let an unbalanced transaction through.
+public struct JournalDraft: Sendable, Equatable {
+    public let kind: TransactionKind
+    public let postings: [Posting]
+
+    public init(kind: TransactionKind, postings: [Posting]) throws(TongkaError) {
+        let nonZero = postings.filter { $0.amount != .zero }
+        guard nonZero.count == postings.count, postings.count >= 2 else {
+            throw TongkaError(.unbalancedTransaction, detail: "\(postings.count) entries, \(postings.count - nonZero.count) zero")
+        }
+        guard postings.allSatisfy({ $0.amount.fen.magnitude <= UInt64(Money.maximumFen) }) else {
+            throw TongkaError(.amountOutOfRange)
+        }
+        let sum = postings.reduce(Int64(0)) { $0 + $1.amount.fen }
+        guard sum == 0 else { throw TongkaError(.unbalancedTransaction, detail: "entries sum to \(sum) fen") }
+        self.kind = kind
+        self.postings = postings
+    }
+}
+
+/// The postings of each money command. Pure: amounts in, balanced drafts out. A command whose
+/// amounts are all zero posts nothing (nil), since a journal entry of zero means nothing.
+public enum LedgerRules {
+    /// Opening a shift moves the cash float from the hall's cash office into the clerk's drawer.
+    public static func shiftOpen(shift: ShiftID, hall: HallID, float: Money) throws(TongkaError) -> JournalDraft? {
+        guard float != .zero else { return nil }
+        return try JournalDraft(kind: .shiftOpen, postings: [
+            Posting(.shiftCash(shift), float),
+            Posting(.hallCashOffice(hall), -float),
+        ])
+    }
+
+    /// Closing a shift empties the drawer account, puts the counted cash in the cash office and
+    /// books the difference as cash over (credit) or short (debit).
+    public static func shiftClose(shift: ShiftID, hall: HallID, expected: Money, counted: Money) throws(TongkaError) -> JournalDraft? {
+        var postings: [Posting] = []
+        if expected != .zero { postings.append(Posting(.shiftCash(shift), -expected)) }
+        if counted != .zero { postings.append(Posting(.hallCashOffice(hall), counted)) }
+        let difference = expected - counted
+        if difference != .zero { postings.append(Posting(.cashOverShort(hall), difference)) }
+        guard !postings.isEmpty else { return nil }
+        return try JournalDraft(kind: .shiftClose, postings: postings)
+    }
+
+    /// Selling a card takes its deposit (owed back on refund) and its card cost (income).
+    public static func cardIssue(shift: ShiftID, payment: PaymentMethod, deposit: Money, cardCost: Money) throws(TongkaError) -> JournalDraft? {
+        let total = deposit + cardCost
+        guard total != .zero else { return nil }
+        var postings = [Posting(.receiving(payment, shift: shift), total)]
+        if deposit != .zero { postings.append(Posting(.depositsHeld, -deposit)) }
+        if cardCost != .zero { postings.append(Posting(.cardCostIncome, -cardCost)) }
+        return try JournalDraft(kind: .cardIssue, postings: postings)
+    }
+}
+
+/// What closing a shift found: the cash the ledger expects in the drawer and the cash counted.
+public struct CashCount: Sendable, Equatable, Codable {
+    public let expected: Money
+    public let counted: Money
+
+    public init(expected: Money, counted: Money) {
+        self.expected = expected
+        self.counted = counted
+    }
+
+    /// Positive when the drawer holds more than expected (over), negative when short.
+    public var difference: Money { counted - expected }
+}

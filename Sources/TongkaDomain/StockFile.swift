@@ -1,0 +1,214 @@
+import Foundation
+
+/// One pre-personalised card from a factory batch file: its file 0015 data and chip UID.
+public struct StockCard: Sendable, Equatable {
+    public let cardNumber: CardNumber
+    public let issuerID: String
+    public let validFrom: CalendarDate
+    public let validTo: CalendarDate
+    public let cardType: CardType
+    /// The chip's anti-collision UID, 4, 7 or 10 bytes as upper-case hex.
+    public let chipUID: String
+    /// 1-based line number in the file.
+    public let line: Int
+}
+
+/// Why one line of a stock file was refused. Codes are stable; they appear in the
+/// `stock_file_invalid` error body next to the line number.
+public enum StockLineProblem: String, Sendable, Codable, CaseIterable {
+    case wrongColumnCount = "wrong_column_count"
+    case lineTooLong = "line_too_long"
+    case invalidCardNumber = "invalid_card_number"
+    case unknownIssuerPrefix = "unknown_issuer_prefix"
+    case invalidIssuerID = "invalid_issuer_id"
+    case issuerIDMismatch = "issuer_id_mismatch"
+    case invalidDate = "invalid_date"
+    case invalidValidity = "invalid_validity"
+    case expired = "expired"
+    case invalidCardType = "invalid_card_type"
+    case cardTypeMismatch = "card_type_mismatch"
+    case invalidChipUID = "invalid_chip_uid"
+    case duplicateCardInFile = "duplicate_card_in_file"
+    case duplicateChipInFile = "duplicate_chip_in_file"
+    case alreadyInStock = "already_in_stock"
+    case chipAlreadyInStock = "chip_already_in_stock"
+    case invalidEncoding = "invalid_encoding"
+    case tooManyCards = "too_many_cards"
+}
+
+/// A refused line: its number, the problem and a short English explanation without personal data.
+public struct StockLineError: Sendable, Equatable, Codable {
+    public let line: Int
+    public let problem: StockLineProblem
+    public let message: String
+
+    public init(line: Int, problem: StockLineProblem, message: String) {
+        self.line = line
+        self.problem = problem
+        self.message = message
+    }
+}
+
+/// Validates a stock file line by line while it streams in, so a 100,000-card file never has to
+/// be held as text. Feed it byte chunks with ``feed(_:)``, then call ``finish()``.
+///
+/// The format: UTF-8 CSV, optional byte-order mark, optional header row
+/// `card_number,issuer_id,valid_from,valid_to,card_type,chip_uid`, one card per line, dates as
+/// `YYYYMMDD` or `YYYY-MM-DD`, card type 1-5, chip UID as 8, 14 or 20 hex digits.
+/// A hand-written splitter: the fields never contain quotes or commas, and a general CSV library
+/// would buffer whole records as `String`s where this needs bytes and line numbers.
+public struct StockFileParser: Sendable {
+    public static let header = ["card_number", "issuer_id", "valid_from", "valid_to", "card_type", "chip_uid"]
+    public static let maximumLineBytes = 512
+    public static let maximumCards = 1_000_000
+
+    private let profile: IssuerProfile
+    private let expectedCardType: CardType
+    private let today: CalendarDate
+    private var pending: [UInt8] = []
+    private var lineNumber = 0
+    private var sawFirstLine = false
+    private var cardLines: [String: Int] = [:]
+    private var chipLines: [String: Int] = [:]
+
+    /// Errors found so far, in line order. Capped at ``maximumReportedErrors``; ``errorCount`` counts all.
+    public private(set) var errors: [StockLineError] = []
+    public private(set) var errorCount = 0
+    public static let maximumReportedErrors = 1_000
+
+    public init(profile: IssuerProfile, expectedCardType: CardType, today: CalendarDate) {
+        self.profile = profile
+        self.expectedCardType = expectedCardType
+        self.today = today
+    }
+
+    /// Feeds the next chunk of the file; returns the cards on the lines it completed.
+    public mutating func feed(_ chunk: some Collection<UInt8>) -> [StockCard] {
+        var cards: [StockCard] = []
+        pending.append(contentsOf: chunk)
+        var start = pending.startIndex
+        while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            if let card = parseLine(pending[start..<newline]) { cards.append(card) }
+            start = newline + 1
+        }
+        pending.removeSubrange(pending.startIndex..<start)
+        if pending.count > Self.maximumLineBytes * 4 {
+            // A line that never ends: report once and drop what we hold.
+            lineNumber += 1
+            record(.lineTooLong, "longer than \(Self.maximumLineBytes) bytes")
+            pending.removeAll()
+        }
+        return cards
+    }
+
+    /// Ends the file: parses a last line without a newline.
+    public mutating func finish() -> [StockCard] {
+        defer { pending.removeAll() }
+        guard !pending.isEmpty else { return [] }
+        return parseLine(pending[...]).map { [$0] } ?? []
+    }
+
+    /// Records a problem found outside the parser (e.g. the card is already in the database).
+    public mutating func reject(line: Int, _ problem: StockLineProblem, _ message: String) {
+        errorCount += 1
+        if errors.count < Self.maximumReportedErrors {
+            errors.append(StockLineError(line: line, problem: problem, message: message))
+        }
+    }
+
+    public var cardCount: Int { cardLines.count }
+
+    private mutating func record(_ problem: StockLineProblem, _ message: String) {
+        reject(line: lineNumber, problem, message)
+    }
+
+    private mutating func parseLine(_ raw: ArraySlice<UInt8>) -> StockCard? {
+        lineNumber += 1
+        var bytes = raw
+        if bytes.last == UInt8(ascii: "\r") { bytes = bytes.dropLast() }
+        if !sawFirstLine, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        guard bytes.count <= Self.maximumLineBytes else {
+            record(.lineTooLong, "longer than \(Self.maximumLineBytes) bytes")
+            return nil
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            record(.invalidEncoding, "not UTF-8")
+            return nil
+        }
+        let fields = text.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        if fields.allSatisfy(\.isEmpty) { return nil }  // blank lines are allowed anywhere
+        let isFirst = !sawFirstLine
+        sawFirstLine = true
+        if isFirst, fields.first?.lowercased() == Self.header[0] {
+            if fields.map({ $0.lowercased() }) != Self.header {
+                record(.wrongColumnCount, "header must be \(Self.header.joined(separator: ","))")
+            }
+            return nil
+        }
+        guard fields.count == Self.header.count else {
+            record(.wrongColumnCount, "\(fields.count) columns, expected \(Self.header.count)")
+            return nil
+        }
+        return checkFields(fields)
+    }
+
+    private mutating func checkFields(_ fields: [String]) -> StockCard? {
+        var problems: [(StockLineProblem, String)] = []
+        var number: CardNumber?
+        do throws(TongkaError) {
+            number = try CardNumber(fields[0], issuerPrefixes: profile.cardNumberPrefixes)
+        } catch {
+            problems.append(error.code == .unknownIssuerPrefix
+                ? (.unknownIssuerPrefix, "card number prefix is not this operator's")
+                : (.invalidCardNumber, "card number must be 19 digits"))
+        }
+        let issuerID = fields[1].uppercased()
+        if !IssuerProfile.isIssuerID(issuerID) {
+            problems.append((.invalidIssuerID, "issuer id must be 16 hex digits ending in FFFFFFFF"))
+        } else if issuerID != profile.issuerID {
+            problems.append((.issuerIDMismatch, "issuer id is not this operator's"))
+        }
+        let from = try? CalendarDate(parsing: fields[2])
+        let to = try? CalendarDate(parsing: fields[3])
+        if from == nil || to == nil {
+            problems.append((.invalidDate, "dates must be YYYYMMDD or YYYY-MM-DD"))
+        } else if let from, let to {
+            if to <= from { problems.append((.invalidValidity, "valid_to must be after valid_from")) }
+            else if to < today { problems.append((.expired, "card expired on \(to)")) }
+        }
+        let cardType = Int(fields[4]).flatMap(CardType.init(rawValue:))
+        if cardType == nil {
+            problems.append((.invalidCardType, "card type must be 1-5"))
+        } else if cardType != expectedCardType {
+            problems.append((.cardTypeMismatch, "card type \(fields[4]) does not match the product's \(expectedCardType.rawValue)"))
+        }
+        let chip = fields[5].uppercased()
+        if ![8, 14, 20].contains(chip.count) || !chip.allSatisfy(\.isHexDigit) || !chip.allSatisfy(\.isASCII) {
+            problems.append((.invalidChipUID, "chip UID must be 8, 14 or 20 hex digits"))
+        }
+        if let number {
+            if let first = cardLines[number.digits] {
+                problems.append((.duplicateCardInFile, "same card number as line \(first)"))
+            } else {
+                cardLines[number.digits] = lineNumber
+            }
+        }
+        if problems.allSatisfy({ $0.0 != .invalidChipUID }) {
+            if let first = chipLines[chip] {
+                problems.append((.duplicateChipInFile, "same chip UID as line \(first)"))
+            } else {
+                chipLines[chip] = lineNumber
+            }
+        }
+        if cardLines.count > Self.maximumCards {
+            problems.append((.tooManyCards, "a file holds at most \(Self.maximumCards) cards"))
+        }
+        for (problem, message) in problems { record(problem, message) }
+        guard problems.isEmpty, let number, let from, let to, let cardType else { return nil }
+        return StockCard(
+            cardNumber: number, issuerID: issuerID, validFrom: from, validTo: to, cardType: cardType,
+            chipUID: chip, line: lineNumber)
+    }
+}

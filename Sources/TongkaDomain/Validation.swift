@@ -1,0 +1,63 @@
+import Foundation
+
+/// Checks for the short texts people type: codes, user names, names, passwords.
+public enum Validate {
+    /// Hall codes: 2-16 upper-case ASCII letters, digits or `-`, starting with a letter or digit.
+    public static func hallCode(_ raw: String) throws(TongkaError) -> String {
+        let code = raw.uppercased()
+        guard code.count >= 2, code.count <= 16, isCodeHead(code.first), code.allSatisfy({ isCodeCharacter($0, extra: "-") })
+        else { throw TongkaError(.invalidHallCode, detail: "\"\(raw.prefix(20))\"") }
+        return code
+    }
+
+    /// Product codes: 2-20 upper-case ASCII letters, digits, `-` or `_`.
+    public static func productCode(_ raw: String) throws(TongkaError) -> String {
+        let code = raw.uppercased()
+        guard code.count >= 2, code.count <= 20, isCodeHead(code.first), code.allSatisfy({ isCodeCharacter($0, extra: "-_") })
+        else { throw TongkaError(.invalidProduct, detail: "code \"\(raw.prefix(24))\"") }
+        return code
+    }
+
+    /// User names: 3-32 characters `a-z 0-9 . _ -`, starting with a letter; case folded to lower.
+    public static func username(_ raw: String) throws(TongkaError) -> String {
+        let name = raw.lowercased()
+        guard name.count >= 3, name.count <= 32, let first = name.first, first.isASCII, first.isLetter,
+            name.allSatisfy({ isCodeCharacter($0, extra: "._-") })
+        else { throw TongkaError(.invalidUsername) }
+        return name
+    }
+
+    /// Display names of halls, clerks, products and holders: 1-100 characters after trimming, no
+    /// control characters.
+    public static func name(_ raw: String, field: String = "name", maxLength: Int = 100) throws(TongkaError) -> String {
+        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty, trimmed.count <= maxLength,
+            !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format })
+        else { throw TongkaError(.invalidName, detail: field) }
+        return trimmed
+    }
+
+    /// Passwords: 10-128 characters and not containing the user name.
+    public static func password(_ password: String, username: String) throws(TongkaError) {
+        guard password.count >= 10, password.count <= 128,
+            !password.lowercased().contains(username.lowercased())
+        else { throw TongkaError(.weakPassword) }
+    }
+
+    /// Idempotency keys: 8-100 ASCII letters, digits, `-` or `_` (a UUID fits).
+    public static func idempotencyKey(_ raw: String?) throws(TongkaError) -> String {
+        guard let raw, !raw.isEmpty else { throw TongkaError(.idempotencyKeyMissing) }
+        guard raw.count >= 8, raw.count <= 100, raw.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+        else { throw TongkaError(.idempotencyKeyInvalid) }
+        return raw
+    }
+
+    private static func isCodeHead(_ character: Character?) -> Bool {
+        guard let character else { return false }
+        return character.isASCII && (character.isLetter || character.isNumber)
+    }
+
+    private static func isCodeCharacter(_ character: Character, extra: String) -> Bool {
+        character.isASCII && (character.isLetter || character.isNumber || extra.contains(character))
+    }
+}

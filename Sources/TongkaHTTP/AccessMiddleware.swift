@@ -1,0 +1,43 @@
+import Foundation
+import HTTPTypes
+import OpenAPIRuntime
+import TongkaDomain
+import TongkaPostgres
+
+/// Authenticates the bearer token and applies ``AccessPolicy`` before any handler runs; puts the
+/// session into the request scope for the handlers.
+struct AccessMiddleware: ServerMiddleware {
+    let staff: StaffStore
+    let now: @Sendable () -> Date
+    /// A separate token Prometheus may scrape `/metrics` with (from configuration), if any.
+    let metricsTokenHash: [UInt8]?
+
+    func intercept(
+        _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        guard let access = AccessPolicy.table[operationID] else { throw TongkaError(.forbiddenRole) }
+        if access == .open { return try await next(request, body, metadata) }
+
+        guard let header = request.headerFields[.authorization], header.lowercased().hasPrefix("bearer ") else {
+            throw TongkaError(.unauthenticated)
+        }
+        let token = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
+        if operationID == "getMetrics", let metricsTokenHash, SessionToken.hash(token) == metricsTokenHash {
+            return try await next(request, body, metadata)
+        }
+        let session = try await staff.authenticate(token: token, now: now())
+        if case .roles(let roles) = access {
+            if session.clerk.mustChangePassword { throw TongkaError(.passwordChangeRequired) }
+            guard roles.contains(session.clerk.role) else { throw TongkaError(.forbiddenRole) }
+        }
+        if AccessPolicy.moneyCommands.contains(operationID) {
+            _ = try Validate.idempotencyKey(request.headerFields[HTTPField.Name("Idempotency-Key")!])
+        }
+        var scope = RequestScope.current
+        scope.session = session
+        return try await RequestScope.$current.withValue(scope) {
+            try await next(request, body, metadata)
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import TongkaDomain
+
+/// Who may call each API operation: one table, checked before any handler runs. An operation
+/// missing from the table is refused (fail closed); a test checks the table covers the document.
+enum Access: Sendable, Equatable {
+    /// No authentication: health checks and login only.
+    case open
+    /// Any logged-in clerk, also one that still has to change a one-time password.
+    case anySession
+    /// Any logged-in clerk of these roles whose password is not a pending one-time password.
+    case roles(Set<Role>)
+}
+
+enum AccessPolicy {
+    static let everyone: Set<Role> = Set(Role.allCases)
+    static let counter: Set<Role> = [.clerk, .supervisor]
+    static let oversight: Set<Role> = [.supervisor, .admin, .auditor]
+    static let audit: Set<Role> = [.admin, .auditor]
+
+    static let table: [String: Access] = [
+        "getHealth": .open,
+        "getReady": .open,
+        "login": .open,
+        "getMetrics": .roles(audit),
+        "getOpenAPIDocument": .roles(everyone),
+        "logout": .anySession,
+        "getMe": .anySession,
+        "changePassword": .anySession,
+        "listHalls": .roles(everyone),
+        "createHall": .roles([.admin]),
+        "listClerks": .roles(oversight),
+        "createClerk": .roles([.admin]),
+        "lockClerk": .roles([.admin]),
+        "unlockClerk": .roles([.admin]),
+        "resetClerkPassword": .roles([.admin]),
+        "openShift": .roles(counter),
+        "getCurrentShift": .roles(counter),
+        "closeShift": .roles(counter),
+        "listShifts": .roles(oversight),
+        "getShift": .roles(everyone),
+        "checkLedger": .roles(audit),
+        "listAuditEvents": .roles(audit),
+        "verifyAuditChain": .roles(audit),
+        "listProducts": .roles(everyone),
+        "createProduct": .roles([.admin]),
+        "getStockLevels": .roles(everyone),
+        "listStockBatches": .roles(audit),
+        "importStock": .roles([.admin]),
+        "allocateStock": .roles([.admin]),
+        "registerHolder": .roles(counter),
+        "findHolder": .roles(counter.union([.auditor])),
+        "getHolder": .roles(counter.union([.auditor])),
+        "issueCard": .roles(counter),
+        "getCard": .roles(everyone),
+        "getIssuanceReport": .roles(oversight),
+    ]
+
+    /// Operations that move money: they need an `Idempotency-Key` header.
+    static let moneyCommands: Set<String> = ["openShift", "closeShift", "issueCard"]
+}

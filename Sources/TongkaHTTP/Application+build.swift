@@ -1,0 +1,67 @@
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import NIOCore
+import OpenAPIHummingbird
+import PostgresNIO
+import Prometheus
+import ServiceLifecycle
+import TongkaDomain
+import TongkaPostgres
+
+/// The process-wide metrics registry, bootstrapped once.
+public enum Observability {
+    public static let registry = PrometheusCollectorRegistry()
+    private static let bootstrapped: Void = {
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+    }()
+
+    public static func bootstrap() { _ = bootstrapped }
+}
+
+/// Builds the whole application: database client, stores, routes, middleware and background
+/// services. The PostgreSQL client runs as one of the application's services.
+///
+/// - Parameters:
+///   - requireCurrentMigrations: refuse to start unless the database is exactly at this build's
+///     migrations (what `serve` does); tests migrate first and pass true as well.
+///   - onServerRunning: told the bound port once listening (port 0 picks a free one).
+public func buildApplication(
+    settings: ServerSettings, logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
+    Observability.bootstrap()
+    var clientConfiguration = try DatabaseURL.configuration(settings.databaseURL)
+    clientConfiguration.options.maximumConnections = settings.databasePoolSize
+    let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
+    let database = Database(client: client, settings: try settings.storeSettings(), logger: logger)
+    let migrator = try Migrator.bundled()
+    let handler = APIHandler(database: database, migrator: migrator, metrics: Observability.registry, now: now)
+
+    let router = Router(context: TongkaRequestContext.self)
+    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: ScopeMiddleware(jsonBodyLimit: settings.jsonBodyLimit, importBodyLimit: settings.importBodyLimit))
+    router.add(middleware: MetricsMiddleware())
+    try handler.registerHandlers(
+        on: router,
+        middlewares: [
+            AccessMiddleware(
+                staff: handler.staff, now: now, metricsTokenHash: settings.metricsToken.map(SessionToken.hash))
+        ])
+
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "tongka"),
+        services: [client, AuditSealer(audit: handler.audit, interval: settings.auditSealInterval, logger: logger)],
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
+        logger: logger)
+    app.beforeServerStarts {
+        let status = try await migrator.status(client: client, logger: logger)
+        if let problem = status.problem {
+            logger.critical("refusing to start: \(problem)")
+            throw MigrationError.notAPrefix(problem)
+        }
+    }
+    return app
+}

@@ -1,0 +1,25 @@
+import Foundation
+import TongkaDomain
+import TongkaPostgres
+
+/// Per-request facts, set by middleware and read by handlers and the error middleware: the
+/// request id, the caller's address, the language of messages and, once authenticated, who it is.
+struct RequestScope: Sendable {
+    var requestID: String
+    var clientAddress: String?
+    var language: Language
+    var session: AuthenticatedSession?
+
+    @TaskLocal static var current = RequestScope(requestID: "-", clientAddress: nil, language: .en, session: nil)
+
+    /// The audit origin of this request.
+    var origin: RequestOrigin {
+        RequestOrigin(actor: session?.clerk.actor, requestID: requestID, clientAddress: clientAddress)
+    }
+
+    /// The authenticated actor; the access middleware guarantees it for non-public operations.
+    func actor() throws(TongkaError) -> Actor {
+        guard let session else { throw TongkaError(.unauthenticated) }
+        return session.clerk.actor
+    }
+}

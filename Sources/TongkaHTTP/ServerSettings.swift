@@ -1,0 +1,118 @@
+import Configuration
+import Foundation
+import Logging
+import TongkaDomain
+import TongkaPostgres
+
+/// Everything the server reads from configuration. Keys are dotted (`http.port`); in the
+/// environment and the optional file they are `TONGKA_` plus the key in upper case with `_`
+/// (`TONGKA_HTTP_PORT`). The README's configuration table lists them all.
+public struct ServerSettings: Sendable {
+    public var host: String
+    public var port: Int
+    public var databaseURL: String
+    public var databasePoolSize: Int
+    public var issuer: IssuerProfile
+    public var timeZone: TimeZone
+    public var dataKey: [UInt8]
+    public var passwordHasher: PasswordHasher
+    public var sessionLifetime: Duration
+    public var lockoutThreshold: Int
+    public var lockoutDuration: Duration
+    public var jsonBodyLimit: Int
+    public var importBodyLimit: Int
+    public var metricsToken: String?
+    public var logLevel: Logger.Level
+    public var auditSealInterval: Duration
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, databaseURL: String, databasePoolSize: Int = 10,
+        issuer: IssuerProfile, timeZone: TimeZone = TimeZone(identifier: "Asia/Shanghai")!, dataKey: [UInt8],
+        passwordHasher: PasswordHasher = .production, sessionLifetime: Duration = .seconds(12 * 3600),
+        lockoutThreshold: Int = 5, lockoutDuration: Duration = .seconds(15 * 60), jsonBodyLimit: Int = 64 * 1024,
+        importBodyLimit: Int = 128 * 1024 * 1024, metricsToken: String? = nil, logLevel: Logger.Level = .info,
+        auditSealInterval: Duration = .seconds(5)
+    ) {
+        self.host = host
+        self.port = port
+        self.databaseURL = databaseURL
+        self.databasePoolSize = databasePoolSize
+        self.issuer = issuer
+        self.timeZone = timeZone
+        self.dataKey = dataKey
+        self.passwordHasher = passwordHasher
+        self.sessionLifetime = sessionLifetime
+        self.lockoutThreshold = lockoutThreshold
+        self.lockoutDuration = lockoutDuration
+        self.jsonBodyLimit = jsonBodyLimit
+        self.importBodyLimit = importBodyLimit
+        self.metricsToken = metricsToken
+        self.logLevel = logLevel
+        self.auditSealInterval = auditSealInterval
+    }
+
+    /// A configuration problem named by its key, never its (possibly secret) value.
+    public struct Problem: Error, CustomStringConvertible {
+        public let key: String
+        public let reason: String
+        public var description: String {
+            "configuration \(key) (TONGKA_\(key.uppercased().replacingOccurrences(of: ".", with: "_"))): \(reason)"
+        }
+    }
+
+    /// Reads settings; secrets (`database.url`, `data.key`, `metrics.token`) are marked secret so
+    /// swift-configuration never logs them.
+    public init(reader: ConfigReader) throws {
+        func require(_ key: String, secret: Bool = false) throws -> String {
+            guard let value = reader.string(forKey: ConfigKey(key), isSecret: secret), !value.isEmpty else {
+                throw Problem(key: key, reason: "missing")
+            }
+            return value
+        }
+        func positive(_ key: String, default value: Int) throws -> Int {
+            let number = reader.int(forKey: ConfigKey(key), default: value)
+            guard number > 0 else { throw Problem(key: key, reason: "must be a positive whole number") }
+            return number
+        }
+        let databaseURL = try require("database.url", secret: true)
+        let prefixes = Set(try require("issuer.prefixes").split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        })
+        let issuer: IssuerProfile
+        do {
+            issuer = try IssuerProfile(cardNumberPrefixes: prefixes, issuerID: try require("issuer.id"))
+        } catch let error as TongkaError {
+            throw Problem(key: "issuer.prefixes / issuer.id", reason: error.message(.en))
+        }
+        let zoneName = reader.string(forKey: "timezone", default: "Asia/Shanghai")
+        guard let zone = TimeZone(identifier: zoneName) else { throw Problem(key: "timezone", reason: "unknown time zone") }
+        guard let key = Data(base64Encoded: try require("data.key", secret: true)), key.count == 32 else {
+            throw Problem(key: "data.key", reason: "must be 32 bytes in base64 (openssl rand -base64 32)")
+        }
+        let cost = reader.int(forKey: "password.cost", default: 15)
+        guard (10...20).contains(cost) else { throw Problem(key: "password.cost", reason: "log2 of scrypt N, 10-20") }
+        let levelName = reader.string(forKey: "log.level", default: "info")
+        guard let level = Logger.Level(rawValue: levelName) else { throw Problem(key: "log.level", reason: "trace, debug, info, notice, warning, error or critical") }
+        let port = reader.int(forKey: "http.port", default: 8080)
+        guard (0...65535).contains(port) else { throw Problem(key: "http.port", reason: "0-65535") }
+        self.init(
+            host: reader.string(forKey: "http.host", default: "127.0.0.1"), port: port, databaseURL: databaseURL,
+            databasePoolSize: try positive("database.pool", default: 10), issuer: issuer, timeZone: zone,
+            dataKey: Array(key), passwordHasher: PasswordHasher(logN: cost),
+            sessionLifetime: .seconds(try positive("session.minutes", default: 720) * 60),
+            lockoutThreshold: try positive("lockout.threshold", default: 5),
+            lockoutDuration: .seconds(try positive("lockout.minutes", default: 15) * 60),
+            jsonBodyLimit: try positive("limits.json.bytes", default: 64 * 1024),
+            importBodyLimit: try positive("limits.import.bytes", default: 128 * 1024 * 1024),
+            metricsToken: reader.string(forKey: "metrics.token", isSecret: true), logLevel: level,
+            auditSealInterval: .seconds(try positive("audit.seal.seconds", default: 5)))
+    }
+
+    /// What the stores need.
+    public func storeSettings() throws -> StoreSettings {
+        StoreSettings(
+            issuer: issuer, timeZone: timeZone, sessionLifetime: sessionLifetime, lockoutThreshold: lockoutThreshold,
+            lockoutDuration: lockoutDuration, passwordHasher: passwordHasher,
+            personalData: try PersonalDataVault(secret: dataKey))
+    }
+}

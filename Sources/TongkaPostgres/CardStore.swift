@@ -1,0 +1,252 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TongkaDomain
+
+/// A holder as shown: identity data masked.
+public struct HolderView: Sendable, Codable, Equatable {
+    public let id: HolderID
+    public let name: String
+    public let documentType: DocumentType
+    public let documentNumberMasked: String
+    public let phoneMasked: String?
+    public let registeredAt: Date
+    public let registeredHallCode: String
+}
+
+/// A card as the back office knows it.
+public struct CardView: Sendable, Codable, Equatable {
+    public let cardNumber: String
+    public let status: String
+    public let productCode: String
+    public let productName: String
+    public let cardType: CardType
+    public let transportModes: [TransportMode]
+    public let interconnection: Bool
+    public let holderID: HolderID?
+    public let holderName: String?
+    public let holderDocumentMasked: String?
+    public let issuedAt: Date
+    public let issuedHallCode: String
+    public let issuedBy: String
+    public let deposit: Money
+    public let cardCost: Money
+    public let validFrom: CalendarDate
+    public let validTo: CalendarDate
+    /// The shadow balance of the card's purse account.
+    public let balance: Money
+}
+
+/// The result of selling a card, stored for idempotent replays.
+public struct CardIssue: Sendable, Codable, Equatable {
+    public let card: CardView
+    public let paid: Money
+    public let paymentMethod: PaymentMethod
+    public let transactionID: JournalTransactionID?
+    public let shiftID: ShiftID
+}
+
+/// Holders and cards.
+public struct CardStore: Sendable {
+    let database: Database
+    var logger: Logger { database.logger }
+    var vault: PersonalDataVault { database.settings.personalData }
+
+    public init(database: Database) { self.database = database }
+
+    // MARK: Holders
+
+    /// Registers a holder. The document is checked (resident IDs by their check character),
+    /// encrypted, and found again only by its keyed hash; a second holder with the same document
+    /// is refused by the unique hash.
+    public func registerHolder(
+        name rawName: String, document: IdentityDocument, phone: PhoneNumber?, origin: RequestOrigin
+    ) async throws -> HolderView {
+        let actor = try origin.requireActor()
+        let hall = try actor.requireOwnHall()
+        let name = try Validate.name(rawName, field: "holder name")
+        let documentCiphertext = try vault.seal(document.number, field: .documentNumber)
+        let phoneCiphertext = try phone.map { try vault.seal($0.number, field: .phone) }
+        return try await database.transaction { connection in
+            let id = try await connection.one(
+                """
+                INSERT INTO holders (name, document_type, document_hash, document_ciphertext, phone_ciphertext,
+                                     registered_by, registered_hall_id)
+                VALUES (\(name), \(document.type.rawValue), \(vault.lookupHash(document)), \(documentCiphertext),
+                        \(phoneCiphertext), \(actor.clerkID.rawValue), \(hall.rawValue))
+                RETURNING holder_id
+                """, as: (Int64.self), logger: logger)
+            try await Audit.record(
+                connection, origin: origin, action: "holder.register", subject: "holder:\(id)",
+                details: ["document_type": document.type.rawValue], logger: logger)
+            return try await holder(id: HolderID(id), connection: connection)
+        }
+    }
+
+    /// Finds a holder by identity document, with its cards.
+    public func findHolder(document: IdentityDocument) async throws -> (HolderView, [CardView]) {
+        try await database.read { connection in
+            guard let id = try await connection.first(
+                "SELECT holder_id FROM holders WHERE document_hash = \(vault.lookupHash(document))", as: (Int64.self),
+                logger: logger)
+            else { throw TongkaError(.holderNotFound) }
+            let holder = try await holder(id: HolderID(id), connection: connection)
+            return (holder, try await cards(holder: holder.id, connection: connection))
+        }
+    }
+
+    public func holder(id: HolderID) async throws -> (HolderView, [CardView]) {
+        try await database.read { connection in
+            let holder = try await holder(id: id, connection: connection)
+            return (holder, try await cards(holder: id, connection: connection))
+        }
+    }
+
+    func holder(id: HolderID, connection: PostgresConnection) async throws -> HolderView {
+        guard let row = try await connection.first(
+            """
+            SELECT h.holder_id, h.name, h.document_type, h.document_ciphertext, h.phone_ciphertext, h.registered_at, s.code
+              FROM holders h JOIN service_halls s ON s.hall_id = h.registered_hall_id
+             WHERE h.holder_id = \(id.rawValue)
+            """, as: (Int64, String, String, [UInt8], [UInt8]?, Date, String).self, logger: logger)
+        else { throw TongkaError(.holderNotFound) }
+        let type = DocumentType(rawValue: row.2) ?? .passport
+        let document = try IdentityDocument(type: type, number: try vault.open(row.3, field: .documentNumber))
+        let phone = try row.4.map { try PhoneNumber(try vault.open($0, field: .phone)) }
+        return HolderView(
+            id: HolderID(row.0), name: row.1, documentType: type, documentNumberMasked: document.masked,
+            phoneMasked: phone?.masked, registeredAt: row.5, registeredHallCode: row.6)
+    }
+
+    // MARK: Cards
+
+    struct IssueRequest: Encodable {
+        let cardNumber: String
+        let holderID: Int64?
+        let paymentMethod: String
+    }
+
+    /// Sells a card from the actor's hall stock in its open shift. The stock row's conditional
+    /// UPDATE decides a race between two clerks: exactly one gets the card, the other a clear error.
+    public func issue(
+        cardNumber: CardNumber, holderID: HolderID?, payment: PaymentMethod, idempotencyKey: String, origin: RequestOrigin
+    ) async throws -> (CardIssue, replayed: Bool) {
+        let actor = try origin.requireActor()
+        guard Role.counterRoles.contains(actor.role) else { throw TongkaError(.forbiddenRole) }
+        let request = IssueRequest(cardNumber: cardNumber.digits, holderID: holderID?.rawValue, paymentMethod: payment.rawValue)
+        let outcome = try await database.transaction { connection in
+            try await Idempotency.run(
+                connection, actor: actor, key: idempotencyKey, operation: "card.issue", request: request, logger: logger
+            ) {
+                let (shift, hall) = try await ShiftStore.lockOpenShift(of: actor, connection: connection, logger: logger)
+                guard let productID = try await connection.first(
+                    """
+                    UPDATE card_stock SET status = 'issued'
+                     WHERE card_number = \(cardNumber.digits) AND hall_id = \(hall.rawValue) AND status = 'in_stock'
+                    RETURNING product_id
+                    """, as: (Int64.self), logger: logger)
+                else { throw try await whyNotIssuable(cardNumber, hall: hall, connection: connection) }
+
+                let productRow = try await connection.one(
+                    "SELECT \(unescaped: CatalogStore.productColumns) FROM card_products WHERE product_id = \(productID) FOR SHARE",
+                    as: CatalogStore.ProductRow.self, logger: logger)
+                let product = try CatalogStore.product(productRow)
+                guard product.active else { throw TongkaError(.invalidProduct, detail: "product \(product.definition.code) is retired") }
+                try product.definition.checkIssuable(registered: holderID != nil)
+                if let holderID {
+                    guard try await connection.first(
+                        "SELECT 1 FROM holders WHERE holder_id = \(holderID.rawValue) FOR KEY SHARE", as: (Int32.self), logger: logger
+                    ) != nil else { throw TongkaError(.holderNotFound) }
+                }
+
+                let deposit = product.definition.deposit
+                let cardCost = product.definition.cardCost
+                _ = try await LedgerStore.accountID(.cardPurse(cardNumber), connection: connection, logger: logger)
+                var transactionID: JournalTransactionID?
+                if let draft = try LedgerRules.cardIssue(shift: shift, payment: payment, deposit: deposit, cardCost: cardCost) {
+                    transactionID = try await LedgerStore.post(
+                        draft,
+                        context: .init(actor: actor, hall: hall, shift: shift, idempotencyKey: idempotencyKey, memo: nil),
+                        connection: connection, logger: logger)
+                }
+                try await connection.query(
+                    """
+                    INSERT INTO cards (card_number, product_id, holder_id, issued_hall_id, issued_clerk_id, issued_shift_id,
+                                       issue_transaction_id, deposit_fen, card_cost_fen, payment_method)
+                    VALUES (\(cardNumber.digits), \(productID), \(holderID?.rawValue), \(hall.rawValue),
+                            \(actor.clerkID.rawValue), \(shift.rawValue), \(transactionID?.rawValue), \(deposit.fen),
+                            \(cardCost.fen), \(payment.rawValue))
+                    """, logger: logger)
+                try await Audit.record(
+                    connection, origin: origin, action: "card.issue", subject: "card:\(cardNumber.masked)",
+                    details: ["product": product.definition.code, "registered": holderID == nil ? "no" : "yes",
+                              "holder": holderID.map { "\($0)" } ?? "", "paid_fen": "\((deposit + cardCost).fen)",
+                              "payment": payment.rawValue, "shift": "\(shift)"], logger: logger)
+                let card = try await card(cardNumber, connection: connection)
+                return CardIssue(card: card, paid: deposit + cardCost, paymentMethod: payment, transactionID: transactionID, shiftID: shift)
+            }
+        }
+        return (outcome.result, outcome.replayed)
+    }
+
+    /// Explains why a card could not be taken from this hall's stock.
+    private func whyNotIssuable(_ cardNumber: CardNumber, hall: HallID, connection: PostgresConnection) async throws -> TongkaError {
+        guard let (status, stockHall) = try await connection.first(
+            "SELECT status, hall_id FROM card_stock WHERE card_number = \(cardNumber.digits)", as: (String, Int64?).self,
+            logger: logger)
+        else { return TongkaError(.cardNotFound, detail: cardNumber.masked) }
+        if status == "issued" { return TongkaError(.cardAlreadyIssued, detail: cardNumber.masked) }
+        _ = stockHall
+        return TongkaError(.cardNotInHallStock, detail: cardNumber.masked)
+    }
+
+    public func card(_ number: CardNumber) async throws -> CardView {
+        try await database.read { connection in try await card(number, connection: connection) }
+    }
+
+    static let cardQuery = """
+        SELECT c.card_number, c.status, p.code, p.name, p.card_type, p.transport_modes, p.interconnection, c.holder_id,
+               hd.name, hd.document_type, hd.document_ciphertext, c.issued_at, h.code, k.username, c.deposit_fen,
+               c.card_cost_fen, s.valid_from, s.valid_to, COALESCE(a.balance_fen, 0)
+          FROM cards c
+          JOIN card_products p ON p.product_id = c.product_id
+          JOIN card_stock s ON s.card_number = c.card_number
+          JOIN service_halls h ON h.hall_id = c.issued_hall_id
+          JOIN clerks k ON k.clerk_id = c.issued_clerk_id
+          LEFT JOIN holders hd ON hd.holder_id = c.holder_id
+          LEFT JOIN ledger_accounts a ON a.kind = 'card_purse' AND a.card_number = c.card_number
+        """
+    typealias CardRow = (
+        String, String, String, String, Int16, [String], Bool, Int64?, String?, String?, [UInt8]?, Date, String, String,
+        Int64, Int64, Date, Date, Int64
+    )
+
+    func card(_ number: CardNumber, connection: PostgresConnection) async throws -> CardView {
+        guard let row = try await connection.first(
+            "\(unescaped: Self.cardQuery) WHERE c.card_number = \(number.digits)", as: CardRow.self, logger: logger)
+        else { throw TongkaError(.cardNotFound, detail: number.masked) }
+        return try view(row)
+    }
+
+    func cards(holder: HolderID, connection: PostgresConnection) async throws -> [CardView] {
+        try await connection.all(
+            "\(unescaped: Self.cardQuery) WHERE c.holder_id = \(holder.rawValue) ORDER BY c.issued_at",
+            as: CardRow.self, logger: logger
+        ).map(view)
+    }
+
+    func view(_ row: CardRow) throws -> CardView {
+        var documentMasked: String?
+        if let type = row.9.flatMap(DocumentType.init(rawValue:)), let ciphertext = row.10 {
+            documentMasked = try IdentityDocument(type: type, number: try vault.open(ciphertext, field: .documentNumber)).masked
+        }
+        let utc = TimeZone(identifier: "UTC")!
+        return CardView(
+            cardNumber: row.0, status: row.1, productCode: row.2, productName: row.3,
+            cardType: CardType(rawValue: Int(row.4)) ?? .ordinary,
+            transportModes: row.5.compactMap(TransportMode.init(rawValue:)), interconnection: row.6,
+            holderID: row.7.map { HolderID($0) }, holderName: row.8, holderDocumentMasked: documentMasked, issuedAt: row.11,
+            issuedHallCode: row.12, issuedBy: row.13, deposit: Money(fen: row.14), cardCost: Money(fen: row.15),
+            validFrom: CalendarDate(row.16, in: utc), validTo: CalendarDate(row.17, in: utc), balance: Money(fen: row.18))
+    }
+}

@@ -1,0 +1,40 @@
+import PostgresNIO
+import TongkaDomain
+
+/// The one place where database failures become domain errors: by constraint name, which every
+/// constraint in `Migrations/` has. Anything unmapped stays a database error (HTTP 500).
+enum ErrorMapping {
+    static let byConstraint: [String: ErrorCode] = [
+        "installation_pkey": .alreadyBootstrapped,
+        "service_halls_code_key": .hallCodeTaken,
+        "service_halls_code_format": .invalidHallCode,
+        "clerks_username_key": .usernameTaken,
+        "clerks_username_format": .invalidUsername,
+        "clerks_hall_required": .hallRequired,
+        "shifts_one_open_per_clerk": .shiftAlreadyOpen,
+        "shifts_closed_final": .shiftClosed,
+        "shifts_opening_float": .amountOutOfRange,
+        "shifts_counted_cash": .amountOutOfRange,
+        "ledger_accounts_balance_non_negative": .insufficientCash,
+        "journal_balanced": .unbalancedTransaction,
+        "journal_entries_amount": .amountOutOfRange,
+        "idempotency_keys_format": .idempotencyKeyInvalid,
+        "card_products_code_key": .productCodeTaken,
+        "stock_batches_file_key": .stockBatchDuplicate,
+        "holders_document_key": .holderAlreadyRegistered,
+        "cards_pkey": .cardAlreadyIssued,
+    ]
+
+    static func map(_ error: PSQLError) -> TongkaError? {
+        guard error.code == .server, let info = error.serverInfo else { return nil }
+        if let constraint = info[.constraintName], let code = byConstraint[constraint] {
+            return TongkaError(code)
+        }
+        // Serialization failures and deadlocks are the database deciding a race: the request
+        // changed nothing and may be retried with the same idempotency key.
+        if let state = info[.sqlState], state == "40001" || state == "40P01" {
+            return TongkaError(.serviceUnavailable, detail: "concurrent update, retry")
+        }
+        return nil
+    }
+}

@@ -1,0 +1,281 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TongkaDomain
+
+/// A shift as listed for supervisors and shown to its clerk.
+public struct ShiftSummary: Sendable, Codable, Equatable {
+    public let id: ShiftID
+    public let clerkID: ClerkID
+    public let clerkUsername: String
+    public let hallID: HallID
+    public let hallCode: String
+    public let openedAt: Date
+    public let openingFloat: Money
+    public let closedAt: Date?
+    /// While open: the cash the ledger expects in the drawer now. Once closed: at close.
+    public let expectedCash: Money
+    public let countedCash: Money?
+    /// Counted minus expected: positive over, negative short. Nil while open.
+    public let difference: Money?
+    public let closeNote: String?
+
+    public var isOpen: Bool { closedAt == nil }
+}
+
+/// Cards of one product that left the hall's stock during a shift.
+public struct ProductMovement: Sendable, Codable, Equatable {
+    public let productCode: String
+    public let productName: String
+    public let cardsIssued: Int64
+}
+
+/// Cards of one product in a hall's stock.
+public struct StockLevel: Sendable, Codable, Equatable {
+    public let productCode: String
+    public let productName: String
+    public let inStock: Int64
+}
+
+/// Money a shift took, by payment method.
+public struct PaymentTotal: Sendable, Codable, Equatable {
+    public let method: PaymentMethod
+    public let amount: Money
+    public let transactions: Int64
+}
+
+/// Everything a clerk and a supervisor see about one shift: cash, receipts and card stock moves.
+public struct ShiftReport: Sendable, Codable, Equatable {
+    public let shift: ShiftSummary
+    public let receipts: [PaymentTotal]
+    public let stockMovements: [ProductMovement]
+    /// Cards of the hall still in stock now, by product (at close: at the moment of closing).
+    public let hallStock: [StockLevel]
+}
+
+/// Opening, inspecting and closing shifts.
+public struct ShiftStore: Sendable {
+    let database: Database
+    var logger: Logger { database.logger }
+
+    public init(database: Database) { self.database = database }
+
+    struct OpenRequest: Encodable { let openingFloatFen: Int64 }
+    struct CloseRequest: Encodable {
+        let countedCashFen: Int64
+        let note: String?
+    }
+
+    /// Opens a shift for the actor in its hall with a cash float taken from the hall's cash office.
+    public func open(float: Money, idempotencyKey: String, origin: RequestOrigin) async throws -> (ShiftReport, replayed: Bool) {
+        let actor = try origin.requireActor()
+        guard Role.counterRoles.contains(actor.role) else { throw TongkaError(.forbiddenRole) }
+        let hall = try actor.requireOwnHall()
+        guard float.isValidCounterAmount else { throw TongkaError(.amountOutOfRange, detail: "opening float") }
+        let outcome = try await database.transaction { connection in
+            try await Idempotency.run(
+                connection, actor: actor, key: idempotencyKey, operation: "shift.open",
+                request: OpenRequest(openingFloatFen: float.fen), logger: logger
+            ) {
+                let hallOpen = try await connection.first(
+                    "SELECT status = 'open' FROM service_halls WHERE hall_id = \(hall.rawValue) FOR SHARE",
+                    as: (Bool.self), logger: logger)
+                guard hallOpen == true else { throw TongkaError(.hallClosed) }
+                let shiftID = ShiftID(try await connection.one(
+                    """
+                    INSERT INTO shifts (clerk_id, hall_id, opening_float_fen)
+                    VALUES (\(actor.clerkID.rawValue), \(hall.rawValue), \(float.fen))
+                    RETURNING shift_id
+                    """, as: (Int64.self), logger: logger))
+                // The drawer account exists from the start, so expected cash is always its balance.
+                _ = try await LedgerStore.accountID(.shiftCash(shiftID), connection: connection, logger: logger)
+                if let draft = try LedgerRules.shiftOpen(shift: shiftID, hall: hall, float: float) {
+                    _ = try await LedgerStore.post(
+                        draft,
+                        context: .init(actor: actor, hall: hall, shift: shiftID, idempotencyKey: idempotencyKey, memo: nil),
+                        connection: connection, logger: logger)
+                }
+                try await Audit.record(
+                    connection, origin: origin, action: "shift.open", subject: "shift:\(shiftID)",
+                    details: ["opening_float_fen": "\(float.fen)"], logger: logger)
+                return try await report(shift: shiftID, connection: connection)
+            }
+        }
+        return (outcome.result, outcome.replayed)
+    }
+
+    /// The actor's open shift, locked `FOR SHARE` for the rest of the transaction: money commands
+    /// call this first, so a concurrent close waits for them and they cannot post into a shift that
+    /// closed meanwhile.
+    static func lockOpenShift(of actor: Actor, connection: PostgresConnection, logger: Logger) async throws -> (ShiftID, HallID) {
+        guard let row = try await connection.first(
+            "SELECT shift_id, hall_id FROM shifts WHERE clerk_id = \(actor.clerkID.rawValue) AND closed_at IS NULL FOR SHARE",
+            as: (Int64, Int64).self, logger: logger)
+        else { throw TongkaError(.noOpenShift) }
+        return (ShiftID(row.0), HallID(row.1))
+    }
+
+    /// The actor's open shift with its live figures.
+    public func current(actor: Actor) async throws -> ShiftReport {
+        try await database.read { connection in
+            guard let id = try await connection.first(
+                "SELECT shift_id FROM shifts WHERE clerk_id = \(actor.clerkID.rawValue) AND closed_at IS NULL",
+                as: (Int64.self), logger: logger)
+            else { throw TongkaError(.noOpenShift) }
+            return try await report(shift: ShiftID(id), connection: connection)
+        }
+    }
+
+    /// One shift by id, for its clerk, supervisors of its hall, admins and auditors.
+    public func shift(id: ShiftID, actor: Actor) async throws -> ShiftReport {
+        try await database.read { connection in
+            let report = try await report(shift: id, connection: connection)
+            if actor.role == .clerk, report.shift.clerkID != actor.clerkID { throw TongkaError(.forbiddenRole) }
+            try actor.requireReach(hall: report.shift.hallID)
+            return report
+        }
+    }
+
+    /// Closes the actor's open shift with the cash counted in the drawer. The close takes the
+    /// shift row `FOR UPDATE`, waits for money commands in flight, reads the expected cash from the
+    /// drawer account, books the difference and can never be undone.
+    public func close(counted: Money, note: String?, idempotencyKey: String, origin: RequestOrigin) async throws -> (ShiftReport, replayed: Bool) {
+        let actor = try origin.requireActor()
+        guard counted.isValidCounterAmount else { throw TongkaError(.amountOutOfRange, detail: "counted cash") }
+        let note = try note.flatMap { $0.isEmpty ? nil : try Validate.name($0, field: "note", maxLength: 500) }
+        let outcome = try await database.transaction { connection in
+            try await Idempotency.run(
+                connection, actor: actor, key: idempotencyKey, operation: "shift.close",
+                request: CloseRequest(countedCashFen: counted.fen, note: note), logger: logger
+            ) {
+                guard let row = try await connection.first(
+                    "SELECT shift_id, hall_id FROM shifts WHERE clerk_id = \(actor.clerkID.rawValue) AND closed_at IS NULL FOR UPDATE",
+                    as: (Int64, Int64).self, logger: logger)
+                else { throw TongkaError(.noOpenShift) }
+                let (shiftID, hallID) = (ShiftID(row.0), HallID(row.1))
+                let drawer = try await LedgerStore.accountID(.shiftCash(shiftID), connection: connection, logger: logger)
+                let expected = Money(fen: try await connection.one(
+                    "SELECT balance_fen FROM ledger_accounts WHERE account_id = \(drawer.rawValue) FOR UPDATE",
+                    as: (Int64.self), logger: logger))
+                if let draft = try LedgerRules.shiftClose(shift: shiftID, hall: hallID, expected: expected, counted: counted) {
+                    _ = try await LedgerStore.post(
+                        draft,
+                        context: .init(actor: actor, hall: hallID, shift: shiftID, idempotencyKey: idempotencyKey, memo: note),
+                        connection: connection, logger: logger)
+                }
+                let hallStock = try await hallStock(hall: hallID, connection: connection)
+                try await connection.query(
+                    """
+                    UPDATE shifts SET closed_at = now(), expected_cash_fen = \(expected.fen),
+                           counted_cash_fen = \(counted.fen), close_note = \(note)
+                     WHERE shift_id = \(shiftID.rawValue)
+                    """, logger: logger)
+                let count = CashCount(expected: expected, counted: counted)
+                try await Audit.record(
+                    connection, origin: origin, action: "shift.close", subject: "shift:\(shiftID)",
+                    details: ["expected_fen": "\(expected.fen)", "counted_fen": "\(counted.fen)",
+                              "difference_fen": "\(count.difference.fen)"], logger: logger)
+                let report = try await report(shift: shiftID, connection: connection)
+                return ShiftReport(shift: report.shift, receipts: report.receipts, stockMovements: report.stockMovements, hallStock: hallStock)
+            }
+        }
+        return (outcome.result, outcome.replayed)
+    }
+
+    /// Shifts for oversight: hall-bound readers see their hall only. Dates are operator-local days.
+    public func list(
+        hallCode: String?, from: CalendarDate?, to: CalendarDate?, onlyDifferences: Bool, openOnly: Bool, actor: Actor
+    ) async throws -> [ShiftSummary] {
+        var hallID: Int64?
+        if let hallCode {
+            let hall = try await StaffStore(database: database).hall(code: hallCode)
+            try actor.requireReach(hall: hall.id)
+            hallID = hall.id.rawValue
+        } else if actor.role.isHallBound {
+            hallID = actor.hallID?.rawValue
+        }
+        if let from, let to, to < from { throw TongkaError(.invalidDateRange) }
+        let zone = database.settings.timeZone
+        let start = from?.startInstant(in: zone)
+        let end = to?.next.startInstant(in: zone)
+        return try await database.read { connection in
+            try await connection.all(
+                """
+                SELECT \(unescaped: Self.summaryColumns) \(unescaped: Self.summaryFrom)
+                 WHERE (\(hallID)::bigint IS NULL OR s.hall_id = \(hallID))
+                   AND (\(start)::timestamptz IS NULL OR s.opened_at >= \(start))
+                   AND (\(end)::timestamptz IS NULL OR s.opened_at < \(end))
+                   AND (NOT \(onlyDifferences) OR s.difference_fen <> 0)
+                   AND (NOT \(openOnly) OR s.closed_at IS NULL)
+                 ORDER BY s.opened_at DESC
+                 LIMIT 1000
+                """, as: SummaryRow.self, logger: logger
+            ).map(Self.summary)
+        }
+    }
+
+    static let summaryColumns = """
+        s.shift_id, s.clerk_id, c.username, s.hall_id, h.code, s.opened_at, s.opening_float_fen, s.closed_at,
+        COALESCE(s.expected_cash_fen, a.balance_fen, 0), s.counted_cash_fen, s.difference_fen, s.close_note
+        """
+    static let summaryFrom = """
+        FROM shifts s JOIN clerks c ON c.clerk_id = s.clerk_id JOIN service_halls h ON h.hall_id = s.hall_id
+        LEFT JOIN ledger_accounts a ON a.kind = 'shift_cash' AND a.shift_id = s.shift_id
+        """
+    typealias SummaryRow = (Int64, Int64, String, Int64, String, Date, Int64, Date?, Int64, Int64?, Int64?, String?)
+
+    static func summary(_ row: SummaryRow) -> ShiftSummary {
+        ShiftSummary(
+            id: ShiftID(row.0), clerkID: ClerkID(row.1), clerkUsername: row.2, hallID: HallID(row.3), hallCode: row.4,
+            openedAt: row.5, openingFloat: Money(fen: row.6), closedAt: row.7, expectedCash: Money(fen: row.8),
+            countedCash: row.9.map(Money.init(fen:)), difference: row.10.map(Money.init(fen:)), closeNote: row.11)
+    }
+
+    func report(shift id: ShiftID, connection: PostgresConnection) async throws -> ShiftReport {
+        guard let row = try await connection.first(
+            "SELECT \(unescaped: Self.summaryColumns) \(unescaped: Self.summaryFrom) WHERE s.shift_id = \(id.rawValue)",
+            as: SummaryRow.self, logger: logger)
+        else { throw TongkaError(.shiftNotFound) }
+        let summary = Self.summary(row)
+        // Receipts: what each payment method brought in during the shift, from the journal.
+        let receipts = try await connection.all(
+            """
+            SELECT CASE a.kind WHEN 'shift_cash' THEN 'cash' ELSE a.payment_method END, sum(e.amount_fen)::bigint,
+                   count(DISTINCT t.transaction_id)
+              FROM journal_transactions t
+              JOIN journal_entries e ON e.transaction_id = t.transaction_id
+              JOIN ledger_accounts a ON a.account_id = e.account_id
+             WHERE t.shift_id = \(id.rawValue) AND t.kind NOT IN ('shift_open', 'shift_close')
+               AND (a.kind = 'payment_channel' OR (a.kind = 'shift_cash' AND a.shift_id = \(id.rawValue)))
+             GROUP BY 1 ORDER BY 1
+            """, as: (String, Int64, Int64).self, logger: logger
+        ).compactMap { method, fen, count in
+            PaymentMethod(rawValue: method).map { PaymentTotal(method: $0, amount: Money(fen: fen), transactions: count) }
+        }
+        let movements = try await stockMovements(shift: id, connection: connection)
+        let stock = summary.isOpen ? try await hallStock(hall: summary.hallID, connection: connection) : []
+        return ShiftReport(shift: summary, receipts: receipts, stockMovements: movements, hallStock: stock)
+    }
+
+    /// Cards issued during the shift, by product.
+    func stockMovements(shift: ShiftID, connection: PostgresConnection) async throws -> [ProductMovement] {
+        try await connection.all(
+            """
+            SELECT p.code, p.name, count(*) FROM cards c JOIN card_products p ON p.product_id = c.product_id
+             WHERE c.issued_shift_id = \(shift.rawValue)
+             GROUP BY p.code, p.name ORDER BY p.code
+            """, as: (String, String, Int64).self, logger: logger
+        ).map { ProductMovement(productCode: $0.0, productName: $0.1, cardsIssued: $0.2) }
+    }
+
+    /// Cards in a hall's stock now, by product.
+    func hallStock(hall: HallID, connection: PostgresConnection) async throws -> [StockLevel] {
+        try await connection.all(
+            """
+            SELECT p.code, p.name, count(*) FROM card_stock s JOIN card_products p ON p.product_id = s.product_id
+             WHERE s.hall_id = \(hall.rawValue) AND s.status = 'in_stock'
+             GROUP BY p.code, p.name ORDER BY p.code
+            """, as: (String, String, Int64).self, logger: logger
+        ).map { StockLevel(productCode: $0.0, productName: $0.1, inStock: $0.2) }
+    }
+}

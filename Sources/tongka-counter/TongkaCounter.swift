@@ -1,0 +1,1 @@
+@main struct TongkaCounter { static func main() {} }

@@ -1,0 +1,133 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TongkaDomain
+import TongkaHTTP
+import TongkaPostgres
+
+/// Why a test that needs PostgreSQL cannot run. Tests fail with this rather than skip: a skipped
+/// database test would pass silently in CI.
+public struct TestEnvironmentError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Fresh databases for tests: the migrations are applied once per test process into a template
+/// database, and every test gets its own copy (`CREATE DATABASE ... TEMPLATE`), dropped afterwards.
+public actor TestDatabases {
+    public static let shared = TestDatabases()
+
+    private var maintenance: (client: PostgresClient, task: Task<Void, Never>)?
+    private var template: String?
+    nonisolated let logger: Logger = {
+        var logger = Logger(label: "tongka-test")
+        logger.logLevel = ProcessInfo.processInfo.environment["TONGKA_TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
+        return logger
+    }()
+
+    /// The cluster's URL from `Scripts/test.sh` (`TONGKA_TEST_DATABASE_URL`).
+    public nonisolated static func clusterURL() throws -> String {
+        guard let url = ProcessInfo.processInfo.environment["TONGKA_TEST_DATABASE_URL"], !url.isEmpty else {
+            throw TestEnvironmentError(description: "TONGKA_TEST_DATABASE_URL is not set: run the tests with Scripts/test.sh")
+        }
+        return url
+    }
+
+    /// The URL of another database on the same cluster.
+    public nonisolated static func url(database: String) throws -> String {
+        guard var components = URLComponents(string: try clusterURL()) else {
+            throw TestEnvironmentError(description: "TONGKA_TEST_DATABASE_URL is not a URL")
+        }
+        components.path = "/" + database
+        return components.string!
+    }
+
+    private func maintenanceClient() throws -> PostgresClient {
+        if let maintenance { return maintenance.client }
+        let client = PostgresClient(configuration: try DatabaseURL.configuration(try Self.clusterURL()), backgroundLogger: logger)
+        let task = Task { await client.run() }
+        maintenance = (client, task)
+        return client
+    }
+
+    /// Creates and migrates the template database on first use.
+    private func templateName() async throws -> String {
+        if let template { return template }
+        let name = "tongka_tpl_\(ProcessInfo.processInfo.processIdentifier)_\(UInt32.random(in: 0...UInt32.max))"
+        let admin = try maintenanceClient()
+        try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+        let client = PostgresClient(configuration: try DatabaseURL.configuration(try Self.url(database: name)), backgroundLogger: logger)
+        let runner = Task { await client.run() }
+        do {
+            try await Migrator.bundled().migrate(client: client, logger: logger)
+        } catch {
+            runner.cancel()
+            throw error
+        }
+        // A template must have no connections when it is copied.
+        runner.cancel()
+        await runner.value
+        template = name
+        return name
+    }
+
+    /// A new database with every migration applied; returns its name.
+    public func create() async throws -> String {
+        let template = try await templateName()
+        let name = "tongka_t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        try await maintenanceClient().query(
+            PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template)"), logger: logger)
+        return name
+    }
+
+    public func drop(_ name: String) async {
+        _ = try? await maintenanceClient().query(
+            PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
+    }
+
+    /// An empty database without migrations, for migrator tests.
+    public func createEmpty() async throws -> String {
+        let name = "tongka_e_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        try await maintenanceClient().query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+        return name
+    }
+}
+
+/// Settings for a test server: the demo operator, a random personal-data key, cheap password hashing.
+public enum TestSettings {
+    public static let issuerPrefix = "31048200"
+    public static let issuerID = "31045510FFFFFFFF"
+
+    public static func make(databaseURL: String) -> ServerSettings {
+        ServerSettings(
+            host: "127.0.0.1", port: 0, databaseURL: databaseURL, databasePoolSize: 20,
+            issuer: try! IssuerProfile(cardNumberPrefixes: [issuerPrefix], issuerID: issuerID),
+            timeZone: TimeZone(identifier: "Asia/Shanghai")!, dataKey: PersonalDataVault.generateSecret(),
+            passwordHasher: PasswordHasher(logN: 10), lockoutThreshold: 5, lockoutDuration: .seconds(60),
+            logLevel: .critical, auditSealInterval: .seconds(3600))
+    }
+}
+
+/// Runs `body` with a fresh migrated database and a `Database` over it (store-level tests).
+public func withTestDatabase<T: Sendable>(
+    configure: (inout ServerSettings) -> Void = { _ in }, _ body: (Database) async throws -> T
+) async throws -> T {
+    let name = try await TestDatabases.shared.create()
+    var settings = TestSettings.make(databaseURL: try TestDatabases.url(database: name))
+    configure(&settings)
+    let logger = TestDatabases.shared.logger
+    let client = PostgresClient(configuration: try DatabaseURL.configuration(settings.databaseURL), backgroundLogger: logger)
+    let database = Database(client: client, settings: try settings.storeSettings(), logger: logger)
+    let runner = Task { await client.run() }
+    do {
+        let result = try await body(database)
+        runner.cancel()
+        await runner.value
+        await TestDatabases.shared.drop(name)
+        return result
+    } catch {
+        runner.cancel()
+        await runner.value
+        await TestDatabases.shared.drop(name)
+        throw error
+    }
+}
