@@ -57,6 +57,11 @@ if [ -z "${TONGKA_DATABASE_URL:-}" ] && ! grep -q '^TONGKA_DATABASE_URL=' "$conf
     pg_init "$cluster" tongka "$pwfile"
     rm -f "$pwfile"
   fi
+  # A server left running by an earlier run that was killed: stop it, then start afresh.
+  if [ -f "$cluster/postmaster.pid" ]; then
+    echo "== stopping a PostgreSQL left running by an earlier run"
+    pg_stop "$cluster"
+  fi
   port=$(pg_free_port)
   echo "== starting PostgreSQL on 127.0.0.1:$port"
   pg_start "$cluster" "$port"

@@ -133,6 +133,20 @@ public struct TongkaClient: Sendable {
         }
     }
 
+    public func closeHall(_ code: String) async throws -> Components.Schemas.Hall {
+        switch try await call({ try await api.closeHall(path: .init(code: code)) }) {
+        case .ok(let ok): return try ok.body.json
+        case .`default`(let status, let error): throw APIFailure(status: status, error)
+        }
+    }
+
+    public func reopenHall(_ code: String) async throws -> Components.Schemas.Hall {
+        switch try await call({ try await api.reopenHall(path: .init(code: code)) }) {
+        case .ok(let ok): return try ok.body.json
+        case .`default`(let status, let error): throw APIFailure(status: status, error)
+        }
+    }
+
     public func clerks(hall: String? = nil) async throws -> [Components.Schemas.Clerk] {
         switch try await call({ try await api.listClerks(query: .init(hall: hall)) }) {
         case .ok(let ok): return try ok.body.json.clerks

@@ -62,12 +62,19 @@ public struct CalendarDate: Hashable, Comparable, Sendable, Codable, CustomStrin
         return calendar.date(from: DateComponents(year: year, month: month, day: day))!
     }
 
-    /// The calendar date of `instant` in `timeZone`.
+    /// The calendar date of `instant` in `timeZone`, clamped to the years 1900-9999.
     public init(_ instant: Date, in timeZone: TimeZone) {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let parts = calendar.dateComponents([.year, .month, .day], from: instant)
-        self.init(year: parts.year!, month: parts.month!, day: parts.day!)!
+        let year = parts.year ?? 1900
+        if year < 1900 {
+            self.init(year: 1900, month: 1, day: 1)!
+        } else if year > 9999 {
+            self.init(year: 9999, month: 12, day: 31)!
+        } else {
+            self.init(year: year, month: parts.month ?? 1, day: parts.day ?? 1)!
+        }
     }
 
     static func daysIn(month: Int, year: Int) -> Int {

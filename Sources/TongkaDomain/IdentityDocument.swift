@@ -34,7 +34,10 @@ public struct IdentityDocument: Hashable, Sendable, CustomStringConvertible {
 
     /// Normalises and validates. The detail of a failure names the rule, never the number.
     public init(type: DocumentType, number raw: String) throws(TongkaError) {
-        let number = raw.uppercased().filter { !$0.isWhitespace }
+        let compact = raw.filter { !$0.isWhitespace }
+        // Upper-case only ASCII: "ß" would become "SS". Anything else stays as typed and fails the
+        // rules below, which all demand ASCII letters and digits.
+        let number = compact.allSatisfy(\.isASCII) ? compact.uppercased() : compact
         switch type {
         case .residentID: try Self.checkResidentID(number)
         case .passport:

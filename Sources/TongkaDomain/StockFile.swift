@@ -68,6 +68,8 @@ public struct StockFileParser: Sendable {
     private var pending: [UInt8] = []
     private var lineNumber = 0
     private var sawFirstLine = false
+    /// Set while the rest of a line already reported as too long is being skipped.
+    private var skippingLine = false
     private var cardLines: [String: Int] = [:]
     private var chipLines: [String: Int] = [:]
 
@@ -88,22 +90,33 @@ public struct StockFileParser: Sendable {
         pending.append(contentsOf: chunk)
         var start = pending.startIndex
         while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
-            if let card = parseLine(pending[start..<newline]) { cards.append(card) }
+            if skippingLine {
+                // The end of a line already reported as too long: count it, never parse it.
+                lineNumber += 1
+                skippingLine = false
+            } else if let card = parseLine(pending[start..<newline]) {
+                cards.append(card)
+            }
             start = newline + 1
         }
         pending.removeSubrange(pending.startIndex..<start)
-        if pending.count > Self.maximumLineBytes * 4 {
-            // A line that never ends: report once and drop what we hold.
-            lineNumber += 1
-            record(.lineTooLong, "longer than \(Self.maximumLineBytes) bytes")
-            pending.removeAll()
+        if !skippingLine, pending.count > Self.maximumLineBytes {
+            // Too long whatever follows: report it once and skip to its end, holding nothing.
+            reject(line: lineNumber + 1, .lineTooLong, "longer than \(Self.maximumLineBytes) bytes")
+            skippingLine = true
         }
+        if skippingLine { pending.removeAll() }
         return cards
     }
 
     /// Ends the file: parses a last line without a newline.
     public mutating func finish() -> [StockCard] {
         defer { pending.removeAll() }
+        if skippingLine {
+            lineNumber += 1
+            skippingLine = false
+            return []
+        }
         guard !pending.isEmpty else { return [] }
         return parseLine(pending[...]).map { [$0] } ?? []
     }

@@ -4,6 +4,8 @@ import Foundation
 public enum Validate {
     /// Hall codes: 2-16 upper-case ASCII letters, digits or `-`, starting with a letter or digit.
     public static func hallCode(_ raw: String) throws(TongkaError) -> String {
+        // ASCII first: upper-casing would turn "ß" into "SS" and "ﬁ" into "FI".
+        guard raw.allSatisfy(\.isASCII) else { throw TongkaError(.invalidHallCode, detail: "\"\(raw.prefix(20))\"") }
         let code = raw.uppercased()
         guard code.count >= 2, code.count <= 16, isCodeHead(code.first), code.allSatisfy({ isCodeCharacter($0, extra: "-") })
         else { throw TongkaError(.invalidHallCode, detail: "\"\(raw.prefix(20))\"") }
@@ -12,6 +14,7 @@ public enum Validate {
 
     /// Product codes: 2-20 upper-case ASCII letters, digits, `-` or `_`.
     public static func productCode(_ raw: String) throws(TongkaError) -> String {
+        guard raw.allSatisfy(\.isASCII) else { throw TongkaError(.invalidProduct, detail: "code \"\(raw.prefix(24))\"") }
         let code = raw.uppercased()
         guard code.count >= 2, code.count <= 20, isCodeHead(code.first), code.allSatisfy({ isCodeCharacter($0, extra: "-_") })
         else { throw TongkaError(.invalidProduct, detail: "code \"\(raw.prefix(24))\"") }
@@ -20,6 +23,8 @@ public enum Validate {
 
     /// User names: 3-32 characters `a-z 0-9 . _ -`, starting with a letter; case folded to lower.
     public static func username(_ raw: String) throws(TongkaError) -> String {
+        // ASCII first: lower-casing would turn the Kelvin sign into "k".
+        guard raw.allSatisfy(\.isASCII) else { throw TongkaError(.invalidUsername) }
         let name = raw.lowercased()
         guard name.count >= 3, name.count <= 32, let first = name.first, first.isASCII, first.isLetter,
             name.allSatisfy({ isCodeCharacter($0, extra: "._-") })

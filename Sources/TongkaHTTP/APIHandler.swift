@@ -107,6 +107,16 @@ struct APIHandler: APIProtocol {
         return .created(.init(body: .json(map(hall))))
     }
 
+    func closeHall(_ input: Operations.CloseHall.Input) async throws -> Operations.CloseHall.Output {
+        let hall = try await staff.setHallOpen(code: input.path.code, open: false, origin: scope.origin)
+        return .ok(.init(body: .json(map(hall))))
+    }
+
+    func reopenHall(_ input: Operations.ReopenHall.Input) async throws -> Operations.ReopenHall.Output {
+        let hall = try await staff.setHallOpen(code: input.path.code, open: true, origin: scope.origin)
+        return .ok(.init(body: .json(map(hall))))
+    }
+
     func listClerks(_ input: Operations.ListClerks.Input) async throws -> Operations.ListClerks.Output {
         let clerks = try await staff.listClerks(hallCode: input.query.hall, actor: try scope.actor())
         return .ok(.init(body: .json(.init(clerks: clerks.map(map)))))

@@ -10,7 +10,7 @@ struct AccessMiddleware: ServerMiddleware {
     let staff: StaffStore
     let now: @Sendable () -> Date
     /// A separate token Prometheus may scrape `/metrics` with (from configuration), if any.
-    let metricsTokenHash: [UInt8]?
+    let metricsTokenHash: Data?
 
     func intercept(
         _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,

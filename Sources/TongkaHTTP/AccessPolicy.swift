@@ -28,6 +28,8 @@ enum AccessPolicy {
         "changePassword": .anySession,
         "listHalls": .roles(everyone),
         "createHall": .roles([.admin]),
+        "closeHall": .roles([.admin]),
+        "reopenHall": .roles([.admin]),
         "listClerks": .roles(oversight),
         "createClerk": .roles([.admin]),
         "lockClerk": .roles([.admin]),

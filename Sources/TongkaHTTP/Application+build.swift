@@ -40,8 +40,9 @@ public func buildApplication(
     let handler = APIHandler(database: database, migrator: migrator, metrics: Observability.registry, now: now)
 
     let router = Router(context: TongkaRequestContext.self)
-    router.add(middleware: ErrorMiddleware())
+    // The scope (request id, language) wraps everything, so errors are reported in the caller's language.
     router.add(middleware: ScopeMiddleware(jsonBodyLimit: settings.jsonBodyLimit, importBodyLimit: settings.importBodyLimit))
+    router.add(middleware: ErrorMiddleware())
     router.add(middleware: MetricsMiddleware())
     try handler.registerHandlers(
         on: router,

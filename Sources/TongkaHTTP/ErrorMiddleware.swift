@@ -65,6 +65,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 return (TongkaError(.malformedRequest, detail: describe(decoding)), nil, nil)
             }
             let cause = serverError.causeDescription
+            // A handler's or middleware's own error: classify what it threw.
+            if cause.hasPrefix("User handler threw") || cause.hasPrefix("Middleware of type") {
+                return classify(underlying)
+            }
             if cause.localizedCaseInsensitiveContains("content type") || cause.localizedCaseInsensitiveContains("content-type") {
                 return (TongkaError(.unsupportedMediaType), nil, nil)
             }

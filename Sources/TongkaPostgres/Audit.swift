@@ -62,7 +62,7 @@ enum Idempotency {
                 """
                 SELECT operation, request_hash, result::text FROM idempotency_keys
                  WHERE clerk_id = \(actor.clerkID.rawValue) AND idempotency_key = \(key)
-                """, as: (String, [UInt8], String).self, logger: logger)
+                """, as: (String, Data, String).self, logger: logger)
             else { throw TongkaError(.serviceUnavailable, detail: "idempotency record vanished, retry") }
             guard storedOperation == operation, storedHash == requestHash else {
                 throw TongkaError(.idempotencyKeyReused)
@@ -80,10 +80,10 @@ enum Idempotency {
         return Outcome(result: result, replayed: false)
     }
 
-    static func requestDigest<Request: Encodable>(operation: String, request: Request) throws -> [UInt8] {
+    static func requestDigest<Request: Encodable>(operation: String, request: Request) throws -> Data {
         var data = Data(operation.utf8)
         data.append(0)
         data.append(try JSONEncoder.sorted.encode(request))
-        return Array(SHA256Digest.of(data))
+        return Data(SHA256Digest.of(data))
     }
 }

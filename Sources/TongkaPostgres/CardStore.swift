@@ -108,7 +108,7 @@ public struct CardStore: Sendable {
             SELECT h.holder_id, h.name, h.document_type, h.document_ciphertext, h.phone_ciphertext, h.registered_at, s.code
               FROM holders h JOIN service_halls s ON s.hall_id = h.registered_hall_id
              WHERE h.holder_id = \(id.rawValue)
-            """, as: (Int64, String, String, [UInt8], [UInt8]?, Date, String).self, logger: logger)
+            """, as: (Int64, String, String, Data, Data?, Date, String).self, logger: logger)
         else { throw TongkaError(.holderNotFound) }
         let type = DocumentType(rawValue: row.2) ?? .passport
         let document = try IdentityDocument(type: type, number: try vault.open(row.3, field: .documentNumber))
@@ -217,7 +217,7 @@ public struct CardStore: Sendable {
           LEFT JOIN ledger_accounts a ON a.kind = 'card_purse' AND a.card_number = c.card_number
         """
     typealias CardRow = (
-        String, String, String, String, Int16, [String], Bool, Int64?, String?, String?, [UInt8]?, Date, String, String,
+        String, String, String, String, Int16, [String], Bool, Int64?, String?, String?, Data?, Date, String, String,
         Int64, Int64, Date, Date, Int64
     )
 

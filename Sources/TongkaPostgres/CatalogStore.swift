@@ -179,10 +179,15 @@ public struct CatalogStore: Sendable {
                     throw StockImportRejection(errors: parser.errors, errorCount: parser.errorCount)
                 }
                 if out.readableBytes > 0 { try await writer.write(out) }
-                parsed.set(cards: parser.cardCount, digest: Array(hasher.finalize()))
+                parsed.set(cards: parser.cardCount, digest: Data(hasher.finalize()))
             }
             let (cardCount, digest) = parsed.value
             guard cardCount > 0 else { throw TongkaError(.stockFileEmpty) }
+            if let earlier = try await connection.first(
+                "SELECT batch_id FROM stock_batches WHERE file_sha256 = \(digest)", as: (Int64.self), logger: logger)
+            {
+                throw TongkaError(.stockBatchDuplicate, detail: "batch #\(earlier)")
+            }
 
             // Cards or chips that are in stock already: report their lines, import nothing.
             let clashes = try await connection.all(
@@ -235,12 +240,12 @@ public struct CatalogStore: Sendable {
     private final class ParseState: @unchecked Sendable {
         // Written once inside the COPY closure, read after it returns on the same task.
         private var cards = 0
-        private var digest: [UInt8] = []
-        func set(cards: Int, digest: [UInt8]) {
+        private var digest = Data()
+        func set(cards: Int, digest: Data) {
             self.cards = cards
             self.digest = digest
         }
-        var value: (Int, [UInt8]) { (cards, digest) }
+        var value: (Int, Data) { (cards, digest) }
     }
 
     public func listBatches() async throws -> [StockBatch] {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import TongkaDomain
+import _ConnectionPoolModule
 
 /// Settings the stores need besides the connection: who the operator is, its time zone, the
 /// personal-data keys and the password hashing cost.
@@ -66,6 +67,7 @@ public struct Database: Sendable {
     ///
     /// Written over `withConnection` rather than `PostgresClient.withTransaction`, which wraps
     /// closure errors in `PostgresTransactionError` and would hide our typed errors.
+    @discardableResult
     public func transaction<Result: Sendable>(
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
@@ -97,6 +99,10 @@ public struct Database: Sendable {
             if let mapped = ErrorMapping.map(error) { throw mapped }
             logger.error("database error", metadata: ["error": "\(String(reflecting: error))"])
             throw error
+        } catch let error as ConnectionPoolError {
+            // No connection could be made (the circuit breaker tripped) or the pool is shutting down.
+            logger.error("database unavailable", metadata: ["error": "\(String(reflecting: error))"])
+            throw TongkaError(.serviceUnavailable, detail: "database unavailable")
         }
     }
 }

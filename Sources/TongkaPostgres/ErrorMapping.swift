@@ -23,10 +23,29 @@ enum ErrorMapping {
         "stock_batches_file_key": .stockBatchDuplicate,
         "holders_document_key": .holderAlreadyRegistered,
         "cards_pkey": .cardAlreadyIssued,
+        // Two imports of overlapping cards racing past the line-by-line check.
+        "card_stock_pkey": .stockFileInvalid,
+        "card_stock_chip_uid_key": .stockFileInvalid,
     ]
 
+    /// Failures that mean the database cannot be reached right now: the request changed nothing.
+    static let unavailableCodes: [PSQLError.Code] = [
+        .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .uncleanShutdown,
+    ]
+    /// SQLSTATEs of a database that is gone or shutting down (3D000: no such database, 57P0x:
+    /// shutdown, 08xxx: connection exceptions).
+    static func isUnavailableState(_ state: String) -> Bool {
+        state == "3D000" || state.hasPrefix("57P") || state.hasPrefix("08")
+    }
+
     static func map(_ error: PSQLError) -> TongkaError? {
+        if unavailableCodes.contains(error.code) {
+            return TongkaError(.serviceUnavailable, detail: "database unavailable")
+        }
         guard error.code == .server, let info = error.serverInfo else { return nil }
+        if let state = info[.sqlState], isUnavailableState(state) {
+            return TongkaError(.serviceUnavailable, detail: "database unavailable")
+        }
         if let constraint = info[.constraintName], let code = byConstraint[constraint] {
             return TongkaError(code)
         }

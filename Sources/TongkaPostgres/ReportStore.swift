@@ -100,7 +100,8 @@ public struct ReportStore: Sendable {
                  WHERE c.issued_at >= \(start) AND c.issued_at < \(end)
                    AND (\(hallID)::bigint IS NULL OR c.issued_hall_id = \(hallID))
                  GROUP BY 1, 2, 3, 4, 5, 6, 7
-                 ORDER BY 1, 2, 4, 6, 7
+                 ORDER BY 1, 2, 4, 6,
+                          array_position(ARRAY['bus', 'metro', 'brt', 'tram', 'ferry', 'taxi', 'rail', 'bike'], m.mode)
                 """, as: (String, String?, String?, String?, String?, Int16?, String?, Int64).self, logger: logger
             ).map { row in
                 IssuanceRow(

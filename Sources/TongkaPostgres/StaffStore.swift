@@ -264,6 +264,25 @@ public struct StaffStore: Sendable {
         }
     }
 
+    /// Closes or reopens a hall. A closed hall takes no new shifts, staff or stock; shifts already
+    /// open there can still be closed.
+    public func setHallOpen(code rawCode: String, open: Bool, origin: RequestOrigin) async throws -> Hall {
+        let code = try Validate.hallCode(rawCode)
+        return try await database.transaction { connection in
+            guard let row = try await connection.first(
+                """
+                UPDATE service_halls SET status = \(open ? "open" : "closed") WHERE code = \(code)
+                RETURNING hall_id, code, name, address, status, created_at
+                """, as: (Int64, String, String, String?, String, Date).self, logger: logger)
+            else { throw TongkaError(.hallNotFound, detail: code) }
+            let hall = Self.hall(row)
+            try await Audit.record(
+                connection, origin: origin, action: open ? "hall.reopen" : "hall.close", subject: "hall:\(hall.id)",
+                details: ["code": code], hall: hall.id, logger: logger)
+            return hall
+        }
+    }
+
     public func listHalls() async throws -> [Hall] {
         try await database.read { connection in
             try await connection.all(

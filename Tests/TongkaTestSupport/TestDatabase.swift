@@ -79,6 +79,12 @@ public actor TestDatabases {
         return name
     }
 
+    /// Drops a database while a server still uses it (to test a lost database).
+    public func dropNow(_ name: String) async throws {
+        try await maintenanceClient().query(
+            PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
+    }
+
     public func drop(_ name: String) async {
         _ = try? await maintenanceClient().query(
             PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)

@@ -36,13 +36,13 @@ public struct PersonalDataVault: Sendable {
         SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
     }
 
-    public func seal(_ plaintext: String, field: Field) throws -> [UInt8] {
+    public func seal(_ plaintext: String, field: Field) throws -> Data {
         let box = try AES.GCM.seal(Data(plaintext.utf8), using: encryptionKey, authenticating: Data(field.rawValue.utf8))
         guard let combined = box.combined else { throw TongkaError(.internalError, detail: "encryption failed") }
-        return [Self.version] + Array(combined)
+        return Data([Self.version]) + combined
     }
 
-    public func open(_ ciphertext: [UInt8], field: Field) throws -> String {
+    public func open(_ ciphertext: Data, field: Field) throws -> String {
         guard ciphertext.first == Self.version else { throw TongkaError(.internalError, detail: "unknown ciphertext version") }
         let box = try AES.GCM.SealedBox(combined: Data(ciphertext.dropFirst()))
         let plaintext = try AES.GCM.open(box, using: encryptionKey, authenticating: Data(field.rawValue.utf8))
@@ -51,7 +51,7 @@ public struct PersonalDataVault: Sendable {
 
     /// The lookup hash of a document: equal documents give equal hashes, and without the key the
     /// hash does not reveal the number (resident ID numbers are guessable, so a plain hash would).
-    public func lookupHash(_ document: IdentityDocument) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: Data(document.lookupMaterial.utf8), using: lookupKey))
+    public func lookupHash(_ document: IdentityDocument) -> Data {
+        Data(HMAC<SHA256>.authenticationCode(for: Data(document.lookupMaterial.utf8), using: lookupKey))
     }
 }

@@ -14,8 +14,8 @@ public enum SessionToken {
     }
 
     /// What the database stores and looks up.
-    public static func hash(_ token: String) -> [UInt8] {
-        Array(SHA256.hash(data: Data(token.utf8)))
+    public static func hash(_ token: String) -> Data {
+        Data(SHA256.hash(data: Data(token.utf8)))
     }
 
     /// Whether a string has the shape of a token (cheap rejection before any lookup).
