@@ -36,6 +36,15 @@ let package = Package(
         // Pure values and rules. No I/O, no clock reads.
         .target(name: "TongkaDomain", swiftSettings: strict),
 
+        // libcrypto (OpenSSL 3) through a module map: DES-EDE, DES-EDE3, SM4, RAND_bytes, OPENSSL_cleanse.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        // JT/T 978 / PBOC purse cryptography: MACs, diversification, session keys, TAC, key store.
+        .target(name: "TongkaCardCrypto", dependencies: ["COpenSSL"], swiftSettings: strict),
+
+        // A software T-Union purse card at the APDU level, and the CardReader protocol.
+        .target(name: "TongkaCardSim", dependencies: ["TongkaCardCrypto"], swiftSettings: strict),
+
         // PostgreSQL: migrator, stores (one transaction per use case), personal-data protection.
         .target(
             name: "TongkaPostgres",
@@ -66,7 +75,7 @@ let package = Package(
         .target(
             name: "TongkaHTTP",
             dependencies: [
-                "TongkaDomain", "TongkaPostgres", "TongkaAPI",
+                "TongkaDomain", "TongkaPostgres", "TongkaAPI", "TongkaCardCrypto",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
@@ -93,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "tongka-server",
             dependencies: [
-                "TongkaHTTP", "TongkaPostgres", "TongkaDomain",
+                "TongkaHTTP", "TongkaPostgres", "TongkaDomain", "TongkaCardCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -124,6 +133,10 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "TongkaDomainTests", dependencies: ["TongkaDomain"], swiftSettings: strict),
+        .testTarget(
+            name: "TongkaCardCryptoTests", dependencies: ["TongkaCardCrypto"], resources: [.copy("Resources/epurse.json")],
+            swiftSettings: strict),
+        .testTarget(name: "TongkaCardSimTests", dependencies: ["TongkaCardSim", "TongkaCardCrypto"], swiftSettings: strict),
         .testTarget(
             name: "TongkaPostgresTests",
             dependencies: ["TongkaPostgres", "TongkaDomain", "TongkaTestSupport"],

@@ -69,6 +69,13 @@ if [ -z "${TONGKA_DATABASE_URL:-}" ] && ! grep -q '^TONGKA_DATABASE_URL=' "$conf
   export TONGKA_DATABASE_URL="postgres://tongka:$(cat "$state/db-password")@127.0.0.1:$port/postgres?sslmode=disable"
 fi
 
+if [ ! -f "$state/card-keys.json" ]; then
+  echo "== generating demo card master keys in $state/card-keys.json (mode 0600)"
+  "$bin/tongka-server" keys generate --out "$state/card-keys.json" \
+    --issuer-id "$(grep '^TONGKA_ISSUER_ID=' "$config" | cut -d= -f2)"
+fi
+grep -q '^TONGKA_CARD_KEYS_FILE=' "$config" || echo "TONGKA_CARD_KEYS_FILE=$state/card-keys.json" >>"$config"
+
 echo "== migrating"
 "$bin/tongka-server" migrate --config "$config"
 

@@ -7,6 +7,7 @@ import OpenAPIHummingbird
 import PostgresNIO
 import Prometheus
 import ServiceLifecycle
+import TongkaCardCrypto
 import TongkaDomain
 import TongkaPostgres
 
@@ -32,6 +33,16 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     Observability.bootstrap()
+    // The card key store is loaded once at start: a missing or malformed key file stops the server
+    // here rather than at the first card operation. Only key names and versions are logged.
+    if let keysFile = settings.cardKeysFile {
+        do {
+            let store = try MasterKeyStore.load(fromFile: keysFile)
+            logger.notice("card keys loaded", metadata: ["keys": "\(store.keyReferences.map(\.description).joined(separator: ", "))"])
+        } catch {
+            throw ServerSettings.Problem(key: "card.keys.file", reason: "\(error)")
+        }
+    }
     var clientConfiguration = try DatabaseURL.configuration(settings.databaseURL)
     clientConfiguration.options.maximumConnections = settings.databasePoolSize
     let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)

@@ -24,6 +24,8 @@ public struct ServerSettings: Sendable {
     public var metricsToken: String?
     public var logLevel: Logger.Level
     public var auditSealInterval: Duration
+    /// The card master key file (docs/card-crypto.md), loaded and checked at start when set.
+    public var cardKeysFile: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, databaseURL: String, databasePoolSize: Int = 10,
@@ -31,7 +33,7 @@ public struct ServerSettings: Sendable {
         passwordHasher: PasswordHasher = .production, sessionLifetime: Duration = .seconds(12 * 3600),
         lockoutThreshold: Int = 5, lockoutDuration: Duration = .seconds(15 * 60), jsonBodyLimit: Int = 64 * 1024,
         importBodyLimit: Int = 128 * 1024 * 1024, metricsToken: String? = nil, logLevel: Logger.Level = .info,
-        auditSealInterval: Duration = .seconds(5)
+        auditSealInterval: Duration = .seconds(5), cardKeysFile: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -49,6 +51,7 @@ public struct ServerSettings: Sendable {
         self.metricsToken = metricsToken
         self.logLevel = logLevel
         self.auditSealInterval = auditSealInterval
+        self.cardKeysFile = cardKeysFile
     }
 
     /// A configuration problem named by its key, never its (possibly secret) value.
@@ -105,7 +108,8 @@ public struct ServerSettings: Sendable {
             jsonBodyLimit: try positive("limits.json.bytes", default: 64 * 1024),
             importBodyLimit: try positive("limits.import.bytes", default: 128 * 1024 * 1024),
             metricsToken: reader.string(forKey: "metrics.token", isSecret: true), logLevel: level,
-            auditSealInterval: .seconds(try positive("audit.seal.seconds", default: 5)))
+            auditSealInterval: .seconds(try positive("audit.seal.seconds", default: 5)),
+            cardKeysFile: reader.string(forKey: "card.keys.file"))
     }
 
     /// What the stores need.
