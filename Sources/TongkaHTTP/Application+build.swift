@@ -72,7 +72,7 @@ public func buildApplication(
         let status = try await migrator.status(client: client, logger: logger)
         if let problem = status.problem {
             logger.critical("refusing to start: \(problem)")
-            throw MigrationError.notAPrefix(problem)
+            throw MigrationError.notCurrent(problem)
         }
     }
     return app

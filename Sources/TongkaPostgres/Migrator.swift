@@ -39,12 +39,14 @@ public enum MigrationError: Error, CustomStringConvertible {
     case badFileName(String)
     case duplicateVersion(Int)
     case notAPrefix(String)
+    case notCurrent(String)
 
     public var description: String {
         switch self {
         case .badFileName(let name): "migration file name must be NNNN_name.sql: \(name)"
         case .duplicateVersion(let version): "two migration files have version \(version)"
         case .notAPrefix(let problem): "refusing to migrate: \(problem)"
+        case .notCurrent(let problem): "refusing to serve, the database is not at this build's schema: \(problem)"
         }
     }
 }
@@ -73,7 +75,9 @@ public struct Migrator: Sendable {
         for file in files {
             let stem = file.dropLast(4)
             let parts = stem.split(separator: "_", maxSplits: 1)
-            guard parts.count == 2, parts[0].count == 4, let version = Int(parts[0]), version > 0 else {
+            guard parts.count == 2, parts[0].count == 4, parts[0].allSatisfy({ $0.isASCII && $0.isNumber }),
+                let version = Int(parts[0]), version > 0
+            else {
                 throw MigrationError.badFileName(file)
             }
             let data = try Data(contentsOf: directory.appendingPathComponent(file))
@@ -136,12 +140,12 @@ public struct Migrator: Sendable {
     @discardableResult
     public func migrate(client: PostgresClient, logger: Logger) async throws -> [Migration] {
         try await client.withConnection { connection in
-            // Outside the transaction so a fresh database gets the bookkeeping table first.
-            try await connection.query(Self.createTable, logger: logger)
             try await connection.query("BEGIN", logger: logger)
             do {
-                // Two servers starting at once must not both migrate.
+                // Two servers starting at once must not both migrate. The lock comes first: even
+                // CREATE TABLE IF NOT EXISTS fails when another session creates the table meanwhile.
                 try await connection.query("SELECT pg_advisory_xact_lock(7316047)", logger: logger)
+                try await connection.query(Self.createTable, logger: logger)
                 let status = try await status(connection: connection, logger: logger)
                 guard status.altered.isEmpty, status.unknown.isEmpty else {
                     throw MigrationError.notAPrefix(status.problem ?? "")

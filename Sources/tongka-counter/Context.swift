@@ -34,7 +34,8 @@ struct Counter {
             throw ValidationError("--server must be an http(s) URL")
         }
         serverURL = url
-        let requested = options.lang ?? environment["TONGKA_LANG"]
+        // An empty variable counts as unset.
+        let requested = (options.lang ?? environment["TONGKA_LANG"]).flatMap { $0.isEmpty ? nil : $0 }
         if let requested, !["zh", "en"].contains(requested.lowercased().prefix(2)) {
             throw ValidationError("--lang must be zh or en")
         }

@@ -38,9 +38,14 @@ public struct PasswordHasher: Sendable {
     public func verify(_ password: String, against stored: String) async throws -> Bool {
         let parts = stored.split(separator: "$").map(String.init)
         guard parts.count == 6, parts[0] == "scrypt", let logN = Int(parts[1]), let r = Int(parts[2]),
-            let p = Int(parts[3]), (1...20).contains(logN), let salt = Data(base64Encoded: parts[4]),
-            let expected = Data(base64Encoded: parts[5])
-        else { return false }
+            let p = Int(parts[3]), (1...20).contains(logN), (1...32).contains(r), (1...16).contains(p),
+            let salt = Data(base64Encoded: parts[4]), (8...64).contains(salt.count),
+            let expected = Data(base64Encoded: parts[5]), expected.count == 32
+        else {
+            // Malformed or out-of-range parameters never match, and never reach the KDF (impossible
+            // parameters would trap inside it).
+            return false
+        }
         let derived = try await NIOThreadPool.singleton.runIfActive {
             try Self.derive(password, salt: [UInt8](salt), logN: logN, r: r, p: p)
         }
@@ -53,7 +58,8 @@ public struct PasswordHasher: Sendable {
     /// Hashes a throwaway password so that a login for an unknown user takes as long as one for a
     /// known user.
     public func burn() async {
-        _ = try? await verify("x", against: "scrypt$\(logN)$\(blockSize)$\(parallelism)$AAAAAAAAAAAAAAAAAAAAAA==$AAAA")
+        let zeros = Data(count: 32).base64EncodedString()
+        _ = try? await verify("x", against: "scrypt$\(logN)$\(blockSize)$\(parallelism)$AAAAAAAAAAAAAAAAAAAAAA==$\(zeros)")
     }
 
     private static func derive(_ password: String, salt: [UInt8], logN: Int, r: Int, p: Int) throws -> [UInt8] {

@@ -1,0 +1,290 @@
+import Foundation
+import PostgresNIO
+import Testing
+import TongkaDomain
+@testable import TongkaPostgres
+import TongkaTestSupport
+
+/// The ledger's last line of defence is SQL: these tests write to the tables directly (or through
+/// the store's internal posting API), never relying on the Swift-side checks of `JournalDraft`.
+@Suite struct LedgerTests {
+    /// A clerk with an open shift holding `float` in the drawer.
+    struct OpenShift {
+        let staffed: Staffed
+        let shift: ShiftID
+        var database: Database { staffed.database }
+        var actor: Actor { staffed.clerk.actor }
+        var hall: HallID { staffed.hall.id }
+    }
+
+    func withOpenShift<T: Sendable>(float: Int64 = 50_000, _ body: (OpenShift) async throws -> T) async throws -> T {
+        try await withStaff { staffed in
+            let (report, _) = try await staffed.shifts.open(
+                float: Money(fen: float), idempotencyKey: "open-ledger-1", origin: staffed.clerkOrigin)
+            return try await body(OpenShift(staffed: staffed, shift: report.shift.id))
+        }
+    }
+
+    /// Posts `postings` as one journal transaction through the store's posting API, in its own
+    /// database transaction.
+    @discardableResult
+    func post(_ postings: [Posting], kind: TransactionKind = .cardIssue, in open: OpenShift) async throws -> JournalTransactionID {
+        let draft = try JournalDraft(kind: kind, postings: postings)
+        return try await open.database.transaction { connection in
+            try await LedgerStore.post(
+                draft,
+                context: .init(actor: open.actor, hall: open.hall, shift: open.shift, idempotencyKey: nil, memo: "test"),
+                connection: connection, logger: testLogger)
+        }
+    }
+
+    struct JournalCounts: Equatable {
+        let transactions: Int64
+        let entries: Int64
+    }
+
+    func counts(_ database: Database) async throws -> JournalCounts {
+        JournalCounts(
+            transactions: try await database.value("SELECT count(*) FROM journal_transactions", as: Int64.self),
+            entries: try await database.value("SELECT count(*) FROM journal_entries", as: Int64.self))
+    }
+
+    func accountID(_ account: LedgerAccount, _ database: Database) async throws -> Int64 {
+        try await database.transaction { connection in
+            try await LedgerStore.accountID(account, connection: connection, logger: testLogger).rawValue
+        }
+    }
+
+    func balance(_ account: Int64, _ database: Database) async throws -> Int64 {
+        try await database.value("SELECT balance_fen FROM ledger_accounts WHERE account_id = \(account)", as: Int64.self)
+    }
+
+    // MARK: Balanced transactions
+
+    @Test func aTransactionWhoseEntriesDoNotSumToZeroFailsAtCommitAndLeavesNothing() async throws {
+        try await withOpenShift { open in
+            let before = try await counts(open.database)
+            let fee = try await accountID(.feeIncome, open.database)
+            let cash = try await accountID(.shiftCash(open.shift), open.database)
+            var insertsSucceeded = false
+            await expectFailure(.unbalancedTransaction) {
+                try await open.database.transaction { connection in
+                    let id = try await connection.one(
+                        """
+                        INSERT INTO journal_transactions (kind, clerk_id, hall_id, shift_id)
+                        VALUES ('card_issue', \(open.actor.clerkID.rawValue), \(open.hall.rawValue), \(open.shift.rawValue))
+                        RETURNING transaction_id
+                        """, as: (Int64.self), logger: testLogger)
+                    _ = try await connection.query(
+                        "INSERT INTO journal_entries (transaction_id, account_id, amount_fen) VALUES (\(id), \(cash), 1000), (\(id), \(fee), -999)",
+                        logger: testLogger)
+                    // Deferred: every statement so far succeeded; only COMMIT can refuse.
+                    insertsSucceeded = true
+                }
+            }
+            #expect(insertsSucceeded)
+            let after = try await counts(open.database)
+            #expect(after == before)
+            #expect(try await balance(cash, open.database) == 50_000)
+        }
+    }
+
+    @Test func aTransactionWithASingleEntryOrNoEntryFailsAtCommit() async throws {
+        try await withOpenShift { open in
+            let before = try await counts(open.database)
+            let fee = try await accountID(.feeIncome, open.database)
+            await expectFailure(.unbalancedTransaction) {
+                try await open.database.transaction { connection in
+                    let id = try await connection.one(
+                        "INSERT INTO journal_transactions (kind, clerk_id) VALUES ('card_issue', \(open.actor.clerkID.rawValue)) RETURNING transaction_id",
+                        as: (Int64.self), logger: testLogger)
+                    _ = try await connection.query(
+                        "INSERT INTO journal_entries (transaction_id, account_id, amount_fen) VALUES (\(id), \(fee), 1000)",
+                        logger: testLogger)
+                }
+            }
+            await expectFailure(.unbalancedTransaction) {
+                try await open.database.execute(
+                    "INSERT INTO journal_transactions (kind, clerk_id) VALUES ('card_issue', \(open.actor.clerkID.rawValue))")
+            }
+            #expect(try await counts(open.database) == before)
+        }
+    }
+
+    @Test func anEntryOfZeroIsRefused() async throws {
+        try await withOpenShift { open in
+            let fee = try await accountID(.feeIncome, open.database)
+            let cash = try await accountID(.shiftCash(open.shift), open.database)
+            await expectFailure(.amountOutOfRange) {
+                try await open.database.transaction { connection in
+                    let id = try await connection.one(
+                        "INSERT INTO journal_transactions (kind, clerk_id) VALUES ('card_issue', \(open.actor.clerkID.rawValue)) RETURNING transaction_id",
+                        as: (Int64.self), logger: testLogger)
+                    _ = try await connection.query(
+                        "INSERT INTO journal_entries (transaction_id, account_id, amount_fen) VALUES (\(id), \(cash), 100), (\(id), \(fee), -100), (\(id), \(fee), 0)",
+                        logger: testLogger)
+                }
+            }
+            // A committed journal transaction is final: not even a balanced pair may join it.
+            await expectViolation("journal_append_only", sqlState: "TK001") {
+                try await open.database.client.withConnection { connection in
+                    _ = try await connection.query(
+                        "INSERT INTO journal_entries (transaction_id, account_id, amount_fen) VALUES (1, \(fee), 5), (1, \(cash), -5)",
+                        logger: testLogger)
+                }
+            }
+        }
+    }
+
+    // MARK: Append-only journal
+
+    @Test(arguments: [
+        "UPDATE journal_entries SET amount_fen = amount_fen * 2",
+        "DELETE FROM journal_entries",
+        "TRUNCATE journal_entries",
+        "UPDATE journal_transactions SET memo = 'edited'",
+        "DELETE FROM journal_transactions",
+        "TRUNCATE journal_transactions CASCADE",
+    ])
+    func theJournalIsAppendOnly(statement: String) async throws {
+        try await withOpenShift { open in
+            let before = try await counts(open.database)
+            #expect(before.transactions == 1)
+            #expect(before.entries == 2)
+            await expectViolation("journal_append_only", sqlState: "TK001") {
+                try await open.database.execute(PostgresQuery(unsafeSQL: statement))
+            }
+            #expect(try await counts(open.database) == before)
+            let sum = try await open.database.value(
+                "SELECT sum(abs(amount_fen))::bigint FROM journal_entries", as: Int64.self)
+            #expect(sum == 100_000)
+        }
+    }
+
+    // MARK: Stored balances
+
+    @Test func postingThatTakesTheDrawerBelowZeroFailsWithInsufficientCash() async throws {
+        try await withOpenShift(float: 10_000) { open in
+            let before = try await counts(open.database)
+            await expectFailure(.insufficientCash) {
+                try await post(
+                    [Posting(.shiftCash(open.shift), Money(fen: -10_001)), Posting(.hallCashOffice(open.hall), Money(fen: 10_001))],
+                    kind: .shiftClose, in: open)
+            }
+            #expect(try await counts(open.database) == before)
+            // Exactly the whole drawer may leave it.
+            try await post(
+                [Posting(.shiftCash(open.shift), Money(fen: -10_000)), Posting(.hallCashOffice(open.hall), Money(fen: 10_000))],
+                kind: .shiftClose, in: open)
+            #expect(try await balance(try await accountID(.shiftCash(open.shift), open.database), open.database) == 0)
+        }
+    }
+
+    @Test func aCreditNormalPurseCannotGoBelowZeroEither() async throws {
+        try await withOpenShift { open in
+            let card = LedgerAccount.cardPurse(CardNumber(trusted: "3104820000000000017"))
+            // Crediting a credit-normal account raises its balance.
+            try await post([Posting(.shiftCash(open.shift), Money(fen: 800)), Posting(card, Money(fen: -800))], in: open)
+            let purse = try await accountID(card, open.database)
+            #expect(try await balance(purse, open.database) == 800)
+            await expectFailure(.insufficientCash) {
+                try await post([Posting(card, Money(fen: 1_000)), Posting(.shiftCash(open.shift), Money(fen: -1_000))], in: open)
+            }
+            #expect(try await balance(purse, open.database) == 800)
+        }
+    }
+
+    @Test func theStoredDrawerBalanceEqualsTheSumOfItsEntriesAfterSeveralPostings() async throws {
+        try await withOpenShift(float: 50_000) { open in
+            let issue = try #require(try LedgerRules.cardIssue(shift: open.shift, payment: .cash, deposit: Money(fen: 2_000), cardCost: Money(fen: 1_000)))
+            try await post(issue.postings, in: open)
+            try await post(issue.postings, in: open)
+            let byCard = try #require(try LedgerRules.cardIssue(shift: open.shift, payment: .unionpay, deposit: Money(fen: 2_000), cardCost: .zero))
+            try await post(byCard.postings, in: open)
+            try await post(
+                [Posting(.shiftCash(open.shift), Money(fen: -5_000)), Posting(.hallCashOffice(open.hall), Money(fen: 5_000))],
+                kind: .shiftClose, in: open)
+
+            let drawer = try await accountID(.shiftCash(open.shift), open.database)
+            #expect(try await balance(drawer, open.database) == 51_000)
+            let sum = try await open.database.value(
+                "SELECT COALESCE(sum(amount_fen), 0)::bigint FROM journal_entries WHERE account_id = \(drawer)", as: Int64.self)
+            #expect(sum == 51_000)
+            #expect(try await open.staffed.shifts.current(actor: open.actor).shift.expectedCash == Money(fen: 51_000))
+
+            let report = try await LedgerStore(database: open.database).check()
+            #expect(report.passed)
+            #expect(report.transactions == 5)
+            #expect(report.entries == 2 + 3 + 3 + 2 + 2)
+            #expect(report.totalFen == 0)
+        }
+    }
+
+    @Test func concurrentFirstUsesOfOneAccountConvergeOnOneRow() async throws {
+        try await withOpenShift { open in
+            let card = LedgerAccount.cardPurse(CardNumber(trusted: "3104820000000000025"))
+            async let a = accountID(card, open.database)
+            async let b = accountID(card, open.database)
+            async let c = accountID(card, open.database)
+            let ids = try await [a, b, c]
+            #expect(Set(ids).count == 1)
+            let rows = try await open.database.value(
+                "SELECT count(*) FROM ledger_accounts WHERE card_number = '3104820000000000025'", as: Int64.self)
+            #expect(rows == 1)
+        }
+    }
+
+    // MARK: The ledger check
+
+    @Test func theCheckPassesOnACleanLedgerAndReportsATamperedBalance() async throws {
+        try await withOpenShift { open in
+            let ledger = LedgerStore(database: open.database)
+            let clean = try await ledger.check()
+            #expect(clean.passed)
+            #expect(clean.unbalancedTransactions.isEmpty && clean.balanceMismatches.isEmpty && clean.negativeBalances.isEmpty)
+
+            let drawer = try await accountID(.shiftCash(open.shift), open.database)
+            // A stored balance changes only through journal entries.
+            await expectViolation("ledger_accounts_guard", sqlState: "TK001") {
+                try await open.database.client.withConnection { connection in
+                    _ = try await connection.query(
+                        "UPDATE ledger_accounts SET balance_fen = balance_fen + 1 WHERE account_id = \(drawer)", logger: testLogger)
+                }
+            }
+            // A superuser who switches the guard off can still edit it; the check shows it.
+            try await open.database.transaction { connection in
+                _ = try await connection.query("ALTER TABLE ledger_accounts DISABLE TRIGGER ledger_accounts_guard", logger: testLogger)
+                _ = try await connection.query(
+                    "UPDATE ledger_accounts SET balance_fen = balance_fen + 1 WHERE account_id = \(drawer)", logger: testLogger)
+                _ = try await connection.query("ALTER TABLE ledger_accounts ENABLE TRIGGER ledger_accounts_guard", logger: testLogger)
+            }
+            let report = try await ledger.check()
+            #expect(!report.passed)
+            #expect(report.balanceMismatches == [drawer])
+            #expect(report.unbalancedTransactions.isEmpty)
+            #expect(report.totalFen == 0)
+        }
+    }
+
+    @Test func theCheckReportsAnUnbalancedTransactionSlippedPastTheTriggers() async throws {
+        try await withOpenShift { open in
+            let fee = try await accountID(.feeIncome, open.database)
+            let id = try await open.database.transaction { connection in
+                // Replication mode skips ordinary and constraint triggers: the deferred balance check never runs.
+                _ = try await connection.query("SET LOCAL session_replication_role = replica", logger: testLogger)
+                let id = try await connection.one(
+                    "INSERT INTO journal_transactions (kind, clerk_id) VALUES ('card_issue', \(open.actor.clerkID.rawValue)) RETURNING transaction_id",
+                    as: (Int64.self), logger: testLogger)
+                _ = try await connection.query(
+                    "INSERT INTO journal_entries (transaction_id, account_id, amount_fen) VALUES (\(id), \(fee), -700)",
+                    logger: testLogger)
+                return id
+            }
+            let report = try await LedgerStore(database: open.database).check()
+            #expect(!report.passed)
+            #expect(report.unbalancedTransactions == [id])
+            #expect(report.totalFen == -700)
+            #expect(report.balanceMismatches.isEmpty)
+        }
+    }
+}
