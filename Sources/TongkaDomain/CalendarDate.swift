@@ -38,12 +38,16 @@ public struct CalendarDate: Hashable, Comparable, Sendable, Codable, CustomStrin
     }
 
     /// `2026-11-25`.
-    public var description: String {
-        String(format: "%04d-%02d-%02d", year, month, day)
-    }
+    public var description: String { Self.pad(year, 4) + "-" + Self.pad(month, 2) + "-" + Self.pad(day, 2) }
 
     /// `20261125`, the form of card file 0015.
-    public var compact: String { String(format: "%04d%02d%02d", year, month, day) }
+    public var compact: String { Self.pad(year, 4) + Self.pad(month, 2) + Self.pad(day, 2) }
+
+    /// Zero-padded digits; `String(format:)` is slow where 100,000 stock lines are formatted.
+    private static func pad(_ value: Int, _ width: Int) -> String {
+        let digits = String(value)
+        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    }
 
     /// The next calendar day.
     public var next: CalendarDate {

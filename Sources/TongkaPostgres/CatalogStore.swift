@@ -143,16 +143,23 @@ public struct CatalogStore: Sendable {
             try await connection.query(
                 """
                 CREATE TEMPORARY TABLE stock_import (
-                    line integer NOT NULL, card_number text NOT NULL, issuer_id text NOT NULL, valid_from date NOT NULL,
-                    valid_to date NOT NULL, card_type smallint NOT NULL, chip_uid text NOT NULL) ON COMMIT DROP
+                    line integer NOT NULL, card_number text COLLATE "C" NOT NULL, issuer_id text NOT NULL,
+                    valid_from date NOT NULL, valid_to date NOT NULL, chip_uid text COLLATE "C" NOT NULL) ON COMMIT DROP
                 """, logger: logger)
 
+            let clock = ContinuousClock()
+            var phases: [(String, Duration)] = []
+            var mark = clock.now
+            func phase(_ name: String) {
+                phases.append((name, clock.now - mark))
+                mark = clock.now
+            }
             // Parse and COPY in one pass. Lines are written as COPY text rows; every field was
             // validated to digits, hex or a date, so no escaping is needed.
             let parsed = ParseState()
             try await connection.copyFrom(
                 table: "stock_import",
-                columns: ["line", "card_number", "issuer_id", "valid_from", "valid_to", "card_type", "chip_uid"],
+                columns: ["line", "card_number", "issuer_id", "valid_from", "valid_to", "chip_uid"],
                 logger: logger
             ) { writer in
                 var parser = StockFileParser(profile: settings.issuer, expectedCardType: product.definition.cardType, today: today)
@@ -162,7 +169,7 @@ public struct CatalogStore: Sendable {
                     guard parser.errorCount == 0 else { return }
                     for card in cards {
                         out.writeString(
-                            "\(card.line)\t\(card.cardNumber.digits)\t\(card.issuerID)\t\(card.validFrom)\t\(card.validTo)\t\(card.cardType.rawValue)\t\(card.chipUID)\n")
+                            "\(card.line)\t\(card.cardNumber.digits)\t\(card.issuerID)\t\(card.validFrom)\t\(card.validTo)\t\(card.chipUID)\n")
                     }
                 }
                 for try await chunk in body {
@@ -181,6 +188,7 @@ public struct CatalogStore: Sendable {
                 if out.readableBytes > 0 { try await writer.write(out) }
                 parsed.set(cards: parser.cardCount, digest: Data(hasher.finalize()))
             }
+            phase("upload_parse_copy")
             let (cardCount, digest) = parsed.value
             guard cardCount > 0 else { throw TongkaError(.stockFileEmpty) }
             if let earlier = try await connection.first(
@@ -198,6 +206,7 @@ public struct CatalogStore: Sendable {
                     SELECT s.line, 'chip_already_in_stock' FROM stock_import s JOIN card_stock c ON c.chip_uid = s.chip_uid
                 ) clash ORDER BY line LIMIT \(StockFileParser.maximumReportedErrors)
                 """, as: (Int32, String).self, logger: logger)
+            phase("clash_check")
             if !clashes.isEmpty {
                 let errors = clashes.map { line, problem in
                     StockLineError(
@@ -218,12 +227,15 @@ public struct CatalogStore: Sendable {
                 """, as: (Int64, Date, String, String).self, logger: logger)
             try await connection.query(
                 """
-                INSERT INTO card_stock (card_number, batch_id, product_id, card_type, issuer_id, valid_from, valid_to,
-                                        chip_uid, hall_id)
-                SELECT card_number, \(batch.0), \(product.id.rawValue), card_type, issuer_id, valid_from, valid_to,
+                INSERT INTO card_stock (card_number, batch_id, product_id, issuer_id, valid_from, valid_to, chip_uid, hall_id)
+                SELECT card_number, \(batch.0), \(product.id.rawValue), issuer_id, valid_from, valid_to,
                        chip_uid, \(hall?.id.rawValue)
                   FROM stock_import ORDER BY card_number
                 """, logger: logger)
+            phase("insert_stock")
+            logger.debug(
+                "stock import phases",
+                metadata: Dictionary(uniqueKeysWithValues: phases.map { ($0.0, "\($0.1)") }))
             try await Audit.record(
                 connection, origin: origin, action: "stock.import", subject: "batch:\(batch.0)",
                 details: ["product": product.definition.code, "cards": "\(cardCount)", "hall": hall?.code ?? "warehouse",

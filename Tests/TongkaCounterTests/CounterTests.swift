@@ -242,13 +242,13 @@ import TongkaTestSupport
         environment["TONGKA_HTTP_PORT"] = "0"
         let refused = try await CommandRunner.server(["serve"], environment: environment, timeout: .seconds(60))
         #expect(refused.exitCode != 0)
-        #expect((refused.stderr + refused.stdout).contains("pending migrations: 1_foundation, 2_cards, 3_ledger_guards"))
+        #expect((refused.stderr + refused.stdout).contains("pending migrations: 1_foundation, 2_cards, 3_ledger_guards, 4_stock_speed"))
 
         let check = try await CommandRunner.server(["migrate", "--check"], environment: environment)
         #expect(check.exitCode == 3)
         let migrated = try await CommandRunner.server(["migrate"], environment: environment)
         #expect(migrated.exitCode == 0, "\(migrated.stderr)")
-        #expect(migrated.stdout.contains("applied: 1_foundation, 2_cards, 3_ledger_guards"))
+        #expect(migrated.stdout.contains("applied: 1_foundation, 2_cards, 3_ledger_guards, 4_stock_speed"))
         #expect(try await CommandRunner.server(["migrate", "--check"], environment: environment).exitCode == 0)
 
         let passwordFile = FileManager.default.temporaryDirectory.appendingPathComponent("otp-\(UUID().uuidString)").path

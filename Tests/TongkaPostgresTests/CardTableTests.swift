@@ -40,10 +40,12 @@ import TongkaTestSupport
         }
     }
 
-    func insertStock(_ stock: Stock, number: String, chip: String, cardType: Int16 = 1, status: String = "in_stock") -> PostgresQuery {
+    func insertStock(
+        _ stock: Stock, number: String, chip: String, product: Int64? = nil, batch: Int64? = nil, status: String = "in_stock"
+    ) -> PostgresQuery {
         """
-        INSERT INTO card_stock (card_number, batch_id, product_id, card_type, issuer_id, valid_from, valid_to, chip_uid, hall_id, status)
-        VALUES (\(number), \(stock.batch), \(stock.product), \(cardType), '31045510FFFFFFFF', DATE '2025-01-01', DATE '2035-01-01',
+        INSERT INTO card_stock (card_number, batch_id, product_id, issuer_id, valid_from, valid_to, chip_uid, hall_id, status)
+        VALUES (\(number), \(batch ?? stock.batch), \(product ?? stock.product), '31045510FFFFFFFF', DATE '2025-01-01', DATE '2035-01-01',
                 \(chip), \(stock.staffed.hall.id.rawValue), \(status))
         """
     }
@@ -89,16 +91,31 @@ import TongkaTestSupport
         }
     }
 
-    @Test func aStockCardsTypeMustMatchItsProduct() async throws {
+    @Test func aStockCardMustBelongToAnExistingBatchOfItsProduct() async throws {
         try await withStock { stock in
-            await expectViolation("card_stock_product_type_fkey", sqlState: "23503") {
-                try await stock.database.execute(insertStock(stock, number: "3104820000000000017", chip: "0A1B2C3D", cardType: 2))
+            let other = try await stock.database.value(
+                """
+                INSERT INTO card_products (code, name, card_type, deposit_fen, card_cost_fen, transport_modes, interconnection,
+                                           allows_anonymous, allows_registered, max_balance_fen)
+                VALUES ('OTHER', 'other', 4, 0, 0, '{bus}', false, true, true, 1000) RETURNING product_id
+                """, as: Int64.self)
+            await expectViolation("card_stock_batch_fkey", sqlState: "23503") {
+                try await stock.database.execute(insertStock(stock, number: "3104820000000000017", chip: "0A1B2C3D", product: other))
+            }
+            await expectViolation("card_stock_batch_fkey", sqlState: "23503") {
+                try await stock.database.execute(insertStock(stock, number: "3104820000000000017", chip: "0A1B2C3D", batch: 999))
             }
             #expect(try await stock.database.value("SELECT count(*) FROM card_stock", as: Int64.self) == 0)
-            try await stock.database.execute(insertStock(stock, number: "3104820000000000017", chip: "0A1B2C3D", cardType: 1))
-            // Nor can the product's type change under its stock.
-            await expectViolation("card_stock_product_type_fkey", sqlState: "23503") {
+            try await stock.database.execute(insertStock(stock, number: "3104820000000000017", chip: "0A1B2C3D"))
+            // Nor can the product's type change under its stock, or a batch or product vanish.
+            await expectViolation("card_products_guard", sqlState: "TK001") {
                 try await stock.database.execute("UPDATE card_products SET card_type = 4 WHERE product_id = \(stock.product)")
+            }
+            await expectViolation("stock_batches_never_deleted", sqlState: "TK001") {
+                try await stock.database.execute("DELETE FROM stock_batches WHERE batch_id = \(stock.batch)")
+            }
+            await expectViolation("card_products_never_deleted", sqlState: "TK001") {
+                try await stock.database.execute("DELETE FROM card_products WHERE product_id = \(other)")
             }
         }
     }
