@@ -42,10 +42,18 @@ if [ -z "${TONGKA_DATABASE_URL:-}" ] && ! grep -q '^TONGKA_DATABASE_URL=' "$conf
   # The cluster lives where the postgres user can enter when we run as root.
   if [ "$(id -u)" = 0 ]; then
     cluster=${TONGKA_PGDATA:-/var/tmp/tongka-$(echo -n "$repo" | sha256sum | cut -c1-12)/pgdata}
-    mkdir -p "$(dirname "$cluster")"
-    chmod 755 "$(dirname "$cluster")"
+    # The postgres user must be able to enter the parent; only change a directory we create.
+    if [ ! -d "$(dirname "$cluster")" ]; then
+      mkdir -p "$(dirname "$cluster")"
+      chmod 755 "$(dirname "$cluster")"
+    fi
   else
     cluster=${TONGKA_PGDATA:-$state/pgdata}
+  fi
+  if [ -f "$cluster/PG_VERSION" ] && [ ! -f "$state/db-password" ]; then
+    echo "A database cluster exists in $cluster, but its password ($state/db-password) is gone." >&2
+    echo "It holds data encrypted with the old $config key. Restore .tongka/, or remove $cluster to start afresh." >&2
+    exit 1
   fi
   if [ ! -f "$state/db-password" ]; then
     (umask 077 && random_base64 | tr -d '/+=' >"$state/db-password")
@@ -53,9 +61,11 @@ if [ -z "${TONGKA_DATABASE_URL:-}" ] && ! grep -q '^TONGKA_DATABASE_URL=' "$conf
   if [ ! -f "$cluster/PG_VERSION" ]; then
     echo "== creating a private PostgreSQL cluster in $cluster"
     pwfile=$(mktemp /tmp/tongka-pw.XXXXXX)
+    trap 'rm -f "$pwfile"' EXIT
     cp "$state/db-password" "$pwfile"
     pg_init "$cluster" tongka "$pwfile"
     rm -f "$pwfile"
+    trap - EXIT
   fi
   # A server left running by an earlier run that was killed: stop it, then start afresh.
   if [ -f "$cluster/postmaster.pid" ]; then

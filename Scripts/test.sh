@@ -16,12 +16,13 @@ trap cleanup EXIT
 
 port=$(pg_free_port)
 pg_init "$data/pg" tongka
-# Durability off: a test cluster is thrown away. (Benchmarks keep it on.)
-pg_start "$data/pg" "$port" -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300
-echo "test cluster on 127.0.0.1:$port ($data/pg)"
+# Durability off: a test cluster is thrown away. (Benchmarks keep it on.) Socket only: the cluster
+# trusts whoever connects, so it must not listen on TCP where other local users could.
+PG_LISTEN= pg_start "$data/pg" "$port" -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300
+echo "test cluster on the socket in $data/pg (port $port)"
 
 # Export first, then build and test in the same environment (SwiftPM re-plans when it changes).
-export TONGKA_TEST_DATABASE_URL="postgres://tongka@127.0.0.1:$port/postgres?sslmode=disable"
+export TONGKA_TEST_DATABASE_URL="postgres://tongka@/postgres?host=$data/pg&port=$port&sslmode=disable"
 export TONGKA_TEST_REQUIRE_DATABASE=1
 swift build --build-tests
 swift test --skip-build --parallel "$@"

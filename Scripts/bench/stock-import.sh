@@ -33,8 +33,8 @@ trap cleanup EXIT
 say "starting PostgreSQL (durable: fsync and synchronous_commit on)"
 pg_port=$(pg_free_port)
 pg_init "$work/pg" tongka
-pg_start "$work/pg" "$pg_port"
-psql_cmd() { psql -X -q -h 127.0.0.1 -p "$pg_port" -U tongka -d postgres -v ON_ERROR_STOP=1 "$@"; }
+PG_LISTEN= pg_start "$work/pg" "$pg_port"
+psql_cmd() { psql -X -q -h "$work/pg" -p "$pg_port" -U tongka -d postgres -v ON_ERROR_STOP=1 "$@"; }
 
 say "writing a $cards-card stock file"
 file="$work/stock.csv"
@@ -43,7 +43,7 @@ awk -v n="$cards" 'BEGIN {
   for (i = 1; i <= n; i++) printf "31048200%011d,31045510FFFFFFFF,20260101,20361231,1,%08X\n", i, 2684354560 + i
 }' >"$file"
 
-export TONGKA_DATABASE_URL="postgres://tongka@127.0.0.1:$pg_port/postgres?sslmode=disable"
+export TONGKA_DATABASE_URL="postgres://tongka@/postgres?host=$work/pg&port=$pg_port&sslmode=disable"
 export TONGKA_DATA_KEY=$(head -c 32 /dev/urandom | base64)
 export TONGKA_ISSUER_PREFIXES=31048200 TONGKA_ISSUER_ID=31045510FFFFFFFF TONGKA_LOG_LEVEL=${TONGKA_LOG_LEVEL:-error}
 "$bin/tongka-server" migrate >/dev/null

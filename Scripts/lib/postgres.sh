@@ -59,7 +59,8 @@ pg_free_port() {
   return 1
 }
 
-# pg_init DATADIR SUPERUSER [PASSWORD_FILE]: a new cluster; trust auth without a password file.
+# pg_init DATADIR SUPERUSER [PASSWORD_FILE]: a new cluster; trust auth without a password file
+# (then start it with PG_LISTEN= so that it listens on its private socket only).
 pg_init() {
   local data=$1 user=$2 pwfile=${3:-}
   mkdir -p "$data"
@@ -74,12 +75,14 @@ pg_init() {
     || { cat "$data.initdb.log" >&2; return 1; }
 }
 
-# pg_start DATADIR PORT [extra server options]: starts on 127.0.0.1 only, socket in the data dir.
+# pg_start DATADIR PORT [extra server options]: the socket is in the data directory; TCP on
+# 127.0.0.1 unless PG_LISTEN is set (PG_LISTEN= for the socket only, which throwaway clusters with
+# trust authentication use, so that no other local user can reach them).
 pg_start() {
   local data=$1 port=$2
   shift 2
   (cd "$data" && pg_as "$PG_BIN/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
-    -o "-p $port -k $data -c listen_addresses=127.0.0.1 $*" start >/dev/null) \
+    -o "-p $port -k $data -c listen_addresses=${PG_LISTEN-127.0.0.1} $*" start >/dev/null) \
     || { tail -n 30 "$data/server.log" >&2; return 1; }
 }
 

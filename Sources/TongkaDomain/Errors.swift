@@ -79,6 +79,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
     case cardNotFound = "card_not_found"
     case cardNotInHallStock = "card_not_in_hall_stock"
     case cardAlreadyIssued = "card_already_issued"
+    case cardExpired = "card_expired"
     case invalidDocumentNumber = "invalid_document_number"
     case invalidPhone = "invalid_phone"
     case holderAlreadyRegistered = "holder_already_registered"
@@ -104,7 +105,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
             404
         case .idempotencyKeyReused, .hallCodeTaken, .usernameTaken, .shiftAlreadyOpen, .noOpenShift, .shiftClosed,
             .insufficientCash, .alreadyBootstrapped, .productCodeTaken, .insufficientStock, .cardNotInHallStock,
-            .cardAlreadyIssued, .holderAlreadyRegistered, .registrationNotAllowed, .anonymousNotAllowed,
+            .cardAlreadyIssued, .cardExpired, .holderAlreadyRegistered, .registrationNotAllowed, .anonymousNotAllowed,
             .hallClosed, .stockBatchDuplicate:
             409
         case .bodyTooLarge: 413
@@ -176,6 +177,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .cardNotFound: ("No such card", "卡片不存在")
         case .cardNotInHallStock: ("This card is not in your hall's stock", "该卡不在本网点库存中")
         case .cardAlreadyIssued: ("This card has been issued already", "该卡已发行")
+        case .cardExpired: ("This card's validity has ended; it cannot be sold", "该卡已过有效期，不能发售")
         case .invalidDocumentNumber: ("The identity document number is not valid", "证件号码不正确")
         case .invalidPhone: ("The phone number is not valid", "手机号码不正确")
         case .holderAlreadyRegistered: ("A holder with this document is registered already", "该证件已登记持卡人")

@@ -36,10 +36,28 @@ public enum Validate {
     /// control characters.
     public static func name(_ raw: String, field: String = "name", maxLength: Int = 100) throws(TongkaError) -> String {
         let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty, trimmed.count <= maxLength,
+        // Counted in Unicode scalars as PostgreSQL's char_length does: a name of combining marks or
+        // flags that fits in characters must not overflow the column's limit.
+        guard !trimmed.isEmpty, trimmed.unicodeScalars.count <= maxLength,
             !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format })
         else { throw TongkaError(.invalidName, detail: field) }
         return trimmed
+    }
+
+    /// A person's name for screens where the person is not present (card lookups): `王*明`,
+    /// `李*`, `J*** Smith` keeps the first character of the first word and the last word.
+    public static func maskedPersonName(_ name: String) -> String {
+        let characters = Array(name)
+        if name.contains(" ") {
+            let words = name.split(separator: " ")
+            guard let first = words.first, let last = words.last, words.count > 1 else { return name }
+            return String(first.prefix(1)) + String(repeating: "*", count: max(1, first.count - 1)) + " " + last
+        }
+        switch characters.count {
+        case 0, 1: return name
+        case 2: return String(characters[0]) + "*"
+        default: return String(characters[0]) + String(repeating: "*", count: characters.count - 2) + String(characters[characters.count - 1])
+        }
     }
 
     /// Passwords: 10-128 characters and not containing the user name.

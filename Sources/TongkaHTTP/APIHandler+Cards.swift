@@ -80,7 +80,7 @@ extension APIHandler {
     }
 
     func getHolder(_ input: Operations.GetHolder.Input) async throws -> Operations.GetHolder.Output {
-        let (holder, holderCards) = try await cards.holder(id: HolderID(input.path.holderId))
+        let (holder, holderCards) = try await cards.holder(id: HolderID(input.path.holderId), actor: try scope.actor())
         return .ok(.init(body: .json(.init(holder: map(holder), cards: holderCards.map(map)))))
     }
 
@@ -91,7 +91,7 @@ extension APIHandler {
         let number = try CardNumber(body.cardNumber, issuerPrefixes: issuer.cardNumberPrefixes)
         let (issue, replayed) = try await cards.issue(
             cardNumber: number, holderID: body.holderId.map { HolderID($0) }, payment: body.paymentMethod.map(map) ?? .cash,
-            idempotencyKey: input.headers.idempotencyKey, origin: scope.origin)
+            idempotencyKey: input.headers.idempotencyKey, today: today, origin: scope.origin)
         return .created(.init(body: .json(.init(
             card: map(issue.card), paidFen: issue.paid.fen, paymentMethod: map(issue.paymentMethod),
             transactionId: issue.transactionID?.rawValue ?? 0, shiftId: issue.shiftID.rawValue, replayed: replayed))))
@@ -163,7 +163,7 @@ extension APIHandler {
         .init(
             cardNumber: card.cardNumber, status: .active, product: card.productCode, productName: card.productName,
             cardType: card.cardType.rawValue, transportModes: card.transportModes.map(map),
-            interconnection: card.interconnection, holderId: card.holderID?.rawValue, holderName: card.holderName,
+            interconnection: card.interconnection, holderId: card.holderID?.rawValue, holderNameMasked: card.holderNameMasked,
             holderDocumentMasked: card.holderDocumentMasked, issuedAt: card.issuedAt, issuedHall: card.issuedHallCode,
             issuedBy: card.issuedBy, depositFen: card.deposit.fen, cardCostFen: card.cardCost.fen,
             validFrom: card.validFrom.description, validTo: card.validTo.description, balanceFen: card.balance.fen)

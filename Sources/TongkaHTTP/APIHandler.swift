@@ -51,7 +51,7 @@ struct APIHandler: APIProtocol {
             }
             return .ok(.init(body: .json(.init(status: .ready, database: "reachable", migrations: "current"))))
         } catch {
-            database.logger.warning("readiness check failed", metadata: ["error": "\(String(reflecting: error))"])
+            database.logger.warning("readiness check failed", metadata: ["error": "\(LogSafe.describe(error))"])
             return .serviceUnavailable(.init(body: .json(.init(status: .notReady, database: "unreachable", migrations: "unknown"))))
         }
     }

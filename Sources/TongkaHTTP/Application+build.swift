@@ -24,9 +24,10 @@ public enum Observability {
 /// Builds the whole application: database client, stores, routes, middleware and background
 /// services. The PostgreSQL client runs as one of the application's services.
 ///
+/// The caller checks that the database is at this build's migrations before starting it (`serve`
+/// does; `/ready` reports it).
+///
 /// - Parameters:
-///   - requireCurrentMigrations: refuse to start unless the database is exactly at this build's
-///     migrations (what `serve` does); tests migrate first and pass true as well.
 ///   - onServerRunning: told the bound port once listening (port 0 picks a free one).
 public func buildApplication(
     settings: ServerSettings, logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
@@ -62,18 +63,11 @@ public func buildApplication(
                 staff: handler.staff, now: now, metricsTokenHash: settings.metricsToken.map(SessionToken.hash))
         ])
 
-    var app = Application(
+    let app = Application(
         router: router,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "tongka"),
         services: [client, AuditSealer(audit: handler.audit, interval: settings.auditSealInterval, logger: logger)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
         logger: logger)
-    app.beforeServerStarts {
-        let status = try await migrator.status(client: client, logger: logger)
-        if let problem = status.problem {
-            logger.critical("refusing to start: \(problem)")
-            throw MigrationError.notCurrent(problem)
-        }
-    }
     return app
 }

@@ -13,7 +13,7 @@ struct AuditSealer: Service {
             do {
                 try await audit.seal()
             } catch {
-                logger.warning("audit sealing failed; will retry", metadata: ["error": "\(String(reflecting: error))"])
+                logger.warning("audit sealing failed; will retry", metadata: ["error": "\(LogSafe.describe(error))"])
             }
             try? await Task.sleep(for: interval)
         }

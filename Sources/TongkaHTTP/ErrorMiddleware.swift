@@ -7,8 +7,8 @@ import TongkaDomain
 import TongkaPostgres
 
 /// Turns every failure into `{"code": ..., "message": ...}` with the code's status, in the
-/// caller's language. Unknown errors become `internal_error` and are logged in full on the server
-/// only (`String(reflecting:)`; PostgreSQL errors redact themselves otherwise).
+/// caller's language. Unknown errors become `internal_error`; the log names the operation and the
+/// kind of failure, never the request (whose body can hold identity numbers and passwords).
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -18,13 +18,22 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             let (failure, lineErrors, lineErrorCount) = Self.classify(error)
             if failure.code == .internalError {
                 context.logger.error(
-                    "request failed", metadata: ["request": "\(scope.requestID)", "error": "\(String(reflecting: error))"])
+                    "request failed", metadata: ["request": "\(scope.requestID)", "error": "\(Self.logDescription(error))"])
             } else {
                 context.logger.info(
                     "request refused", metadata: ["request": "\(scope.requestID)", "code": "\(failure.code.rawValue)"])
             }
             return Self.response(failure, language: scope.language, lineErrors: lineErrors, lineErrorCount: lineErrorCount)
         }
+    }
+
+    /// What the log may say about a failure: for OpenAPI errors the operation and the runtime's
+    /// cause (which names parameters, never values), for the rest `LogSafe`.
+    static func logDescription(_ error: any Error) -> String {
+        if let serverError = error as? ServerError {
+            return "operation \(serverError.operationID): \(serverError.causeDescription); \(LogSafe.describe(serverError.underlyingError))"
+        }
+        return LogSafe.describe(error)
     }
 
     struct Body: Encodable {

@@ -67,7 +67,11 @@ enum Idempotency {
             guard storedOperation == operation, storedHash == requestHash else {
                 throw TongkaError(.idempotencyKeyReused)
             }
-            let result = try JSONDecoder().decode(Result.self, from: Data(storedResult.utf8))
+            // The money moved the first time: a stored result this build cannot read is a server
+            // failure (500, "outcome unknown" at the counter), never a refusal of the request.
+            guard let result = try? JSONDecoder().decode(Result.self, from: Data(storedResult.utf8)) else {
+                throw TongkaError(.internalError, detail: "the first result of this idempotency key cannot be read")
+            }
             return Outcome(result: result, replayed: true)
         }
         let result = try await body()

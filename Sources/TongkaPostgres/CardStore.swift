@@ -24,7 +24,8 @@ public struct CardView: Sendable, Codable, Equatable {
     public let transportModes: [TransportMode]
     public let interconnection: Bool
     public let holderID: HolderID?
-    public let holderName: String?
+    /// Masked (`王*明`): whoever has the card number should not learn the holder's name.
+    public let holderNameMasked: String?
     public let holderDocumentMasked: String?
     public let issuedAt: Date
     public let issuedHallCode: String
@@ -65,14 +66,15 @@ public struct CardStore: Sendable {
         let actor = try origin.requireActor()
         let hall = try actor.requireOwnHall()
         let name = try Validate.name(rawName, field: "holder name")
-        let documentCiphertext = try vault.seal(document.number, field: .documentNumber)
-        let phoneCiphertext = try phone.map { try vault.seal($0.number, field: .phone) }
+        let documentHash = vault.lookupHash(document)
+        let documentCiphertext = try vault.seal(document.number, field: .documentNumber, binding: documentHash)
+        let phoneCiphertext = try phone.map { try vault.seal($0.number, field: .phone, binding: documentHash) }
         return try await database.transaction { connection in
             let id = try await connection.one(
                 """
                 INSERT INTO holders (name, document_type, document_hash, document_ciphertext, phone_ciphertext,
                                      registered_by, registered_hall_id)
-                VALUES (\(name), \(document.type.rawValue), \(vault.lookupHash(document)), \(documentCiphertext),
+                VALUES (\(name), \(document.type.rawValue), \(documentHash), \(documentCiphertext),
                         \(phoneCiphertext), \(actor.clerkID.rawValue), \(hall.rawValue))
                 RETURNING holder_id
                 """, as: (Int64.self), logger: logger)
@@ -95,8 +97,24 @@ public struct CardStore: Sendable {
         }
     }
 
-    public func holder(id: HolderID) async throws -> (HolderView, [CardView]) {
+    /// A holder by number. Hall staff reach holders registered in their hall or holding a card
+    /// issued there; elsewhere they find a holder by the identity document the person shows.
+    public func holder(id: HolderID, actor: Actor) async throws -> (HolderView, [CardView]) {
         try await database.read { connection in
+            if actor.role.isHallBound, let hall = actor.hallID {
+                let reachable = try await connection.first(
+                    """
+                    SELECT 1 FROM holders h
+                     WHERE h.holder_id = \(id.rawValue)
+                       AND (h.registered_hall_id = \(hall.rawValue)
+                            OR EXISTS (SELECT 1 FROM cards c WHERE c.holder_id = h.holder_id AND c.issued_hall_id = \(hall.rawValue)))
+                    """, as: (Int32.self), logger: logger)
+                if reachable == nil {
+                    let exists = try await connection.first(
+                        "SELECT 1 FROM holders WHERE holder_id = \(id.rawValue)", as: (Int32.self), logger: logger)
+                    throw TongkaError(exists == nil ? .holderNotFound : .forbiddenHall)
+                }
+            }
             let holder = try await holder(id: id, connection: connection)
             return (holder, try await cards(holder: id, connection: connection))
         }
@@ -105,17 +123,28 @@ public struct CardStore: Sendable {
     func holder(id: HolderID, connection: PostgresConnection) async throws -> HolderView {
         guard let row = try await connection.first(
             """
-            SELECT h.holder_id, h.name, h.document_type, h.document_ciphertext, h.phone_ciphertext, h.registered_at, s.code
+            SELECT h.holder_id, h.name, h.document_type, h.document_ciphertext, h.phone_ciphertext, h.registered_at, s.code,
+                   h.document_hash
               FROM holders h JOIN service_halls s ON s.hall_id = h.registered_hall_id
              WHERE h.holder_id = \(id.rawValue)
-            """, as: (Int64, String, String, Data, Data?, Date, String).self, logger: logger)
+            """, as: (Int64, String, String, Data, Data?, Date, String, Data).self, logger: logger)
         else { throw TongkaError(.holderNotFound) }
         let type = DocumentType(rawValue: row.2) ?? .passport
-        let document = try IdentityDocument(type: type, number: try vault.open(row.3, field: .documentNumber))
-        let phone = try row.4.map { try PhoneNumber(try vault.open($0, field: .phone)) }
+        let document = try openDocument(type: type, ciphertext: row.3, hash: row.7)
+        let phone = try row.4.map { try PhoneNumber(try vault.open($0, field: .phone, binding: row.7)) }
         return HolderView(
             id: HolderID(row.0), name: row.1, documentType: type, documentNumberMasked: document.masked,
             phoneMasked: phone?.masked, registeredAt: row.5, registeredHallCode: row.6)
+    }
+
+    /// Decrypts a document number and checks it against its lookup hash: data moved between rows
+    /// (or altered) does not decrypt, and a mismatch is refused rather than shown.
+    func openDocument(type: DocumentType, ciphertext: Data, hash: Data) throws -> IdentityDocument {
+        let document = try IdentityDocument(type: type, number: try vault.open(ciphertext, field: .documentNumber, binding: hash))
+        guard vault.lookupHash(document) == hash else {
+            throw TongkaError(.internalError, detail: "personal data does not match its holder")
+        }
+        return document
     }
 
     // MARK: Cards
@@ -129,7 +158,8 @@ public struct CardStore: Sendable {
     /// Sells a card from the actor's hall stock in its open shift. The stock row's conditional
     /// UPDATE decides a race between two clerks: exactly one gets the card, the other a clear error.
     public func issue(
-        cardNumber: CardNumber, holderID: HolderID?, payment: PaymentMethod, idempotencyKey: String, origin: RequestOrigin
+        cardNumber: CardNumber, holderID: HolderID?, payment: PaymentMethod, idempotencyKey: String, today: CalendarDate,
+        origin: RequestOrigin
     ) async throws -> (CardIssue, replayed: Bool) {
         let actor = try origin.requireActor()
         guard Role.counterRoles.contains(actor.role) else { throw TongkaError(.forbiddenRole) }
@@ -143,9 +173,10 @@ public struct CardStore: Sendable {
                     """
                     UPDATE card_stock SET status = 'issued'
                      WHERE card_number = \(cardNumber.digits) AND hall_id = \(hall.rawValue) AND status = 'in_stock'
+                       AND valid_to >= \(today.description)::date
                     RETURNING product_id
                     """, as: (Int64.self), logger: logger)
-                else { throw try await whyNotIssuable(cardNumber, hall: hall, connection: connection) }
+                else { throw try await whyNotIssuable(cardNumber, hall: hall, today: today, connection: connection) }
 
                 let productRow = try await connection.one(
                     "SELECT \(unescaped: CatalogStore.productColumns) FROM card_products WHERE product_id = \(productID) FOR SHARE",
@@ -190,13 +221,18 @@ public struct CardStore: Sendable {
     }
 
     /// Explains why a card could not be taken from this hall's stock.
-    private func whyNotIssuable(_ cardNumber: CardNumber, hall: HallID, connection: PostgresConnection) async throws -> TongkaError {
-        guard let (status, stockHall) = try await connection.first(
-            "SELECT status, hall_id FROM card_stock WHERE card_number = \(cardNumber.digits)", as: (String, Int64?).self,
-            logger: logger)
+    private func whyNotIssuable(
+        _ cardNumber: CardNumber, hall: HallID, today: CalendarDate, connection: PostgresConnection
+    ) async throws -> TongkaError {
+        guard let (status, stockHall, expired) = try await connection.first(
+            """
+            SELECT status, hall_id, valid_to < \(today.description)::date FROM card_stock
+             WHERE card_number = \(cardNumber.digits)
+            """, as: (String, Int64?, Bool).self, logger: logger)
         else { return TongkaError(.cardNotFound, detail: cardNumber.masked) }
         if status == "issued" { return TongkaError(.cardAlreadyIssued, detail: cardNumber.masked) }
-        _ = stockHall
+        if stockHall != hall.rawValue { return TongkaError(.cardNotInHallStock, detail: cardNumber.masked) }
+        if expired { return TongkaError(.cardExpired, detail: cardNumber.masked) }
         return TongkaError(.cardNotInHallStock, detail: cardNumber.masked)
     }
 
@@ -206,7 +242,7 @@ public struct CardStore: Sendable {
 
     static let cardQuery = """
         SELECT c.card_number, c.status, p.code, p.name, p.card_type, p.transport_modes, p.interconnection, c.holder_id,
-               hd.name, hd.document_type, hd.document_ciphertext, c.issued_at, h.code, k.username, c.deposit_fen,
+               hd.name, hd.document_type, hd.document_ciphertext, hd.document_hash, c.issued_at, h.code, k.username, c.deposit_fen,
                c.card_cost_fen, s.valid_from, s.valid_to, COALESCE(a.balance_fen, 0)
           FROM cards c
           JOIN card_products p ON p.product_id = c.product_id
@@ -217,8 +253,8 @@ public struct CardStore: Sendable {
           LEFT JOIN ledger_accounts a ON a.kind = 'card_purse' AND a.card_number = c.card_number
         """
     typealias CardRow = (
-        String, String, String, String, Int16, [String], Bool, Int64?, String?, String?, Data?, Date, String, String,
-        Int64, Int64, Date, Date, Int64
+        String, String, String, String, Int16, [String], Bool, Int64?, String?, String?, Data?, Data?, Date, String,
+        String, Int64, Int64, Date, Date, Int64
     )
 
     func card(_ number: CardNumber, connection: PostgresConnection) async throws -> CardView {
@@ -237,16 +273,18 @@ public struct CardStore: Sendable {
 
     func view(_ row: CardRow) throws -> CardView {
         var documentMasked: String?
-        if let type = row.9.flatMap(DocumentType.init(rawValue:)), let ciphertext = row.10 {
-            documentMasked = try IdentityDocument(type: type, number: try vault.open(ciphertext, field: .documentNumber)).masked
+        if let type = row.9.flatMap(DocumentType.init(rawValue:)), let ciphertext = row.10, let hash = row.11 {
+            documentMasked = try openDocument(type: type, ciphertext: ciphertext, hash: hash).masked
         }
         let utc = TimeZone(identifier: "UTC")!
         return CardView(
             cardNumber: row.0, status: row.1, productCode: row.2, productName: row.3,
             cardType: CardType(rawValue: Int(row.4)) ?? .ordinary,
             transportModes: row.5.compactMap(TransportMode.init(rawValue:)), interconnection: row.6,
-            holderID: row.7.map { HolderID($0) }, holderName: row.8, holderDocumentMasked: documentMasked, issuedAt: row.11,
-            issuedHallCode: row.12, issuedBy: row.13, deposit: Money(fen: row.14), cardCost: Money(fen: row.15),
-            validFrom: CalendarDate(row.16, in: utc), validTo: CalendarDate(row.17, in: utc), balance: Money(fen: row.18))
+            holderID: row.7.map { HolderID($0) }, holderNameMasked: row.8.map(Validate.maskedPersonName),
+            holderDocumentMasked: documentMasked, issuedAt: row.12, issuedHallCode: row.13, issuedBy: row.14,
+            deposit: Money(fen: row.15), cardCost: Money(fen: row.16), validFrom: CalendarDate(row.17, in: utc),
+            validTo: CalendarDate(row.18, in: utc), balance: Money(fen: row.19))
     }
+
 }

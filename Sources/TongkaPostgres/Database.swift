@@ -97,11 +97,11 @@ public struct Database: Sendable {
             return try await body()
         } catch let error as PSQLError {
             if let mapped = ErrorMapping.map(error) { throw mapped }
-            logger.error("database error", metadata: ["error": "\(String(reflecting: error))"])
+            logger.error("database error", metadata: ["error": "\(LogSafe.describe(error))"])
             throw error
         } catch let error as ConnectionPoolError {
             // No connection could be made (the circuit breaker tripped) or the pool is shutting down.
-            logger.error("database unavailable", metadata: ["error": "\(String(reflecting: error))"])
+            logger.error("database unavailable", metadata: ["error": "\(LogSafe.describe(error))"])
             throw TongkaError(.serviceUnavailable, detail: "database unavailable")
         }
     }

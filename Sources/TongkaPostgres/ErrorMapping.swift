@@ -22,6 +22,13 @@ enum ErrorMapping {
         "card_products_code_key": .productCodeTaken,
         "stock_batches_file_key": .stockBatchDuplicate,
         "holders_document_key": .holderAlreadyRegistered,
+        "service_halls_name_length": .invalidName,
+        "service_halls_address_length": .invalidName,
+        "clerks_display_name_length": .invalidName,
+        "holders_name_length": .invalidName,
+        "card_products_name_length": .invalidName,
+        "stock_batches_file_name_length": .invalidName,
+        "shifts_close_note_length": .invalidName,
         "cards_pkey": .cardAlreadyIssued,
         // Two imports of overlapping cards racing past the line-by-line check.
         "card_stock_pkey": .stockFileInvalid,

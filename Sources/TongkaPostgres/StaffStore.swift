@@ -132,22 +132,24 @@ public struct StaffStore: Sendable {
         let clerkRow: ClerkRow = (found.0, found.1, found.2, found.3, found.4, found.5, found.6, found.7, found.8, found.9)
         let passwordHash = found.10
         let clerk = Self.clerk(clerkRow)
-        if clerk.disabled { throw TongkaError(.accountDisabled) }
-        if let until = clerk.lockedUntil, until > now {
-            throw TongkaError(.accountLocked, detail: "until \(ISO8601DateFormatter().string(from: until))")
-        }
-        let passwordMatches = try await settings.passwordHasher.verify(password, against: passwordHash)
         let loginOrigin = RequestOrigin(actor: clerk.actor, requestID: origin.requestID, clientAddress: origin.clientAddress)
+        let attempt = try await reserveAttempt(clerk: clerk, now: now)
+        let passwordMatches = try await settings.passwordHasher.verify(password, against: passwordHash)
         guard passwordMatches else {
-            try await recordFailedLogin(clerk: clerk, origin: loginOrigin, now: now)
+            try await recordFailure(attempt, clerk: clerk, failed: "session.login_failed", origin: loginOrigin)
             throw TongkaError(.invalidCredentials)
         }
         let token = SessionToken.generate()
         let expiresAt = now.addingTimeInterval(settings.sessionLifetime.seconds)
         try await database.transaction { connection in
-            try await connection.query(
-                "UPDATE clerks SET failed_logins = 0, locked_until = NULL WHERE clerk_id = \(clerk.id.rawValue)",
-                logger: logger)
+            // The reserved attempt succeeded: the count starts again. An administrator's lock
+            // that arrived meanwhile still wins.
+            guard try await connection.first(
+                """
+                UPDATE clerks SET failed_logins = 0, locked_until = NULL
+                 WHERE clerk_id = \(clerk.id.rawValue) AND NOT disabled RETURNING 1
+                """, as: (Int32.self), logger: logger) != nil
+            else { throw TongkaError(.accountDisabled) }
             try await connection.query(
                 """
                 INSERT INTO sessions (token_hash, clerk_id, created_at, expires_at, client_address)
@@ -159,29 +161,41 @@ public struct StaffStore: Sendable {
         return LoginResult(token: token, expiresAt: expiresAt, clerk: clerk)
     }
 
-    /// One atomic increment decides the count, so parallel wrong guesses cannot slip past the
-    /// threshold.
-    private func recordFailedLogin(clerk: Clerk, origin: RequestOrigin, now: Date) async throws {
+    /// A password attempt counted before the slow check, so that parallel guesses cannot exceed the
+    /// threshold: each takes one of the allowed attempts atomically, and the one that reaches the
+    /// threshold locks the account (and starts the count afresh for after the lock).
+    struct PasswordAttempt {
+        let failedBefore: Int32
+        let locksAccount: Bool
+    }
+
+    func reserveAttempt(clerk: Clerk, now: Date) async throws -> PasswordAttempt {
         let lockUntil = now.addingTimeInterval(settings.lockoutDuration.seconds)
-        let threshold = settings.lockoutThreshold
-        try await database.transaction { connection in
-            let row = try await connection.first(
+        let threshold = Int32(settings.lockoutThreshold)
+        let row = try await database.transaction { connection in
+            try await connection.first(
                 """
                 UPDATE clerks
-                   SET failed_logins = failed_logins + 1,
+                   SET failed_logins = CASE WHEN failed_logins + 1 >= \(threshold) THEN 0 ELSE failed_logins + 1 END,
                        locked_until = CASE WHEN failed_logins + 1 >= \(threshold) THEN \(lockUntil) ELSE locked_until END
-                 WHERE clerk_id = \(clerk.id.rawValue)
-                RETURNING failed_logins, locked_until
-                """, as: (Int32, Date?).self, logger: logger)
-            let locked = (row?.0 ?? 0) >= threshold
+                 WHERE clerk_id = \(clerk.id.rawValue) AND NOT disabled AND (locked_until IS NULL OR locked_until <= \(now))
+                RETURNING failed_logins, locked_until IS NOT NULL AND locked_until > \(now)
+                """, as: (Int32, Bool).self, logger: logger)
+        }
+        if let row { return PasswordAttempt(failedBefore: row.1 ? threshold - 1 : row.0 - 1, locksAccount: row.1) }
+        // No attempt left: say why.
+        let current = try await self.clerk(id: clerk.id)
+        if current.disabled { throw TongkaError(.accountDisabled) }
+        let until = current.lockedUntil.map { ISO8601DateFormatter().string(from: $0) } ?? "later"
+        throw TongkaError(.accountLocked, detail: "until \(until)")
+    }
+
+    /// Audits a wrong password; the attempt was already counted.
+    private func recordFailure(_ attempt: PasswordAttempt, clerk: Clerk, failed: String, origin: RequestOrigin) async throws {
+        try await database.transaction { connection in
             try await Audit.record(
-                connection, origin: origin, action: locked ? "session.locked_out" : "session.login_failed",
-                subject: "clerk:\(clerk.id)", details: ["failed_logins": "\(row?.0 ?? 0)"], logger: logger)
-            if locked {
-                // Reset the counter so the next run of wrong passwords after the lock counts afresh.
-                try await connection.query(
-                    "UPDATE clerks SET failed_logins = 0 WHERE clerk_id = \(clerk.id.rawValue)", logger: logger)
-            }
+                connection, origin: origin, action: attempt.locksAccount ? "session.locked_out" : failed,
+                subject: "clerk:\(clerk.id)", details: ["failed_logins": "\(attempt.failedBefore + 1)"], logger: logger)
         }
     }
 
@@ -224,7 +238,12 @@ public struct StaffStore: Sendable {
             try await connection.first(
                 "SELECT password_hash FROM clerks WHERE clerk_id = \(actor.clerkID.rawValue)", as: (String.self), logger: logger)
         }) else { throw TongkaError(.clerkNotFound) }
+        // A wrong current password counts like a wrong login: an unattended session must not
+        // allow unlimited guessing.
+        let clerk = try await self.clerk(id: actor.clerkID)
+        let attempt = try await reserveAttempt(clerk: clerk, now: now)
         guard try await settings.passwordHasher.verify(current, against: stored) else {
+            try await recordFailure(attempt, clerk: clerk, failed: "clerk.password_check_failed", origin: origin)
             throw TongkaError(.invalidCredentials)
         }
         guard current != new else { throw TongkaError(.weakPassword, detail: "same as the current password") }
@@ -232,7 +251,8 @@ public struct StaffStore: Sendable {
         try await database.transaction { connection in
             try await connection.query(
                 """
-                UPDATE clerks SET password_hash = \(hash), must_change_password = false, password_changed_at = \(now)
+                UPDATE clerks SET password_hash = \(hash), must_change_password = false, password_changed_at = \(now),
+                       failed_logins = 0, locked_until = NULL
                  WHERE clerk_id = \(actor.clerkID.rawValue)
                 """, logger: logger)
             try await connection.query(

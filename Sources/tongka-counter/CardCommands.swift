@@ -22,7 +22,7 @@ extension Counter {
             (t("Transport modes", "覆盖交通方式"), modes(card.transportModes)),
             (t("Interconnection", "互联互通"), yesNo(card.interconnection)),
             (t("Valid", "有效期"), "\(card.validFrom) – \(card.validTo)"),
-            (t("Holder", "持卡人"), card.holderName.map { "\($0) (\(card.holderDocumentMasked ?? ""), #\(card.holderId ?? 0))" } ?? t("anonymous", "不记名")),
+            (t("Holder", "持卡人"), card.holderNameMasked.map { "\($0) (\(card.holderDocumentMasked ?? ""), #\(card.holderId ?? 0))" } ?? t("anonymous", "不记名")),
             (t("Issued", "发卡"), "\(time(card.issuedAt)) \(card.issuedHall) \(card.issuedBy)"),
             (t("Deposit", "押金"), money(card.depositFen)),
             (t("Card cost", "工本费"), money(card.cardCostFen)),

@@ -84,6 +84,16 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let settings = try await options.settings()
         let logger = makeLogger(settings)
+        // Refuse to start unless the database is exactly at this build's migrations, checked on
+        // a short-lived connection before anything listens.
+        let migrator = try Migrator.bundled()
+        let status = try await withDatabase(settings, logger: logger) { database in
+            try await migrator.status(client: database.client, logger: logger)
+        }
+        if let problem = status.problem {
+            logger.critical("refusing to start: \(problem)")
+            throw MigrationError.notCurrent(problem)
+        }
         let app = try buildApplication(settings: settings, logger: logger, onServerRunning: { port in
             logger.notice("tongka-server listening on http://\(settings.host):\(port)")
         })

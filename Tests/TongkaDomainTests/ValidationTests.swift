@@ -75,11 +75,14 @@ struct ValidationTests {
         #expect(try Validate.name(hundred) == hundred)
         #expect(try Validate.name("  " + hundred + "  ") == hundred)
         expectError(.invalidName) { try Validate.name(hundred + "汉") }
-        // A flag is two scalars and a decomposed é is two; each is one character.
-        let flags = String(repeating: "🇨🇳", count: 100)
-        #expect(try Validate.name(flags) == flags, "length counts characters, not bytes or scalars")
-        let accents = String(repeating: "e\u{0301}", count: 100)
+        // The limit counts Unicode scalars, as PostgreSQL's char_length does: a flag is two, a
+        // decomposed é is two, so 50 of them fit and 51 do not.
+        let flags = String(repeating: "🇨🇳", count: 50)
+        #expect(try Validate.name(flags) == flags)
+        expectError(.invalidName) { try Validate.name(flags + "🇨🇳") }
+        let accents = String(repeating: "e\u{0301}", count: 50)
         #expect(try Validate.name(accents) == accents)
+        expectError(.invalidName) { try Validate.name(accents + "e\u{0301}") }
     }
 
     @Test func aCustomMaximumLengthApplies() throws {
@@ -148,5 +151,12 @@ struct ValidationTests {
     @Test func documentNumbersRefuseSharpSInsteadOfFoldingIt() {
         #expect(throws: TongkaError.self) { try IdentityDocument(type: .passport, number: "E1234ß") }
         #expect((try? IdentityDocument(type: .passport, number: "E1234SS"))?.number == "E1234SS")
+    }
+}
+
+@Suite struct MaskedPersonNameTests {
+    @Test(arguments: [("王小明", "王*明"), ("李华", "李*"), ("欧阳娜娜", "欧**娜"), ("John Smith", "J*** Smith"), ("A", "A"), ("", "")])
+    func namesAreMaskedKeepingFirstAndLastCharacters(name: String, masked: String) {
+        #expect(Validate.maskedPersonName(name) == masked)
     }
 }

@@ -274,6 +274,7 @@ enum Cards {
                 cardNumber: Cards.number(2), holderID: holder.id, payment: .wechatPay, idempotencyKey: "issue-0002")
             #expect(registered.card.holderId == holder.id)
             #expect(registered.card.holderDocumentMasked == "1101**********002X")
+            #expect(registered.card.holderNameMasked == "王*明")
 
             let status = try await fixture.clerk.currentShift()
             #expect(status.shift.expectedCashFen == 12_500)

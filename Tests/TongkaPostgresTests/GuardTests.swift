@@ -56,7 +56,8 @@ import TongkaTestSupport
             _ = try await staffed.shifts.open(float: .zero, idempotencyKey: "open-guard-3", origin: staffed.clerkOrigin)
             let number = try CardNumber("3104820000000000001", issuerPrefixes: ["31048200"])
             _ = try await CardStore(database: staffed.database).issue(
-                cardNumber: number, holderID: nil, payment: .cash, idempotencyKey: "issue-guard-1", origin: staffed.clerkOrigin)
+                cardNumber: number, holderID: nil, payment: .cash, idempotencyKey: "issue-guard-1",
+                today: CalendarDate(year: 2026, month: 11, day: 25)!, origin: staffed.clerkOrigin)
 
             await expectViolation("card_stock_guard", sqlState: "TK001") {
                 try await staffed.database.execute("UPDATE card_stock SET status = 'in_stock' WHERE card_number = \(number.digits)")
@@ -69,6 +70,27 @@ import TongkaTestSupport
             }
             await expectViolation("cards_guard", sqlState: "TK001") {
                 try await staffed.database.execute("DELETE FROM cards WHERE card_number = \(number.digits)")
+            }
+        }
+    }
+}
+
+extension GuardTests {
+    @Test func noJournalTransactionOrCardMayNameAClosedShift() async throws {
+        try await withStaff { staffed in
+            let (opened, _) = try await staffed.shifts.open(float: .zero, idempotencyKey: "open-guard-9", origin: staffed.clerkOrigin)
+            _ = try await staffed.shifts.close(counted: .zero, note: nil, idempotencyKey: "close-guard-9", origin: staffed.clerkOrigin)
+            // Money that went to a payment channel, not the drawer, still names the shift.
+            let draft = try JournalDraft(kind: .cardIssue, postings: [
+                Posting(.paymentChannel(.alipay), Money(yuan: 5)), Posting(.cardCostIncome, Money(yuan: -5)),
+            ])
+            await expectFailure(.shiftClosed) {
+                try await staffed.database.transaction { connection in
+                    try await LedgerStore.post(
+                        draft,
+                        context: .init(actor: staffed.clerk.actor, hall: staffed.hall.id, shift: opened.shift.id, idempotencyKey: nil, memo: nil),
+                        connection: connection, logger: staffed.database.logger)
+                }
             }
         }
     }

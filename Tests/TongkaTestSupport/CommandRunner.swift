@@ -99,6 +99,9 @@ public struct CommandRunner: Sendable {
         let watchdog = Task {
             try await Task.sleep(for: timeout)
             process.terminate()
+            // A server may treat SIGTERM as a request for a graceful shutdown; do not wait for it.
+            try await Task.sleep(for: .seconds(5))
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
         var status: Int32 = -1
         for await code in exited.stream { status = code }

@@ -7,8 +7,8 @@ import TongkaDomain
 ///
 /// Both keys are derived with HKDF from one configured 32-byte secret (`TONGKA_DATA_KEY`), so an
 /// operator manages one secret; the ciphertext carries a version byte so the scheme can change.
-/// The field name is bound as associated data: a phone ciphertext cannot be passed off as a
-/// document number.
+/// The field name and a binding (the holder's document hash) are the associated data: a phone
+/// ciphertext cannot be passed off as a document number, nor one holder's data as another's.
 public struct PersonalDataVault: Sendable {
     private let encryptionKey: SymmetricKey
     private let lookupKey: SymmetricKey
@@ -36,17 +36,21 @@ public struct PersonalDataVault: Sendable {
         SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
     }
 
-    public func seal(_ plaintext: String, field: Field) throws -> Data {
-        let box = try AES.GCM.seal(Data(plaintext.utf8), using: encryptionKey, authenticating: Data(field.rawValue.utf8))
+    public func seal(_ plaintext: String, field: Field, binding: Data = Data()) throws -> Data {
+        let box = try AES.GCM.seal(Data(plaintext.utf8), using: encryptionKey, authenticating: Self.associatedData(field, binding))
         guard let combined = box.combined else { throw TongkaError(.internalError, detail: "encryption failed") }
         return Data([Self.version]) + combined
     }
 
-    public func open(_ ciphertext: Data, field: Field) throws -> String {
+    public func open(_ ciphertext: Data, field: Field, binding: Data = Data()) throws -> String {
         guard ciphertext.first == Self.version else { throw TongkaError(.internalError, detail: "unknown ciphertext version") }
         let box = try AES.GCM.SealedBox(combined: Data(ciphertext.dropFirst()))
-        let plaintext = try AES.GCM.open(box, using: encryptionKey, authenticating: Data(field.rawValue.utf8))
+        let plaintext = try AES.GCM.open(box, using: encryptionKey, authenticating: Self.associatedData(field, binding))
         return String(decoding: plaintext, as: UTF8.self)
+    }
+
+    private static func associatedData(_ field: Field, _ binding: Data) -> Data {
+        Data(field.rawValue.utf8) + Data([0]) + binding
     }
 
     /// The lookup hash of a document: equal documents give equal hashes, and without the key the
