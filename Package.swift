@@ -147,6 +147,7 @@ let package = Package(
             dependencies: [
                 "TongkaHTTP", "TongkaClient", "TongkaDomain", "TongkaTestSupport", "TongkaAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Configuration", package: "swift-configuration"),
             ],
             swiftSettings: strict
         ),

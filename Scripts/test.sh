@@ -18,7 +18,7 @@ port=$(pg_free_port)
 pg_init "$data/pg" tongka
 # Durability off: a test cluster is thrown away. (Benchmarks keep it on.) Socket only: the cluster
 # trusts whoever connects, so it must not listen on TCP where other local users could.
-PG_LISTEN= pg_start "$data/pg" "$port" -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300
+PG_LISTEN= pg_start "$data/pg" "$port" -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400
 echo "test cluster on the socket in $data/pg (port $port)"
 
 # Export first, then build and test in the same environment (SwiftPM re-plans when it changes).

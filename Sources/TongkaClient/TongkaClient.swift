@@ -50,11 +50,22 @@ public struct TongkaClient: Sendable {
     ///   - timeout: per request; large stock imports need minutes.
     public init(serverURL: URL, token: String?, language: Language, timeout: Duration = .seconds(60)) {
         self.serverURL = serverURL
-        let transport = AsyncHTTPClientTransport(configuration: .init(client: .shared, timeout: .init(timeout)))
+        let transport = AsyncHTTPClientTransport(configuration: .init(client: Self.httpClient, timeout: .init(timeout)))
         api = Client(
             serverURL: serverURL, transport: transport,
             middlewares: [HeadersMiddleware(token: token, language: language), RetryMiddleware()])
     }
+
+    /// One HTTP client for the process. Unlike `HTTPClient.shared`, it gives up on a server that
+    /// refuses or does not answer the connection within five seconds, instead of retrying until the
+    /// request's deadline: a clerk whose server is down learns it at once. ``RetryMiddleware``
+    /// still tries twice more where that is safe. Never shut down: it lives as long as the process.
+    static let httpClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .seconds(5)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
 
     // MARK: Service
 

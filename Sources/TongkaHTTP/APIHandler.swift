@@ -45,7 +45,7 @@ struct APIHandler: APIProtocol {
 
     func getReady(_ input: Operations.GetReady.Input) async throws -> Operations.GetReady.Output {
         do {
-            let status = try await migrator.status(client: database.client, logger: database.logger)
+            let status = try await migrator.status(database: database)
             if let problem = status.problem {
                 return .serviceUnavailable(.init(body: .json(.init(status: .notReady, database: "reachable", migrations: problem))))
             }

@@ -10,12 +10,19 @@ struct AuditSealer: Service {
 
     func run() async throws {
         while !Task.isCancelledOrShuttingDown {
-            do {
-                try await audit.seal()
-            } catch {
-                logger.warning("audit sealing failed; will retry", metadata: ["error": "\(LogSafe.describe(error))"])
-            }
-            try? await Task.sleep(for: interval)
+            await sealNow()
+            // Wakes at once on a graceful shutdown, so the server stops without waiting a period.
+            try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
+        }
+        // Seal what was logged up to the shutdown, unless the shutdown is a hard cancellation.
+        if !Task.isCancelled { await sealNow() }
+    }
+
+    private func sealNow() async {
+        do {
+            try await audit.seal()
+        } catch {
+            logger.warning("audit sealing failed; will retry", metadata: ["error": "\(LogSafe.describe(error))"])
         }
     }
 }

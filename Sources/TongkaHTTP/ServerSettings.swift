@@ -12,6 +12,8 @@ public struct ServerSettings: Sendable {
     public var port: Int
     public var databaseURL: String
     public var databasePoolSize: Int
+    /// How long a request waits for a database connection before `service_unavailable`.
+    public var databaseWait: Duration
     public var issuer: IssuerProfile
     public var timeZone: TimeZone
     public var dataKey: [UInt8]
@@ -33,7 +35,8 @@ public struct ServerSettings: Sendable {
         passwordHasher: PasswordHasher = .production, sessionLifetime: Duration = .seconds(12 * 3600),
         lockoutThreshold: Int = 5, lockoutDuration: Duration = .seconds(15 * 60), jsonBodyLimit: Int = 64 * 1024,
         importBodyLimit: Int = 128 * 1024 * 1024, metricsToken: String? = nil, logLevel: Logger.Level = .info,
-        auditSealInterval: Duration = .seconds(5), cardKeysFile: String? = nil
+        auditSealInterval: Duration = .seconds(5), cardKeysFile: String? = nil,
+        databaseWait: Duration = .seconds(5)
     ) {
         self.host = host
         self.port = port
@@ -52,6 +55,7 @@ public struct ServerSettings: Sendable {
         self.logLevel = logLevel
         self.auditSealInterval = auditSealInterval
         self.cardKeysFile = cardKeysFile
+        self.databaseWait = databaseWait
     }
 
     /// A configuration problem named by its key, never its (possibly secret) value.
@@ -109,7 +113,8 @@ public struct ServerSettings: Sendable {
             importBodyLimit: try positive("limits.import.bytes", default: 128 * 1024 * 1024),
             metricsToken: reader.string(forKey: "metrics.token", isSecret: true), logLevel: level,
             auditSealInterval: .seconds(try positive("audit.seal.seconds", default: 5)),
-            cardKeysFile: reader.string(forKey: "card.keys.file"))
+            cardKeysFile: reader.string(forKey: "card.keys.file"),
+            databaseWait: .seconds(try positive("database.wait.seconds", default: 5)))
     }
 
     /// What the stores need.
@@ -117,6 +122,6 @@ public struct ServerSettings: Sendable {
         StoreSettings(
             issuer: issuer, timeZone: timeZone, sessionLifetime: sessionLifetime, lockoutThreshold: lockoutThreshold,
             lockoutDuration: lockoutDuration, passwordHasher: passwordHasher,
-            personalData: try PersonalDataVault(secret: dataKey))
+            personalData: try PersonalDataVault(secret: dataKey), connectionWait: databaseWait)
     }
 }

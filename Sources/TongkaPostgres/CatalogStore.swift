@@ -139,7 +139,7 @@ public struct CatalogStore: Sendable {
         let settings = database.settings
         let logger = self.logger
 
-        return try await database.transaction { connection in
+        return try await database.transaction { [hall] connection in
             try await connection.query(
                 """
                 CREATE TEMPORARY TABLE stock_import (
@@ -338,7 +338,7 @@ public struct CatalogStore: Sendable {
         }
         let productID = try await productCode.asyncMap { try await product(code: $0).id.rawValue }
         let warehouseVisible = !actor.role.isHallBound && hallID == nil
-        return try await database.read { connection in
+        return try await database.read { [hallID] connection in
             try await connection.all(
                 """
                 SELECT h.code, p.code, p.name, count(*) FROM card_stock s

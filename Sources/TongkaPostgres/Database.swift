@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 import TongkaDomain
 import _ConnectionPoolModule
 
@@ -14,11 +15,15 @@ public struct StoreSettings: Sendable {
     public var lockoutDuration: Duration
     public var passwordHasher: PasswordHasher
     public var personalData: PersonalDataVault
+    /// How long a request waits for a database connection before it fails with
+    /// `service_unavailable` (the pool itself would keep a request waiting for a minute while it
+    /// retries a database that is down).
+    public var connectionWait: Duration
 
     public init(
         issuer: IssuerProfile, timeZone: TimeZone, sessionLifetime: Duration = .seconds(12 * 3600),
         lockoutThreshold: Int = 5, lockoutDuration: Duration = .seconds(15 * 60),
-        passwordHasher: PasswordHasher, personalData: PersonalDataVault
+        passwordHasher: PasswordHasher, personalData: PersonalDataVault, connectionWait: Duration = .seconds(5)
     ) {
         self.issuer = issuer
         self.timeZone = timeZone
@@ -27,6 +32,7 @@ public struct StoreSettings: Sendable {
         self.lockoutDuration = lockoutDuration
         self.passwordHasher = passwordHasher
         self.personalData = personalData
+        self.connectionWait = connectionWait
     }
 }
 
@@ -69,10 +75,11 @@ public struct Database: Sendable {
     /// closure errors in `PostgresTransactionError` and would hide our typed errors.
     @discardableResult
     public func transaction<Result: Sendable>(
-        _ body: (PostgresConnection) async throws -> Result
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        try await mapped {
-            try await client.withConnection { connection in
+        let logger = self.logger
+        return try await mapped {
+            try await withConnection { connection in
                 try await connection.query("BEGIN", logger: logger)
                 let result: Result
                 do {
@@ -88,8 +95,43 @@ public struct Database: Sendable {
     }
 
     /// Runs read-only work on one connection, with the same error mapping.
-    public func read<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
-        try await mapped { try await client.withConnection(body) }
+    public func read<Result: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await mapped { try await withConnection(body) }
+    }
+
+    /// `PostgresClient.withConnection`, but waiting at most ``StoreSettings/connectionWait`` for the
+    /// connection. The pool retries a database that is down for a minute before it fails waiting
+    /// requests; a clerk's terminal and a load balancer's readiness probe need an answer sooner.
+    /// Hand-written because the pool has no lease timeout: the lease runs in a child task beside a
+    /// timer, and whichever decides first wins (a lease after the deadline is handed back unused).
+    private func withConnection<Result: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let gate = LeaseGate()
+        let client = self.client
+        let wait = settings.connectionWait
+        return try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask {
+                try await client.withConnection { connection in
+                    guard gate.lease() else { throw ConnectionWaitExceeded() }
+                    return try await body(connection)
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: wait)
+                guard gate.expire() else { return nil }
+                throw ConnectionWaitExceeded()
+            }
+            while let next = try await group.next() {
+                if let result = next {
+                    group.cancelAll()
+                    return result
+                }
+            }
+            throw ConnectionWaitExceeded()
+        }
     }
 
     private func mapped<Result>(_ body: () async throws -> Result) async throws -> Result {
@@ -99,10 +141,41 @@ public struct Database: Sendable {
             if let mapped = ErrorMapping.map(error) { throw mapped }
             logger.error("database error", metadata: ["error": "\(LogSafe.describe(error))"])
             throw error
+        } catch is ConnectionWaitExceeded {
+            let detail = "no database connection within \(settings.connectionWait)"
+            logger.error("database unavailable", metadata: ["error": "\(detail)"])
+            throw TongkaError(.serviceUnavailable, detail: detail)
         } catch let error as ConnectionPoolError {
             // No connection could be made (the circuit breaker tripped) or the pool is shutting down.
             logger.error("database unavailable", metadata: ["error": "\(LogSafe.describe(error))"])
             throw TongkaError(.serviceUnavailable, detail: "database unavailable")
+        }
+    }
+}
+
+/// No database connection within ``StoreSettings/connectionWait``.
+struct ConnectionWaitExceeded: Error {}
+
+/// Decides the race between a connection lease and its deadline exactly once.
+final class LeaseGate: Sendable {
+    private enum State { case waiting, leased, expired }
+    private let state = Mutex(State.waiting)
+
+    /// The lease arrived: true when it is in time.
+    func lease() -> Bool {
+        state.withLock { state in
+            guard state == .waiting else { return false }
+            state = .leased
+            return true
+        }
+    }
+
+    /// The deadline passed: true when no lease came first.
+    func expire() -> Bool {
+        state.withLock { state in
+            guard state == .waiting else { return false }
+            state = .expired
+            return true
         }
     }
 }

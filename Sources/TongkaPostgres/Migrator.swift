@@ -98,6 +98,13 @@ public struct Migrator: Sendable {
         """
 
     /// Compares the database with the known migrations without changing anything.
+    /// The status through the server's pool, within its connection wait.
+    public func status(database: Database) async throws -> MigrationStatus {
+        try await database.read { connection in
+            try await self.status(connection: connection, logger: database.logger)
+        }
+    }
+
     public func status(client: PostgresClient, logger: Logger) async throws -> MigrationStatus {
         try await client.withConnection { connection in
             try await status(connection: connection, logger: logger)

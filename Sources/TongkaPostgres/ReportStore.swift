@@ -86,7 +86,7 @@ public struct ReportStore: Sendable {
         case .all: "\"all\""
         }
         let zoneName = zone.identifier
-        return try await database.read { connection in
+        return try await database.read { [hallID] connection in
             let rows = try await connection.all(
                 """
                 SELECT to_char(c.issued_at AT TIME ZONE \(zoneName), \(periodFormat)) AS period,

@@ -198,7 +198,7 @@ public struct ShiftStore: Sendable {
         let zone = database.settings.timeZone
         let start = from?.startInstant(in: zone)
         let end = to?.next.startInstant(in: zone)
-        return try await database.read { connection in
+        return try await database.read { [hallID] connection in
             try await connection.all(
                 """
                 SELECT \(unescaped: Self.summaryColumns) \(unescaped: Self.summaryFrom)

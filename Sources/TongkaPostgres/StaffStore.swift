@@ -336,7 +336,7 @@ public struct StaffStore: Sendable {
         if let hall, !hall.open { throw TongkaError(.hallClosed, detail: hall.code) }
         let password = OneTimePassword.generate()
         let hash = try await settings.passwordHasher.hash(password)
-        let clerk = try await database.transaction { connection in
+        let clerk = try await database.transaction { [hall] connection in
             let clerk = try await insertClerk(
                 username: username, displayName: displayName, role: role, hall: role.isHallBound ? hall?.id : nil,
                 passwordHash: hash, connection: connection)
@@ -371,7 +371,7 @@ public struct StaffStore: Sendable {
             if let hallFilter, hallFilter != actor.hallID?.rawValue { throw TongkaError(.forbiddenHall) }
             hallFilter = actor.hallID?.rawValue
         }
-        return try await database.read { connection in
+        return try await database.read { [hallFilter] connection in
             try await connection.all(
                 """
                 SELECT \(unescaped: Self.clerkColumns) FROM clerks c LEFT JOIN service_halls h ON h.hall_id = c.hall_id

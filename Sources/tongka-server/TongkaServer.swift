@@ -66,7 +66,11 @@ func makeLogger(_ settings: ServerSettings) -> Logger {
 func withDatabase<T: Sendable>(
     _ settings: ServerSettings, logger: Logger, _ body: @Sendable (Database) async throws -> T
 ) async throws -> T {
-    let client = PostgresClient(configuration: try DatabaseURL.configuration(settings.databaseURL), backgroundLogger: logger)
+    // The pool may be asked for a connection a moment before its run loop starts; it waits, but
+    // warns. Its background logger only reports errors for these one-off commands.
+    var quiet = logger
+    quiet.logLevel = max(logger.logLevel, .error)
+    let client = PostgresClient(configuration: try DatabaseURL.configuration(settings.databaseURL), backgroundLogger: quiet)
     let database = Database(client: client, settings: try settings.storeSettings(), logger: logger)
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { await client.run() }

@@ -5,7 +5,7 @@ import TongkaPostgres
 import TongkaTestSupport
 
 /// The real `tongka-counter` binary against a live server.
-@Suite struct CounterFlowTests {
+@Suite(.timeLimit(.minutes(5))) struct CounterFlowTests {
     static let password = "Counter-pass-2026"
 
     /// Bootstraps the server and logs the admin in at `runner` through the CLI, changing the
@@ -225,7 +225,7 @@ import TongkaTestSupport
 }
 
 /// The real `tongka-server` binary: migrations, bootstrap, keys and refusing to serve.
-@Suite struct ServerCommandTests {
+@Suite(.timeLimit(.minutes(5))) struct ServerCommandTests {
     static func environment(database: String) throws -> [String: String] {
         [
             "TONGKA_DATABASE_URL": try TestDatabases.url(database: database),

@@ -42,7 +42,7 @@ enum Cards {
     }
 }
 
-@Suite struct ProductTests {
+@Suite(.timeLimit(.minutes(5))) struct ProductTests {
     @Test func adminsDefineProductsEveryoneListsThem() async throws {
         try await withFixture { fixture in
             let product = try await fixture.admin.createProduct(Cards.standard)
@@ -85,7 +85,7 @@ enum Cards {
     }
 }
 
-@Suite struct StockTests {
+@Suite(.timeLimit(.minutes(5))) struct StockTests {
     @Test func aBatchImportsIntoTheWarehouseAndMovesToHalls() async throws {
         try await withFixture { fixture in
             _ = try await fixture.admin.createProduct(Cards.standard)
@@ -188,7 +188,7 @@ enum Cards {
     }
 }
 
-@Suite struct HolderTests {
+@Suite(.timeLimit(.minutes(5))) struct HolderTests {
     @Test func holdersAreRegisteredOncePerDocumentAndShownMasked() async throws {
         try await withFixture { fixture in
             let holder = try await fixture.clerk.registerHolder(
@@ -252,7 +252,7 @@ enum Cards {
     }
 }
 
-@Suite struct IssueTests {
+@Suite(.timeLimit(.minutes(5))) struct IssueTests {
     @Test func aClerkSellsAnonymousAndRegisteredCardsIntoTheShift() async throws {
         try await withFixture { fixture in
             try await Cards.stock(fixture)
@@ -448,7 +448,7 @@ enum Cards {
     }
 }
 
-@Suite struct CardLookupTests {
+@Suite(.timeLimit(.minutes(5))) struct CardLookupTests {
     @Test func cardsAreLookedUpByNumberWhicheverHallIssuedThem() async throws {
         try await withFixture { fixture in
             try await Cards.stock(fixture)

@@ -5,7 +5,7 @@ import TongkaDomain
 /// Every error code has a test that produces it: `expectFailure(.code)` against the service, or
 /// the code's text asserted on the counter's output. This test reads the test sources to prove it,
 /// so a new code without a test fails here.
-@Suite struct ErrorCodeCoverageTests {
+@Suite(.timeLimit(.minutes(5))) struct ErrorCodeCoverageTests {
     @Test func everyErrorCodeIsTriggeredBySomeTest() throws {
         let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         let files = try #require(FileManager.default.enumerator(at: tests, includingPropertiesForKeys: nil))

@@ -5,7 +5,7 @@ import TongkaClient
 import TongkaDomain
 import TongkaTestSupport
 
-@Suite struct IssuanceReportTests {
+@Suite(.timeLimit(.minutes(5))) struct IssuanceReportTests {
     @Test func issuedCardsAreCountedByHallProductTypeAndMode() async throws {
         try await withFixture { fixture in
             try await Cards.stock(fixture)
@@ -77,7 +77,7 @@ import TongkaTestSupport
     }
 }
 
-@Suite struct BadInputTests {
+@Suite(.timeLimit(.minutes(5))) struct BadInputTests {
     @Test func malformedJSONAndWrongTypesAreRefusedAndChangeNothing() async throws {
         try await withFixture { fixture in
             let token = try await fixture.server.token(username: "admin")

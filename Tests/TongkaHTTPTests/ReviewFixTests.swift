@@ -10,7 +10,7 @@ import TongkaPostgres
 import TongkaTestSupport
 
 /// Behaviours that a security review asked for.
-@Suite struct LockoutRaceTests {
+@Suite(.timeLimit(.minutes(5))) struct LockoutRaceTests {
     @Test func parallelWrongGuessesNeverExceedTheThreshold() async throws {
         try await withFixture { fixture in
             let anonymous = fixture.server.anonymous()
@@ -55,7 +55,7 @@ import TongkaTestSupport
     }
 }
 
-@Suite struct HolderPrivacyTests {
+@Suite(.timeLimit(.minutes(5))) struct HolderPrivacyTests {
     @Test func hallStaffReachHoldersByNumberOnlyInTheirOwnHall() async throws {
         try await withFixture { fixture in
             let holder = try await fixture.clerk.registerHolder(
@@ -117,7 +117,7 @@ import TongkaTestSupport
     }
 }
 
-@Suite struct ExpiryAndReplayTests {
+@Suite(.timeLimit(.minutes(5))) struct ExpiryAndReplayTests {
     @Test func aStockCardThatExpiredInTheHallIsNotSold() async throws {
         let clock = TestClock()
         try await withFixture(now: { clock.now }) { fixture in
@@ -147,7 +147,7 @@ import TongkaTestSupport
     }
 }
 
-@Suite struct LogSafetyTests {
+@Suite(.timeLimit(.minutes(5))) struct LogSafetyTests {
     @Test func theErrorLogNamesTheOperationButNotTheRequest() throws {
         let input = "documentNumber=11010519491231002X phone=13812345678 password=hunter2-secret"
         let error = ServerError(

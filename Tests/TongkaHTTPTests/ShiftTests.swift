@@ -4,7 +4,7 @@ import TongkaClient
 import TongkaDomain
 import TongkaTestSupport
 
-@Suite struct ShiftTests {
+@Suite(.timeLimit(.minutes(5))) struct ShiftTests {
     @Test func aClerkOpensAndClosesAShiftAndTheSupervisorSeesTheDifference() async throws {
         try await withFixture { fixture in
             let opened = try await fixture.clerk.openShift(floatFen: 50_000, idempotencyKey: "open-0001")

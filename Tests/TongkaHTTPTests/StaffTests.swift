@@ -6,7 +6,7 @@ import TongkaDomain
 import TongkaPostgres
 import TongkaTestSupport
 
-@Suite struct SessionTests {
+@Suite(.timeLimit(.minutes(5))) struct SessionTests {
     @Test func loginGivesATokenThatStopsWorkingAtLogout() async throws {
         try await withFixture { fixture in
             let token = try await fixture.server.token(username: "zhangsan")
@@ -157,7 +157,7 @@ import TongkaTestSupport
     }
 }
 
-@Suite struct StaffTests {
+@Suite(.timeLimit(.minutes(5))) struct StaffTests {
     @Test func adminsCreateHallsEveryoneListsThem() async throws {
         try await withFixture { fixture in
             let hall = try await fixture.admin.createHall(code: "cs-02", name: " 火车站服务网点 ", address: nil)

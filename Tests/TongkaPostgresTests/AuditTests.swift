@@ -5,7 +5,7 @@ import TongkaDomain
 @testable import TongkaPostgres
 import TongkaTestSupport
 
-@Suite struct AuditTests {
+@Suite(.timeLimit(.minutes(5))) struct AuditTests {
     struct Row: Equatable, CustomStringConvertible {
         let actorID: Int64?
         let actor: String?

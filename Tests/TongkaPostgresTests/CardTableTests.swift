@@ -6,7 +6,7 @@ import TongkaDomain
 import TongkaTestSupport
 
 /// The card tables refuse inconsistent rows on their own, whatever the Swift code checks first.
-@Suite struct CardTableTests {
+@Suite(.timeLimit(.minutes(5))) struct CardTableTests {
     struct Stock {
         let staffed: Staffed
         let product: Int64

@@ -6,7 +6,7 @@ import TongkaDomain
 import TongkaTestSupport
 
 /// The backstops of migration 0003: what the Swift code never does, the database refuses too.
-@Suite struct GuardTests {
+@Suite(.timeLimit(.minutes(5))) struct GuardTests {
     @Test func nothingPostsToTheDrawerOfAClosedShift() async throws {
         try await withStaff { staffed in
             let (opened, _) = try await staffed.shifts.open(float: Money(yuan: 100), idempotencyKey: "open-guard-1", origin: staffed.clerkOrigin)

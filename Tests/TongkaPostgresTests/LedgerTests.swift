@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import Synchronization
 import Testing
 import TongkaDomain
 @testable import TongkaPostgres
@@ -7,7 +8,7 @@ import TongkaTestSupport
 
 /// The ledger's last line of defence is SQL: these tests write to the tables directly (or through
 /// the store's internal posting API), never relying on the Swift-side checks of `JournalDraft`.
-@Suite struct LedgerTests {
+@Suite(.timeLimit(.minutes(5))) struct LedgerTests {
     /// A clerk with an open shift holding `float` in the drawer.
     struct OpenShift {
         let staffed: Staffed
@@ -66,7 +67,7 @@ import TongkaTestSupport
             let before = try await counts(open.database)
             let fee = try await accountID(.feeIncome, open.database)
             let cash = try await accountID(.shiftCash(open.shift), open.database)
-            var insertsSucceeded = false
+            let insertsSucceeded = Mutex(false)
             await expectFailure(.unbalancedTransaction) {
                 try await open.database.transaction { connection in
                     let id = try await connection.one(
@@ -79,10 +80,10 @@ import TongkaTestSupport
                         "INSERT INTO journal_entries (transaction_id, account_id, amount_fen) VALUES (\(id), \(cash), 1000), (\(id), \(fee), -999)",
                         logger: testLogger)
                     // Deferred: every statement so far succeeded; only COMMIT can refuse.
-                    insertsSucceeded = true
+                    insertsSucceeded.withLock { $0 = true }
                 }
             }
-            #expect(insertsSucceeded)
+            #expect(insertsSucceeded.withLock { $0 })
             let after = try await counts(open.database)
             #expect(after == before)
             #expect(try await balance(cash, open.database) == 50_000)

@@ -5,7 +5,7 @@ import Testing
 @testable import TongkaPostgres
 import TongkaTestSupport
 
-@Suite struct MigratorTests {
+@Suite(.timeLimit(.minutes(5))) struct MigratorTests {
     /// A migration built in the test (the memberwise initialiser is internal).
     static func migration(_ version: Int, _ name: String, _ sql: String) -> Migration {
         Migration(

@@ -1,7 +1,7 @@
 import Testing
 @testable import TongkaPostgres
 
-@Suite struct SQLStatementSplitterTests {
+@Suite(.timeLimit(.minutes(5))) struct SQLStatementSplitterTests {
     func split(_ sql: String) -> [String] { SQLStatementSplitter.split(sql) }
 
     @Test func splitsOnSemicolonsAndTrimsEachStatement() {

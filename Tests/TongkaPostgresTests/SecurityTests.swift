@@ -3,7 +3,7 @@ import Testing
 import TongkaDomain
 import TongkaPostgres
 
-@Suite struct PasswordHasherTests {
+@Suite(.timeLimit(.minutes(5))) struct PasswordHasherTests {
     let hasher = PasswordHasher(logN: 10)
 
     @Test func aHashVerifiesItsPasswordAndNoOther() async throws {
@@ -92,7 +92,7 @@ extension PasswordHasherTests {
     }
 }
 
-@Suite struct TokenTests {
+@Suite(.timeLimit(.minutes(5))) struct TokenTests {
     @Test func aSessionTokenIsWellFormedRandomAndHashedTo32Bytes() {
         let tokens = (0..<1000).map { _ in SessionToken.generate() }
         #expect(Set(tokens).count == 1000)
@@ -147,7 +147,7 @@ extension PasswordHasherTests {
     }
 }
 
-@Suite struct PersonalDataVaultTests {
+@Suite(.timeLimit(.minutes(5))) struct PersonalDataVaultTests {
     let secret = PersonalDataVault.generateSecret()
     var vault: PersonalDataVault { try! PersonalDataVault(secret: secret) }
 

@@ -5,7 +5,7 @@ import TongkaDomain
 @testable import TongkaPostgres
 import TongkaTestSupport
 
-@Suite struct ShiftStoreTests {
+@Suite(.timeLimit(.minutes(5))) struct ShiftStoreTests {
     func insertOpenShift(_ staffed: Staffed, clerk: ClerkID) async throws -> Int64 {
         try await staffed.database.transaction { connection in
             try await connection.one(

@@ -5,7 +5,7 @@ import TongkaDomain
 @testable import TongkaPostgres
 import TongkaTestSupport
 
-@Suite struct StaffStoreTests {
+@Suite(.timeLimit(.minutes(5))) struct StaffStoreTests {
     @Test func bootstrapCreatesTheFirstHallAndAdminWhoseOneTimePasswordLogsIn() async throws {
         try await withTestDatabase { database in
             let staff = StaffStore(database: database)

@@ -72,10 +72,13 @@ public actor TestDatabases {
 
     /// A new database with every migration applied; returns its name.
     public func create() async throws -> String {
+        TestTrace.log("create: template")
         let template = try await templateName()
         let name = "tongka_t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        TestTrace.log("create: CREATE DATABASE \(name)")
         try await maintenanceClient().query(
             PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template)"), logger: logger)
+        TestTrace.log("create: done \(name)")
         return name
     }
 
@@ -86,6 +89,7 @@ public actor TestDatabases {
     }
 
     public func drop(_ name: String) async {
+        TestTrace.log("drop \(name)")
         _ = try? await maintenanceClient().query(
             PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
     }
@@ -105,7 +109,7 @@ public enum TestSettings {
 
     public static func make(databaseURL: String) -> ServerSettings {
         ServerSettings(
-            host: "127.0.0.1", port: 0, databaseURL: databaseURL, databasePoolSize: 20,
+            host: "127.0.0.1", port: 0, databaseURL: databaseURL, databasePoolSize: 8,
             issuer: try! IssuerProfile(cardNumberPrefixes: [issuerPrefix], issuerID: issuerID),
             timeZone: TimeZone(identifier: "Asia/Shanghai")!, dataKey: PersonalDataVault.generateSecret(),
             passwordHasher: PasswordHasher(logN: 10), lockoutThreshold: 5, lockoutDuration: .seconds(60),
@@ -126,8 +130,10 @@ public func withTestDatabase<T: Sendable>(
     let runner = Task { await client.run() }
     do {
         let result = try await body(database)
+        TestTrace.log("database body done")
         runner.cancel()
         await runner.value
+        TestTrace.log("database client ended")
         await TestDatabases.shared.drop(name)
         return result
     } catch {

@@ -3,6 +3,8 @@ import Hummingbird
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
+import Testing
 import TongkaClient
 import TongkaDomain
 import TongkaHTTP
@@ -55,12 +57,57 @@ public struct TestServer: Sendable {
     public static let defaultPassword = "correct-horse-battery"
 }
 
+/// Bounds how many test servers run at once. Swift Testing starts every test together; dozens of
+/// live servers, each with its connection pools, would crowd two cores and the cluster's
+/// connection limit. Hand-written: there is no async semaphore in the packages at hand.
+public actor ServerSlots {
+    public static let shared = ServerSlots(count: Int(ProcessInfo.processInfo.environment["TONGKA_TEST_SERVERS"] ?? "") ?? 6)
+
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(count: Int) { free = max(1, count) }
+
+    public func acquire() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    public func release() {
+        if waiting.isEmpty {
+            free += 1
+        } else {
+            waiting.removeFirst().resume()
+        }
+    }
+}
+
 /// Starts a server for the duration of `body` and shuts it down gracefully afterwards.
 public func withTestServer<T: Sendable>(
     configure: (inout ServerSettings) -> Void = { _ in }, now: @escaping @Sendable () -> Date = { Date() },
     _ body: (TestServer) async throws -> T
 ) async throws -> T {
+    TestTrace.log("waiting for a server slot")
+    await ServerSlots.shared.acquire()
+    TestTrace.log("got a server slot")
+    do {
+        let result = try await runTestServer(configure: configure, now: now, body)
+        await ServerSlots.shared.release()
+        return result
+    } catch {
+        await ServerSlots.shared.release()
+        throw error
+    }
+}
+
+private func runTestServer<T: Sendable>(
+    configure: (inout ServerSettings) -> Void, now: @escaping @Sendable () -> Date, _ body: (TestServer) async throws -> T
+) async throws -> T {
     let name = try await TestDatabases.shared.create()
+    TestTrace.log("server database \(name) created")
     var settings = TestSettings.make(databaseURL: try TestDatabases.url(database: name))
     configure(&settings)
     let logger = TestDatabases.shared.logger
@@ -74,26 +121,82 @@ public func withTestServer<T: Sendable>(
     let client = PostgresClient(configuration: try DatabaseURL.configuration(settings.databaseURL), backgroundLogger: logger)
     let database = Database(client: client, settings: try settings.storeSettings(), logger: logger)
 
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask {
-            // Ends the port stream also when the server fails to start, so the test does not hang.
-            defer { portContinuation.finish() }
-            try await group.run()
+    // Unstructured tasks, so that a server that does not stop fails its test instead of hanging
+    // the whole run (a task group would wait for it forever).
+    let serverTask = Task {
+        // Ends the port stream also when the server fails to start, so the test does not hang.
+        defer { portContinuation.finish() }
+        try await group.run()
+    }
+    let clientTask = Task { await client.run() }
+
+    let outcome: Result<T, any Error>
+    do {
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw TestEnvironmentError(description: "server did not start") }
+        let server = TestServer(url: URL(string: "http://127.0.0.1:\(port)")!, port: port, settings: settings, database: database)
+        TestTrace.log("server on port \(port)")
+        outcome = .success(try await body(server))
+    } catch {
+        outcome = .failure(error)
+    }
+    TestTrace.log("body done; stopping the server")
+
+    // Stop the server and both pools before dropping the database: dropping it under a live pool
+    // sends the pool into reconnect attempts against a database that no longer exists.
+    // A server must stop on a graceful shutdown (SIGTERM in production) by itself; one that needs
+    // cancelling fails its test.
+    await group.triggerGracefulShutdown()
+    let stoppedGracefully = await finishes(serverTask, within: .seconds(30))
+    var stopped = stoppedGracefully
+    if !stopped {
+        serverTask.cancel()
+        stopped = await finishes(serverTask, within: .seconds(10))
+    }
+    clientTask.cancel()
+    let clientStopped = await finishes(clientTask, within: .seconds(10))
+    TestTrace.log("server stopped: \(stopped) (gracefully: \(stoppedGracefully)), seeding client stopped: \(clientStopped)")
+    await TestDatabases.shared.drop(name)
+    TestTrace.log("database dropped")
+    if !stoppedGracefully {
+        Issue.record("the test server did not stop within 30 seconds of a graceful shutdown\(stopped ? "" : ", nor when cancelled; left running")")
+    }
+    if !clientStopped {
+        Issue.record("the test's database client did not stop within 10 seconds; left running")
+    }
+    return try outcome.get()
+}
+
+/// Whether `task` ends within `limit`. A task that does not end is left running (abandoned):
+/// waiting for it in a task group would wait forever.
+func finishes<Success: Sendable, Failure: Error>(_ task: Task<Success, Failure>, within limit: Duration) async -> Bool {
+    let decision = Decision()
+    return await withCheckedContinuation { continuation in
+        decision.wait(continuation)
+        Task {
+            _ = await task.result
+            decision.decide(true)
         }
-        tasks.addTask { await client.run() }
-        defer { tasks.cancelAll() }
-        do {
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw TestEnvironmentError(description: "server did not start") }
-            let server = TestServer(url: URL(string: "http://127.0.0.1:\(port)")!, port: port, settings: settings, database: database)
-            let result = try await body(server)
-            await group.triggerGracefulShutdown()
-            await TestDatabases.shared.drop(name)
-            return result
-        } catch {
-            await group.triggerGracefulShutdown()
-            await TestDatabases.shared.drop(name)
-            throw error
+        Task {
+            try? await Task.sleep(for: limit)
+            decision.decide(false)
         }
+    }
+}
+
+/// The first of two answers, handed to one waiting continuation.
+private final class Decision: Sendable {
+    private let continuation = Mutex<CheckedContinuation<Bool, Never>?>(nil)
+
+    func wait(_ waiting: CheckedContinuation<Bool, Never>) {
+        continuation.withLock { $0 = waiting }
+    }
+
+    func decide(_ value: Bool) {
+        let waiting = continuation.withLock { stored in
+            defer { stored = nil }
+            return stored
+        }
+        waiting?.resume(returning: value)
     }
 }

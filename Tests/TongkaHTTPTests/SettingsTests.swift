@@ -1,0 +1,35 @@
+import Configuration
+import Foundation
+import Testing
+import TongkaHTTP
+
+/// Configuration as `tongka-server` reads it: keys, defaults and refusals that name the key.
+@Suite struct SettingsTests {
+    static let required: [AbsoluteConfigKey: ConfigValue] = [
+        "database.url": .init(.string("postgres://tongka@/tongka?host=/tmp"), isSecret: true),
+        "data.key": .init(.string(Data(repeating: 7, count: 32).base64EncodedString()), isSecret: true),
+        "issuer.prefixes": .init(.string("31048200"), isSecret: false),
+        "issuer.id": .init(.string("31045510FFFFFFFF"), isSecret: false),
+    ]
+
+    func settings(_ extra: [AbsoluteConfigKey: ConfigValue] = [:]) throws -> ServerSettings {
+        let values = Self.required.merging(extra) { _, new in new }
+        return try ServerSettings(reader: ConfigReader(providers: [InMemoryProvider(values: values)]))
+    }
+
+    @Test func theDatabaseWaitDefaultsToFiveSecondsAndReachesTheStores() throws {
+        let defaults = try settings()
+        #expect(defaults.databaseWait == .seconds(5))
+        let configured = try settings(["database.wait.seconds": .init(.int(2), isSecret: false)])
+        #expect(configured.databaseWait == .seconds(2))
+        #expect(try configured.storeSettings().connectionWait == .seconds(2))
+    }
+
+    @Test func aDatabaseWaitOfZeroIsRefusedNamingItsKey() throws {
+        #expect {
+            try settings(["database.wait.seconds": .init(.int(0), isSecret: false)])
+        } throws: { error in
+            (error as? ServerSettings.Problem)?.description.contains("TONGKA_DATABASE_WAIT_SECONDS") == true
+        }
+    }
+}
