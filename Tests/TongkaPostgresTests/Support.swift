@@ -59,18 +59,15 @@ func withEmptyDatabase<T: Sendable>(
     let configuration = try DatabaseURL.configuration(try TestDatabases.url(database: name))
     let client = PostgresClient(configuration: configuration, backgroundLogger: testLogger)
     let runner = Task { await client.run() }
+    let outcome: Result<T, any Error>
     do {
-        let result = try await body(client, configuration)
-        runner.cancel()
-        await runner.value
-        await TestDatabases.shared.drop(name)
-        return result
+        outcome = .success(try await body(client, configuration))
     } catch {
-        runner.cancel()
-        await runner.value
-        await TestDatabases.shared.drop(name)
-        throw error
+        outcome = .failure(error)
     }
+    await stopClient(runner)
+    await TestDatabases.shared.drop(name)
+    return try outcome.get()
 }
 
 extension PostgresClient {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Testing
 import TongkaDomain
 import TongkaHTTP
 import TongkaPostgres
@@ -60,12 +61,11 @@ public actor TestDatabases {
         do {
             try await Migrator.bundled().migrate(client: client, logger: logger)
         } catch {
-            runner.cancel()
+            await stopClient(runner)
             throw error
         }
         // A template must have no connections when it is copied.
-        runner.cancel()
-        await runner.value
+        await stopClient(runner)
         template = name
         return name
     }
@@ -128,18 +128,23 @@ public func withTestDatabase<T: Sendable>(
     let client = PostgresClient(configuration: try DatabaseURL.configuration(settings.databaseURL), backgroundLogger: logger)
     let database = Database(client: client, settings: try settings.storeSettings(), logger: logger)
     let runner = Task { await client.run() }
+    let outcome: Result<T, any Error>
     do {
-        let result = try await body(database)
-        TestTrace.log("database body done")
-        runner.cancel()
-        await runner.value
-        TestTrace.log("database client ended")
-        await TestDatabases.shared.drop(name)
-        return result
+        outcome = .success(try await body(database))
     } catch {
-        runner.cancel()
-        await runner.value
-        await TestDatabases.shared.drop(name)
-        throw error
+        outcome = .failure(error)
     }
+    await stopClient(runner)
+    await TestDatabases.shared.drop(name)
+    return try outcome.get()
+}
+
+/// Cancels a database client's `run()` task and waits for it before its database is dropped. A
+/// client that does not stop within ten seconds fails the test instead of hanging the run.
+public func stopClient(_ runner: Task<Void, Never>) async {
+    runner.cancel()
+    if await !finishes(runner, within: .seconds(10)) {
+        Issue.record("a database client did not stop within 10 seconds of cancellation; left running")
+    }
+    TestTrace.log("database client stopped")
 }

@@ -153,17 +153,13 @@ private func runTestServer<T: Sendable>(
         serverTask.cancel()
         stopped = await finishes(serverTask, within: .seconds(10))
     }
-    clientTask.cancel()
-    let clientStopped = await finishes(clientTask, within: .seconds(10))
-    TestTrace.log("server stopped: \(stopped) (gracefully: \(stoppedGracefully)), seeding client stopped: \(clientStopped)")
-    await TestDatabases.shared.drop(name)
-    TestTrace.log("database dropped")
+    TestTrace.log("server stopped: \(stopped) (gracefully: \(stoppedGracefully))")
     if !stoppedGracefully {
         Issue.record("the test server did not stop within 30 seconds of a graceful shutdown\(stopped ? "" : ", nor when cancelled; left running")")
     }
-    if !clientStopped {
-        Issue.record("the test's database client did not stop within 10 seconds; left running")
-    }
+    await stopClient(clientTask)
+    await TestDatabases.shared.drop(name)
+    TestTrace.log("database dropped")
     return try outcome.get()
 }
 
