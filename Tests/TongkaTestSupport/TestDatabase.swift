@@ -18,7 +18,9 @@ public actor TestDatabases {
     public static let shared = TestDatabases()
 
     private var maintenance: (client: PostgresClient, task: Task<Void, Never>)?
-    private var template: String?
+    /// The template's creation, shared by every caller: an actor is re-entered at each `await`, so
+    /// a plain optional would let every test that starts together migrate a template of its own.
+    private var template: Task<String, any Error>?
     nonisolated let logger: Logger = {
         var logger = Logger(label: "tongka-test")
         logger.logLevel = ProcessInfo.processInfo.environment["TONGKA_TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
@@ -52,22 +54,27 @@ public actor TestDatabases {
 
     /// Creates and migrates the template database on first use.
     private func templateName() async throws -> String {
-        if let template { return template }
-        let name = "tongka_tpl_\(ProcessInfo.processInfo.processIdentifier)_\(UInt32.random(in: 0...UInt32.max))"
+        if let template { return try await template.value }
         let admin = try maintenanceClient()
-        try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
-        let client = PostgresClient(configuration: try DatabaseURL.configuration(try Self.url(database: name)), backgroundLogger: logger)
-        let runner = Task { await client.run() }
-        do {
-            try await Migrator.bundled().migrate(client: client, logger: logger)
-        } catch {
+        let logger = self.logger
+        let creation = Task {
+            let name = "tongka_tpl_\(ProcessInfo.processInfo.processIdentifier)_\(UInt32.random(in: 0...UInt32.max))"
+            TestTrace.log("creating template \(name)")
+            try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+            let client = PostgresClient(configuration: try DatabaseURL.configuration(try Self.url(database: name)), backgroundLogger: logger)
+            let runner = Task { await client.run() }
+            do {
+                try await Migrator.bundled().migrate(client: client, logger: logger)
+            } catch {
+                await stopClient(runner)
+                throw error
+            }
+            // A template must have no connections when it is copied.
             await stopClient(runner)
-            throw error
+            return name
         }
-        // A template must have no connections when it is copied.
-        await stopClient(runner)
-        template = name
-        return name
+        template = creation
+        return try await creation.value
     }
 
     /// A new database with every migration applied; returns its name.
