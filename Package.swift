@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // Pure values and rules. No I/O, no clock reads.
@@ -45,19 +46,24 @@ let package = Package(
         // A software T-Union purse card at the APDU level, and the CardReader protocol.
         .target(name: "TongkaCardSim", dependencies: ["TongkaCardCrypto"], swiftSettings: strict),
 
+        // The schema as SQL files in the top-level SQL/ folder (migrations and schema.sql), as resources.
+        .target(
+            name: "TongkaSQL", path: "SQL", resources: [.copy("migrations"), .copy("schema.sql")],
+            swiftSettings: strict),
+
         // PostgreSQL: migrator, stores (one transaction per use case), personal-data protection.
         .target(
             name: "TongkaPostgres",
             dependencies: [
-                "TongkaDomain",
+                "TongkaDomain", "TongkaSQL",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
-            resources: [.copy("Migrations")],
             swiftSettings: strict
         ),
 
@@ -83,6 +89,10 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -95,6 +105,7 @@ let package = Package(
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: strict
         ),
@@ -106,6 +117,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strict
         ),
@@ -114,6 +127,7 @@ let package = Package(
             dependencies: [
                 "TongkaClient", "TongkaDomain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
             ],
             swiftSettings: strict
         ),
@@ -128,6 +142,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/TongkaTestSupport",
             swiftSettings: strict
@@ -139,21 +155,29 @@ let package = Package(
         .testTarget(name: "TongkaCardSimTests", dependencies: ["TongkaCardSim", "TongkaCardCrypto"], swiftSettings: strict),
         .testTarget(
             name: "TongkaPostgresTests",
-            dependencies: ["TongkaPostgres", "TongkaDomain", "TongkaTestSupport"],
+            dependencies: [
+                "TongkaPostgres", "TongkaDomain", "TongkaTestSupport", "TongkaSQL", "TongkaHTTP",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "TongkaHTTPTests",
             dependencies: [
-                "TongkaHTTP", "TongkaClient", "TongkaDomain", "TongkaTestSupport", "TongkaAPI",
+                "TongkaHTTP", "TongkaClient", "TongkaDomain", "TongkaTestSupport", "TongkaAPI", "TongkaPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
             ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "TongkaCounterTests",
-            dependencies: ["TongkaTestSupport", "TongkaDomain", "tongka-counter"],
+            dependencies: ["TongkaTestSupport", "TongkaDomain", "TongkaPostgres", "tongka-counter"],
             swiftSettings: strict
         ),
     ]

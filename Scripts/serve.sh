@@ -16,6 +16,7 @@ chmod 700 "$state"
 config="$state/server.env"
 configuration=${TONGKA_BUILD_CONFIGURATION:-debug}
 
+build_deps_ensure_installed
 echo "== building ($configuration)"
 swift build -c "$configuration" --product tongka-server
 swift build -c "$configuration" --product tongka-counter
@@ -58,6 +59,9 @@ if [ -z "${TONGKA_DATABASE_URL:-}" ] && ! grep -q '^TONGKA_DATABASE_URL=' "$conf
   if [ ! -f "$state/db-password" ]; then
     (umask 077 && random_base64 | tr -d '/+=' >"$state/db-password")
   fi
+  if [ ! -f "$state/db-service-password" ]; then
+    (umask 077 && random_base64 | tr -d '/+=' >"$state/db-service-password")
+  fi
   if [ ! -f "$cluster/PG_VERSION" ]; then
     echo "== creating a private PostgreSQL cluster in $cluster"
     pwfile=$(mktemp /tmp/tongka-pw.XXXXXX)
@@ -76,7 +80,11 @@ if [ -z "${TONGKA_DATABASE_URL:-}" ] && ! grep -q '^TONGKA_DATABASE_URL=' "$conf
   echo "== starting PostgreSQL on 127.0.0.1:$port"
   pg_start "$cluster" "$port"
   trap 'echo "== stopping PostgreSQL"; pg_stop "$cluster"' EXIT
-  export TONGKA_DATABASE_URL="postgres://tongka:$(cat "$state/db-password")@127.0.0.1:$port/postgres?sslmode=disable"
+  # Two roles: `tongka` owns the schema and runs the migrations; the service connects as
+  # `tongka_service_app`, a member of tongka_service with only the grants the migrations give.
+  export TONGKA_MIGRATION_DATABASE_URL="postgres://tongka:$(cat "$state/db-password")@127.0.0.1:$port/postgres?sslmode=disable"
+  export TONGKA_DATABASE_URL="postgres://tongka_service_app:$(cat "$state/db-service-password")@127.0.0.1:$port/postgres?sslmode=disable"
+  service_role=1
 fi
 
 if [ ! -f "$state/card-keys.json" ]; then
@@ -88,6 +96,18 @@ grep -q '^TONGKA_CARD_KEYS_FILE=' "$config" || echo "TONGKA_CARD_KEYS_FILE=$stat
 
 echo "== migrating"
 "$bin/tongka-server" migrate --config "$config"
+
+if [ -n "${service_role:-}" ]; then
+  # psql (libpq's client) as the owner: the service's login role, with its password from
+  # .tongka/. Variables are read from standard input so the password stays off the command line.
+  echo "== granting the service role"
+  PGPASSWORD=$(cat "$state/db-password") "$PG_BIN/psql" -q -X -v ON_ERROR_STOP=1 \
+    -h 127.0.0.1 -p "$port" -U tongka -d postgres -v pw="$(cat "$state/db-service-password")" >/dev/null <<'SQL'
+DO $$ BEGIN CREATE ROLE tongka_service_app LOGIN IN ROLE tongka_service; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+GRANT tongka_service TO tongka_service_app;
+ALTER ROLE tongka_service_app PASSWORD :'pw';
+SQL
+fi
 
 if [ ! -f "$state/bootstrapped" ]; then
   echo "== bootstrapping the first hall and admin"

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source Scripts/lib/postgres.sh
 
+build_deps_ensure_installed
 pg_ensure_installed
 data=$(mktemp -d /tmp/tongka-test.XXXXXX)
 chmod 755 "$data"
@@ -24,5 +25,7 @@ echo "test cluster on the socket in $data/pg (port $port)"
 # Export first, then build and test in the same environment (SwiftPM re-plans when it changes).
 export TONGKA_TEST_DATABASE_URL="postgres://tongka@/postgres?host=$data/pg&port=$port&sslmode=disable"
 export TONGKA_TEST_REQUIRE_DATABASE=1
+# pg_dump for the test that SQL/schema.sql matches the migrations.
+export TONGKA_TEST_PG_DUMP="$PG_BIN/pg_dump"
 swift build --build-tests
 swift test --skip-build --parallel "$@"

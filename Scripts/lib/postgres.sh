@@ -26,6 +26,19 @@ pg_ensure_installed() {
   pg_find_bin || { echo "PostgreSQL 15 binaries not found; install postgresql-15 or set TONGKA_PG_BIN" >&2; return 1; }
 }
 
+# Installs what the Swift build needs from Debian's packages when it is missing (needs root):
+# OpenSSL's libcrypto headers for the card cryptography (COpenSSL finds them with pkg-config).
+build_deps_ensure_installed() {
+  if command -v pkg-config >/dev/null && pkg-config --exists libcrypto; then return 0; fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing the build's C libraries: libssl-dev, pkg-config (apt-get)..." >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libssl-dev pkg-config >/dev/null
+  fi
+  command -v pkg-config >/dev/null && pkg-config --exists libcrypto \
+    || { echo "libcrypto not found: install libssl-dev and pkg-config" >&2; return 1; }
+}
+
 # Runs a PostgreSQL server tool as a non-root user.
 pg_as() {
   if [ "$(id -u)" = 0 ]; then

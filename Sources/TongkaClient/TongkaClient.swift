@@ -231,13 +231,44 @@ public struct TongkaClient: Sendable {
         }
     }
 
+    /// Every shift that matches, following the server's pages.
     public func shifts(
         hall: String? = nil, from: String? = nil, to: String? = nil, differencesOnly: Bool = false, openOnly: Bool = false
     ) async throws -> [Components.Schemas.Shift] {
+        var all: [Components.Schemas.Shift] = []
+        var cursor: String?
+        repeat {
+            let page = try await shiftPage(
+                hall: hall, from: from, to: to, differencesOnly: differencesOnly, openOnly: openOnly, limit: 1000, cursor: cursor)
+            all += page.shifts
+            cursor = page.next
+        } while cursor != nil
+        return all
+    }
+
+    /// One page of shifts; `next` names the following page.
+    public func shiftPage(
+        hall: String? = nil, from: String? = nil, to: String? = nil, differencesOnly: Bool = false, openOnly: Bool = false,
+        limit: Int? = nil, cursor: String? = nil
+    ) async throws -> Components.Schemas.ShiftList {
         let query = Operations.ListShifts.Input.Query(
-            hall: hall, from: from, to: to, differencesOnly: differencesOnly, openOnly: openOnly)
+            hall: hall, from: from, to: to, differencesOnly: differencesOnly, openOnly: openOnly, limit: limit, cursor: cursor)
         switch try await call({ try await api.listShifts(query: query) }) {
-        case .ok(let ok): return try ok.body.json.shifts
+        case .ok(let ok): return try ok.body.json
+        case .`default`(let status, let error): throw APIFailure(status: status, error)
+        }
+    }
+
+    /// A supervisor or admin closes another clerk's shift with the counted cash and a reason.
+    public func forceCloseShift(
+        id: Int64, countedFen: Int64, reason: String, idempotencyKey: String
+    ) async throws -> Components.Schemas.ShiftReport {
+        switch try await call({
+            try await api.forceCloseShift(
+                path: .init(shiftId: id), headers: .init(idempotencyKey: idempotencyKey),
+                body: .json(.init(countedCashFen: countedFen, reason: reason)))
+        }) {
+        case .ok(let ok): return try ok.body.json
         case .`default`(let status, let error): throw APIFailure(status: status, error)
         }
     }
@@ -254,6 +285,7 @@ public struct TongkaClient: Sendable {
         before: Int64? = nil
     ) async throws -> [Components.Schemas.AuditEvent] {
         let query = Operations.ListAuditEvents.Input.Query(from: from, to: to, actor: actor, action: action, limit: limit, before: before)
+        // One page: the caller asks for `limit` events and pages with `before`.
         switch try await call({ try await api.listAuditEvents(query: query) }) {
         case .ok(let ok): return try ok.body.json.events
         case .`default`(let status, let error): throw APIFailure(status: status, error)
@@ -290,11 +322,20 @@ public struct TongkaClient: Sendable {
         }
     }
 
+    /// Every stock batch, newest first, following the server's pages.
     public func stockBatches() async throws -> [Components.Schemas.StockBatch] {
-        switch try await call({ try await api.listStockBatches() }) {
-        case .ok(let ok): return try ok.body.json.batches
-        case .`default`(let status, let error): throw APIFailure(status: status, error)
-        }
+        var all: [Components.Schemas.StockBatch] = []
+        var cursor: String?
+        repeat {
+            let page: Components.Schemas.StockBatchList
+            switch try await call({ [cursor] in try await api.listStockBatches(query: .init(limit: 1000, cursor: cursor)) }) {
+            case .ok(let ok): page = try ok.body.json
+            case .`default`(let status, let error): throw APIFailure(status: status, error)
+            }
+            all += page.batches
+            cursor = page.next
+        } while cursor != nil
+        return all
     }
 
     /// Uploads a stock file as it is read: `body` streams the file, so a large batch never sits in
@@ -341,10 +382,15 @@ public struct TongkaClient: Sendable {
         }
     }
 
+    /// Sells a card. A registered card names its holder by number (`holderID`, within the hall's
+    /// reach) or by the presented document (`holderDocument`); non-cash payments need `reference`.
     public func issueCard(
-        cardNumber: String, holderID: Int64?, payment: Components.Schemas.PaymentMethod?, idempotencyKey: String
+        cardNumber: String, holderID: Int64?, holderDocument: Components.Schemas.DocumentInput? = nil,
+        payment: Components.Schemas.PaymentMethod, reference: String? = nil, idempotencyKey: String
     ) async throws -> Components.Schemas.CardIssued {
-        let body = Components.Schemas.CardIssueRequest(cardNumber: cardNumber, holderId: holderID, paymentMethod: payment)
+        let body = Components.Schemas.CardIssueRequest(
+            cardNumber: cardNumber, holderId: holderID, holderDocument: holderDocument, paymentMethod: payment,
+            paymentReference: reference)
         switch try await call({ try await api.issueCard(headers: .init(idempotencyKey: idempotencyKey), body: .json(body)) }) {
         case .created(let created): return try created.body.json
         case .`default`(let status, let error): throw APIFailure(status: status, error)

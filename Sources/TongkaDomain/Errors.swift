@@ -88,13 +88,24 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
     case anonymousNotAllowed = "anonymous_not_allowed"
     case invalidPaymentMethod = "invalid_payment_method"
 
+    // Review fixes (issue 7): payment references, shift floats and forced closes, holder reads
+    case paymentReferenceRequired = "payment_reference_required"
+    case paymentReferenceNotAllowed = "payment_reference_not_allowed"
+    case paymentReferenceTaken = "payment_reference_taken"
+    case floatTooLarge = "float_too_large"
+    case reasonRequired = "reason_required"
+    case ownShift = "own_shift"
+    case holderLookupLimit = "holder_lookup_limit"
+    case invalidCursor = "invalid_cursor"
+
     /// The HTTP status a response with this code carries.
     public var httpStatus: Int {
         switch self {
         case .malformedRequest, .idempotencyKeyMissing, .idempotencyKeyInvalid, .invalidHallCode, .invalidName,
             .invalidUsername, .invalidAmount, .amountOutOfRange, .invalidDate, .invalidDateRange, .weakPassword,
             .invalidProduct, .invalidCardNumber, .unknownIssuerPrefix, .invalidDocumentNumber, .invalidPhone,
-            .hallRequired, .stockFileEmpty, .invalidPaymentMethod, .unbalancedTransaction:
+            .hallRequired, .stockFileEmpty, .invalidPaymentMethod, .unbalancedTransaction, .paymentReferenceRequired,
+            .paymentReferenceNotAllowed, .floatTooLarge, .reasonRequired, .invalidCursor:
             400
         case .unauthenticated, .invalidToken, .sessionExpired, .invalidCredentials:
             401
@@ -106,12 +117,13 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .idempotencyKeyReused, .hallCodeTaken, .usernameTaken, .shiftAlreadyOpen, .noOpenShift, .shiftClosed,
             .insufficientCash, .alreadyBootstrapped, .productCodeTaken, .insufficientStock, .cardNotInHallStock,
             .cardAlreadyIssued, .cardExpired, .holderAlreadyRegistered, .registrationNotAllowed, .anonymousNotAllowed,
-            .hallClosed, .stockBatchDuplicate:
+            .hallClosed, .stockBatchDuplicate, .paymentReferenceTaken, .ownShift:
             409
         case .bodyTooLarge: 413
         case .unsupportedMediaType: 415
         case .stockFileInvalid: 422
         case .accountLocked: 423
+        case .holderLookupLimit: 429
         case .internalError: 500
         case .serviceUnavailable: 503
         }
@@ -185,6 +197,14 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .registrationNotAllowed: ("This product cannot be registered to a holder", "该卡产品不支持记名")
         case .anonymousNotAllowed: ("This product must be registered to a holder", "该卡产品必须记名发行")
         case .invalidPaymentMethod: ("Unknown payment method", "不支持的支付方式")
+        case .paymentReferenceRequired: ("A non-cash payment needs the channel's transaction reference (4 to 64 letters, digits, '-' or '_')", "非现金支付须填写支付渠道的交易参考号（4至64位字母、数字、“-”或“_”）")
+        case .paymentReferenceNotAllowed: ("A cash payment has no channel reference", "现金支付无需交易参考号")
+        case .paymentReferenceTaken: ("This channel reference was recorded for another payment already", "该交易参考号已用于另一笔支付")
+        case .floatTooLarge: ("The cash float is above the operator's maximum", "备用金超出规定上限")
+        case .reasonRequired: ("Give a reason (1 to 500 characters)", "请填写原因（1至500个字符）")
+        case .ownShift: ("Close your own shift with shift close, not a forced close", "本人班次请正常结班，不能强制结班")
+        case .holderLookupLimit: ("Too many holder lookups; try again later", "查询持卡人过于频繁，请稍后再试")
+        case .invalidCursor: ("The page cursor is not valid; start from the first page", "分页游标无效，请从第一页开始")
         }
     }
 }

@@ -1,25 +1,3 @@
-/// How a customer paid at the counter. Cash lands in the clerk's shift drawer; the others land in
-/// a clearing account per payment channel, settled later with the acquirer.
-public enum PaymentMethod: String, Sendable, CaseIterable, Codable {
-    case cash
-    case unionpay
-    case wechatPay = "wechat_pay"
-    case alipay
-
-    public func localizedName(_ language: Language) -> String {
-        switch (self, language) {
-        case (.cash, .en): "cash"
-        case (.unionpay, .en): "UnionPay card"
-        case (.wechatPay, .en): "WeChat Pay"
-        case (.alipay, .en): "Alipay"
-        case (.cash, .zh): "现金"
-        case (.unionpay, .zh): "银联卡"
-        case (.wechatPay, .zh): "微信支付"
-        case (.alipay, .zh): "支付宝"
-        }
-    }
-}
-
 /// Kinds of ledger account. Debit-normal accounts (assets, expenses) grow with positive entries;
 /// credit-normal ones (liabilities, income) grow with negative entries.
 public enum AccountKind: String, Sendable, CaseIterable, Codable {

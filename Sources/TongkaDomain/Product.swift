@@ -112,3 +112,27 @@ public struct ProductDefinition: Sendable, Equatable {
         if !registered, !allowsAnonymous { throw TongkaError(.anonymousNotAllowed, detail: code) }
     }
 }
+
+/// A card product as stored: its definition and whether it is still sold.
+public struct Product: Sendable, Equatable {
+    public let id: ProductID
+    public let definition: ProductDefinition
+    public let active: Bool
+
+    public init(id: ProductID, definition: ProductDefinition, active: Bool) {
+        self.id = id
+        self.definition = definition
+        self.active = active
+    }
+
+    /// A retired product takes no new stock and sells no more cards.
+    public func checkActive() throws(TongkaError) {
+        guard active else { throw TongkaError(.invalidProduct, detail: "product \(definition.code) is retired") }
+    }
+
+    /// Whether a card of this product may be sold now, anonymous or registered.
+    public func checkIssuable(registered: Bool) throws(TongkaError) {
+        try checkActive()
+        try definition.checkIssuable(registered: registered)
+    }
+}

@@ -41,7 +41,9 @@ extension APIHandler {
     }
 
     func listStockBatches(_ input: Operations.ListStockBatches.Input) async throws -> Operations.ListStockBatches.Output {
-        .ok(.init(body: .json(.init(batches: try await catalog.listBatches().map(map)))))
+        let page = try await catalog.listBatches(
+            limit: try Page<StockBatch>.limit(input.query.limit), cursor: try input.query.cursor.map { try PageCursor(token: $0) })
+        return .ok(.init(body: .json(.init(next: page.next?.token, batches: page.items.map(map)))))
     }
 
     func importStock(_ input: Operations.ImportStock.Input) async throws -> Operations.ImportStock.Output {
@@ -75,12 +77,12 @@ extension APIHandler {
     func findHolder(_ input: Operations.FindHolder.Input) async throws -> Operations.FindHolder.Output {
         guard case .json(let body) = input.body else { throw TongkaError(.unsupportedMediaType) }
         let document = try IdentityDocument(type: map(body.documentType), number: body.documentNumber)
-        let (holder, holderCards) = try await cards.findHolder(document: document)
+        let (holder, holderCards) = try await cards.findHolder(document: document, origin: scope.origin, now: now())
         return .ok(.init(body: .json(.init(holder: map(holder), cards: holderCards.map(map)))))
     }
 
     func getHolder(_ input: Operations.GetHolder.Input) async throws -> Operations.GetHolder.Output {
-        let (holder, holderCards) = try await cards.holder(id: HolderID(input.path.holderId), actor: try scope.actor())
+        let (holder, holderCards) = try await cards.holder(id: HolderID(input.path.holderId), origin: scope.origin, now: now())
         return .ok(.init(body: .json(.init(holder: map(holder), cards: holderCards.map(map)))))
     }
 
@@ -89,17 +91,25 @@ extension APIHandler {
     func issueCard(_ input: Operations.IssueCard.Input) async throws -> Operations.IssueCard.Output {
         guard case .json(let body) = input.body else { throw TongkaError(.unsupportedMediaType) }
         let number = try CardNumber(body.cardNumber, issuerPrefixes: issuer.cardNumberPrefixes)
+        let holder: HolderSelection?
+        switch (body.holderId, body.holderDocument) {
+        case (nil, nil): holder = nil
+        case (let id?, nil): holder = .id(HolderID(id))
+        case (nil, let document?):
+            holder = .document(try IdentityDocument(type: map(document.documentType), number: document.documentNumber))
+        case (.some, .some): throw TongkaError(.malformedRequest, detail: "give holderId or holderDocument, not both")
+        }
         let (issue, replayed) = try await cards.issue(
-            cardNumber: number, holderID: body.holderId.map { HolderID($0) }, payment: body.paymentMethod.map(map) ?? .cash,
+            cardNumber: number, holder: holder, paymentMethod: map(body.paymentMethod), paymentReference: body.paymentReference,
             idempotencyKey: input.headers.idempotencyKey, today: today, origin: scope.origin)
         return .created(.init(body: .json(.init(
             card: map(issue.card), paidFen: issue.paid.fen, paymentMethod: map(issue.paymentMethod),
-            transactionId: issue.transactionID?.rawValue ?? 0, shiftId: issue.shiftID.rawValue, replayed: replayed))))
+            paymentReference: issue.paymentReference, transactionId: issue.transactionID?.rawValue ?? 0, shiftId: issue.shiftID.rawValue, replayed: replayed))))
     }
 
     func getCard(_ input: Operations.GetCard.Input) async throws -> Operations.GetCard.Output {
         let number = try CardNumber(input.path.cardNumber, issuerPrefixes: issuer.cardNumberPrefixes)
-        return .ok(.init(body: .json(map(try await cards.card(number)))))
+        return .ok(.init(body: .json(map(try await cards.card(number, origin: scope.origin, now: now())))))
     }
 
     // MARK: Reports
@@ -161,12 +171,18 @@ extension APIHandler {
 
     func map(_ card: CardView) -> Components.Schemas.Card {
         .init(
-            cardNumber: card.cardNumber, status: .active, product: card.productCode, productName: card.productName,
+            cardNumber: card.cardNumber, status: map(card.status), product: card.productCode, productName: card.productName,
             cardType: card.cardType.rawValue, transportModes: card.transportModes.map(map),
             interconnection: card.interconnection, holderId: card.holderID?.rawValue, holderNameMasked: card.holderNameMasked,
             holderDocumentMasked: card.holderDocumentMasked, issuedAt: card.issuedAt, issuedHall: card.issuedHallCode,
             issuedBy: card.issuedBy, depositFen: card.deposit.fen, cardCostFen: card.cardCost.fen,
             validFrom: card.validFrom.description, validTo: card.validTo.description, balanceFen: card.balance.fen)
+    }
+
+    func map(_ status: CardStatus) -> Components.Schemas.CardStatus {
+        switch status {
+        case .active: .active
+        }
     }
 
     func map(_ mode: TransportMode) -> Components.Schemas.TransportMode {

@@ -25,6 +25,15 @@ extension APIHandler {
         return .ok(.init(body: .json(map(report, replayed: replayed))))
     }
 
+    func forceCloseShift(_ input: Operations.ForceCloseShift.Input) async throws -> Operations.ForceCloseShift.Output {
+        guard case .json(let body) = input.body else { throw TongkaError(.unsupportedMediaType) }
+        let counted = try Money.counterAmount(fen: body.countedCashFen, field: "countedCashFen")
+        let (report, replayed) = try await shifts.forceClose(
+            shift: ShiftID(input.path.shiftId), counted: counted, reason: body.reason,
+            idempotencyKey: input.headers.idempotencyKey, origin: scope.origin)
+        return .ok(.init(body: .json(map(report, replayed: replayed))))
+    }
+
     func getShift(_ input: Operations.GetShift.Input) async throws -> Operations.GetShift.Output {
         let report = try await shifts.shift(id: ShiftID(input.path.shiftId), actor: try scope.actor())
         return .ok(.init(body: .json(map(report, replayed: false))))
@@ -32,11 +41,12 @@ extension APIHandler {
 
     func listShifts(_ input: Operations.ListShifts.Input) async throws -> Operations.ListShifts.Output {
         let query = input.query
-        let list = try await shifts.list(
+        let page = try await shifts.list(
             hallCode: query.hall, from: try query.from.map { try CalendarDate(parsing: $0) },
             to: try query.to.map { try CalendarDate(parsing: $0) }, onlyDifferences: query.differencesOnly ?? false,
-            openOnly: query.openOnly ?? false, actor: try scope.actor())
-        return .ok(.init(body: .json(.init(shifts: list.map(map)))))
+            openOnly: query.openOnly ?? false, actor: try scope.actor(), limit: try Page<ShiftSummary>.limit(query.limit),
+            cursor: try query.cursor.map { try PageCursor(token: $0) })
+        return .ok(.init(body: .json(.init(next: page.next?.token, shifts: page.items.map(map)))))
     }
 
     func checkLedger(_ input: Operations.CheckLedger.Input) async throws -> Operations.CheckLedger.Output {
@@ -49,10 +59,11 @@ extension APIHandler {
 
     func listAuditEvents(_ input: Operations.ListAuditEvents.Input) async throws -> Operations.ListAuditEvents.Output {
         let query = input.query
-        let events = try await audit.list(
+        let page = try await audit.list(
             from: try query.from.map { try CalendarDate(parsing: $0) }, to: try query.to.map { try CalendarDate(parsing: $0) },
-            actor: query.actor, action: query.action, limit: query.limit ?? 100, before: query.before)
-        return .ok(.init(body: .json(.init(events: events.map { event in
+            actor: query.actor, action: query.action, limit: try Page<AuditEvent>.limit(query.limit), before: query.before,
+            cursor: try query.cursor.map { try PageCursor(token: $0) })
+        return .ok(.init(body: .json(.init(next: page.next?.token, events: page.items.map { event in
             .init(
                 id: event.id, occurredAt: event.occurredAt, actor: event.actor, role: event.role, hall: event.hallCode,
                 action: event.action, subject: event.subject,
@@ -65,7 +76,7 @@ extension APIHandler {
         let result = try await audit.verify()
         return .ok(.init(body: .json(.init(
             valid: result.valid, sealedEvents: result.sealedEvents, unsealedEvents: result.unsealedEvents,
-            firstBrokenEventId: result.firstBrokenEventID))))
+            firstBrokenEventId: result.firstBrokenEventID, headSequence: result.headSequence, headHash: result.headHash))))
     }
 
     // MARK: Mapping
@@ -75,7 +86,8 @@ extension APIHandler {
             id: shift.id.rawValue, clerk: shift.clerkUsername, hall: shift.hallCode, open: shift.isOpen,
             openedAt: shift.openedAt, openingFloatFen: shift.openingFloat.fen, closedAt: shift.closedAt,
             expectedCashFen: shift.expectedCash.fen, countedCashFen: shift.countedCash?.fen,
-            differenceFen: shift.difference?.fen, closeNote: shift.closeNote)
+            differenceFen: shift.difference?.fen, closeNote: shift.closeNote, closedBy: shift.closedBy,
+            forceCloseReason: shift.forceCloseReason)
     }
 
     func map(_ report: ShiftReport, replayed: Bool) -> Components.Schemas.ShiftReport {
@@ -86,6 +98,9 @@ extension APIHandler {
                 .init(product: $0.productCode, productName: $0.productName, cardsIssued: $0.cardsIssued)
             },
             hallStock: report.hallStock.map { .init(product: $0.productCode, productName: $0.productName, inStock: $0.inStock) },
+            channelPayments: report.channelPayments.map {
+                .init(method: map($0.method), reference: $0.reference, amountFen: $0.amount.fen, transactionId: $0.transactionID.rawValue, at: $0.at)
+            },
             replayed: replayed)
     }
 

@@ -38,6 +38,7 @@ enum AccessPolicy {
         "openShift": .roles(counter),
         "getCurrentShift": .roles(counter),
         "closeShift": .roles(counter),
+        "forceCloseShift": .roles([.supervisor, .admin]),
         "listShifts": .roles(oversight),
         "getShift": .roles(everyone),
         "checkLedger": .roles(audit),
@@ -58,5 +59,5 @@ enum AccessPolicy {
     ]
 
     /// Operations that move money: they need an `Idempotency-Key` header.
-    static let moneyCommands: Set<String> = ["openShift", "closeShift", "issueCard"]
+    static let moneyCommands: Set<String> = ["openShift", "closeShift", "forceCloseShift", "issueCard"]
 }

@@ -66,7 +66,10 @@ public func buildApplication(
     let app = Application(
         router: router,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "tongka"),
-        services: [client, AuditSealer(audit: handler.audit, interval: settings.auditSealInterval, logger: logger)],
+        services: [
+            client, AuditSealer(audit: handler.audit, interval: settings.auditSealInterval, logger: logger),
+            IdempotencyPruner(store: IdempotencyStore(database: database), interval: .seconds(3600), now: now, logger: logger),
+        ],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
         logger: logger)
     return app

@@ -28,6 +28,17 @@ public struct ServerSettings: Sendable {
     public var auditSealInterval: Duration
     /// The card master key file (docs/card-crypto.md), loaded and checked at start when set.
     public var cardKeysFile: String?
+    /// The largest cash float a shift may open with.
+    public var maximumFloat: Money = ShiftPolicy.defaultMaximumFloat
+    /// Holder lookups one member of staff may make per hour.
+    public var holderLookupsPerHour: Int = StoreSettings.defaultHolderLookupsPerHour
+    /// How long idempotency keys are kept.
+    public var idempotencyRetention: Duration = StoreSettings.defaultIdempotencyRetention
+    /// The schema owner's URL for `migrate` (the service itself connects with `databaseURL`, a
+    /// role with only the grants it needs). Nil: `migrate` uses `databaseURL`.
+    public var migrationDatabaseURL: String?
+    /// Lets `serve` run connected as a superuser or the schema owner (never in production).
+    public var allowOwnerConnection = false
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, databaseURL: String, databasePoolSize: Int = 10,
@@ -102,6 +113,13 @@ public struct ServerSettings: Sendable {
         guard let level = Logger.Level(rawValue: levelName) else { throw Problem(key: "log.level", reason: "trace, debug, info, notice, warning, error or critical") }
         let port = reader.int(forKey: "http.port", default: 8080)
         guard (0...65535).contains(port) else { throw Problem(key: "http.port", reason: "0-65535") }
+        let floatFen = reader.int(forKey: "shift.max.float.fen", default: Int(ShiftPolicy.defaultMaximumFloat.fen))
+        guard (0...100_000_000).contains(floatFen) else {
+            throw Problem(key: "shift.max.float.fen", reason: "0 to 100000000 fen (¥1,000,000)")
+        }
+        let lookups = try positive("holder.lookups.per.hour", default: StoreSettings.defaultHolderLookupsPerHour)
+        let retentionDays = try positive(
+            "idempotency.retention.days", default: Int(StoreSettings.defaultIdempotencyRetention.components.seconds / 86_400))
         self.init(
             host: reader.string(forKey: "http.host", default: "127.0.0.1"), port: port, databaseURL: databaseURL,
             databasePoolSize: try positive("database.pool", default: 10), issuer: issuer, timeZone: zone,
@@ -115,6 +133,11 @@ public struct ServerSettings: Sendable {
             auditSealInterval: .seconds(try positive("audit.seal.seconds", default: 5)),
             cardKeysFile: reader.string(forKey: "card.keys.file"),
             databaseWait: .seconds(try positive("database.wait.seconds", default: 5)))
+        migrationDatabaseURL = reader.string(forKey: "migration.database.url", isSecret: true)
+        allowOwnerConnection = reader.bool(forKey: "database.allow.owner", default: false)
+        maximumFloat = Money(fen: Int64(floatFen))
+        holderLookupsPerHour = lookups
+        idempotencyRetention = .seconds(retentionDays * 86_400)
     }
 
     /// What the stores need.
@@ -122,6 +145,8 @@ public struct ServerSettings: Sendable {
         StoreSettings(
             issuer: issuer, timeZone: timeZone, sessionLifetime: sessionLifetime, lockoutThreshold: lockoutThreshold,
             lockoutDuration: lockoutDuration, passwordHasher: passwordHasher,
-            personalData: try PersonalDataVault(secret: dataKey), connectionWait: databaseWait)
+            personalData: try PersonalDataVault(secret: dataKey), connectionWait: databaseWait,
+            shiftPolicy: ShiftPolicy(maximumFloat: maximumFloat), holderLookupsPerHour: holderLookupsPerHour,
+            idempotencyRetention: idempotencyRetention)
     }
 }

@@ -24,6 +24,11 @@ public struct AuditVerification: Sendable, Equatable {
     public let unsealedEvents: Int64
     /// The first event whose hash does not follow from its predecessor; nil when the chain holds.
     public let firstBrokenEventID: Int64?
+    /// The chain head: the last sealed event's sequence number and hash (hex). Record it outside
+    /// the database; a later verification must show the same hash at that sequence, or the chain
+    /// was rewritten and resealed.
+    public let headSequence: Int64
+    public let headHash: String
     public var valid: Bool { firstBrokenEventID == nil }
 }
 
@@ -36,15 +41,17 @@ public struct AuditStore: Sendable {
 
     /// Events newest first. `action` is an exact action or a prefix ending in `.`.
     public func list(
-        from: CalendarDate?, to: CalendarDate?, actor: String?, action: String?, limit: Int, before: Int64?
-    ) async throws -> [AuditEvent] {
+        from: CalendarDate?, to: CalendarDate?, actor: String?, action: String?, limit: Int, before: Int64?,
+        cursor: PageCursor? = nil
+    ) async throws -> Page<AuditEvent> {
         if let from, let to, to < from { throw TongkaError(.invalidDateRange) }
         let zone = database.settings.timeZone
         let start = from?.startInstant(in: zone)
         let end = to?.next.startInstant(in: zone)
         let limit = min(max(limit, 1), 1000)
+        let before = try cursor.map { try $0.integerKey() } ?? before
         let actionPattern = action.map { $0.hasSuffix(".") ? $0.replacingOccurrences(of: "_", with: "\\_") + "%" : $0.replacingOccurrences(of: "_", with: "\\_") }
-        return try await database.read { connection in
+        let rows = try await database.read { connection in
             try await connection.all(
                 """
                 SELECT e.event_id, e.occurred_at, e.actor_username, e.actor_role, h.code, e.action, e.subject,
@@ -56,7 +63,7 @@ public struct AuditStore: Sendable {
                    AND (\(actionPattern)::text IS NULL OR e.action LIKE \(actionPattern))
                    AND (\(before)::bigint IS NULL OR e.event_id < \(before))
                  ORDER BY e.event_id DESC
-                 LIMIT \(limit)
+                 LIMIT \(limit + 1)
                 """,
                 as: (Int64, Date, String?, String?, String?, String, String?, String, String?, String?, Bool).self,
                 logger: logger
@@ -67,6 +74,7 @@ public struct AuditStore: Sendable {
                     subject: row.6, details: details, requestID: row.8, clientAddress: row.9, sealed: row.10)
             }
         }
+        return Page(rows: rows, limit: limit) { "\($0.id)" }
     }
 
     /// Links up to `batch` unsealed events into the hash chain; returns how many it sealed.
@@ -83,9 +91,11 @@ public struct AuditStore: Sendable {
         while try await seal() > 0 {}
         return try await database.read { connection in
             let row = try await connection.one(
-                "SELECT sealed_events, unsealed_events, first_broken_event FROM audit_verify()",
-                as: (Int64, Int64, Int64?).self, logger: logger)
-            return AuditVerification(sealedEvents: row.0, unsealedEvents: row.1, firstBrokenEventID: row.2)
+                "SELECT sealed_events, unsealed_events, first_broken_event, head_seq, head_hash FROM audit_verify()",
+                as: (Int64, Int64, Int64?, Int64, Data).self, logger: logger)
+            return AuditVerification(
+                sealedEvents: row.0, unsealedEvents: row.1, firstBrokenEventID: row.2, headSequence: row.3,
+                headHash: row.4.map { String(format: "%02x", $0) }.joined())
         }
     }
 }

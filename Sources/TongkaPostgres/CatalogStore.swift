@@ -5,13 +5,6 @@ import NIOCore
 import PostgresNIO
 import TongkaDomain
 
-/// A card product as stored.
-public struct Product: Sendable, Equatable {
-    public let id: ProductID
-    public let definition: ProductDefinition
-    public let active: Bool
-}
-
 /// An imported stock batch.
 public struct StockBatch: Sendable, Equatable {
     public let id: StockBatchID
@@ -64,9 +57,9 @@ public struct CatalogStore: Sendable {
 
     static func product(_ row: ProductRow) throws -> Product {
         let definition = try ProductDefinition(
-            code: row.1, name: row.2, cardType: CardType(rawValue: Int(row.3)) ?? .ordinary,
+            code: row.1, name: row.2, cardType: try Stored.value(Int(row.3), as: CardType.self),
             deposit: Money(fen: row.4), cardCost: Money(fen: row.5), replacementFee: Money(fen: row.6),
-            transportModes: row.7.compactMap(TransportMode.init(rawValue:)), interconnection: row.8,
+            transportModes: try Stored.values(row.7, as: TransportMode.self), interconnection: row.8,
             allowsAnonymous: row.9, allowsRegistered: row.10, maximumBalance: Money(fen: row.11))
         return Product(id: ProductID(row.0), definition: definition, active: row.12)
     }
@@ -129,7 +122,7 @@ public struct CatalogStore: Sendable {
     ) async throws -> StockBatch where Body.Element == ArraySlice<UInt8> {
         let actor = try origin.requireActor()
         let product = try await self.product(code: productCode)
-        guard product.active else { throw TongkaError(.invalidProduct, detail: "product \(product.definition.code) is retired") }
+        try product.checkActive()
         var hall: Hall?
         if let hallCode {
             hall = try await StaffStore(database: database).hall(code: hallCode)
@@ -208,9 +201,9 @@ public struct CatalogStore: Sendable {
                 """, as: (Int32, String).self, logger: logger)
             phase("clash_check")
             if !clashes.isEmpty {
-                let errors = clashes.map { line, problem in
+                let errors = try clashes.map { line, problem in
                     StockLineError(
-                        line: Int(line), problem: StockLineProblem(rawValue: problem) ?? .alreadyInStock,
+                        line: Int(line), problem: try Stored.value(problem, as: StockLineProblem.self),
                         message: problem == "already_in_stock" ? "card number is already in stock" : "chip UID is already in stock")
                 }
                 throw StockImportRejection(errors: errors, errorCount: errors.count)
@@ -260,8 +253,10 @@ public struct CatalogStore: Sendable {
         var value: (Int, Data) { (cards, digest) }
     }
 
-    public func listBatches() async throws -> [StockBatch] {
-        try await database.read { connection in
+    /// Stock batches, newest first, a page at a time.
+    public func listBatches(limit: Int = 100, cursor: PageCursor? = nil) async throws -> Page<StockBatch> {
+        let after = try cursor.map { try $0.integerKey() }
+        let rows = try await database.read { connection in
             try await connection.all(
                 """
                 SELECT b.batch_id, p.code, h.code, b.card_count, b.file_name, b.imported_at, c.username,
@@ -269,7 +264,8 @@ public struct CatalogStore: Sendable {
                   FROM stock_batches b JOIN card_products p ON p.product_id = b.product_id
                   JOIN clerks c ON c.clerk_id = b.imported_by
                   LEFT JOIN service_halls h ON h.hall_id = b.hall_id
-                 ORDER BY b.batch_id DESC LIMIT 1000
+                 WHERE \(after)::bigint IS NULL OR b.batch_id < \(after)
+                 ORDER BY b.batch_id DESC LIMIT \(limit + 1)
                 """, as: (Int64, String, String?, Int32, String?, Date, String, String, String).self, logger: logger
             ).map {
                 StockBatch(
@@ -277,6 +273,7 @@ public struct CatalogStore: Sendable {
                     importedAt: $0.5, importedBy: $0.6, firstCardNumber: $0.7, lastCardNumber: $0.8)
             }
         }
+        return Page(rows: rows, limit: limit) { "\($0.id.rawValue)" }
     }
 
     // MARK: Allocation and levels
@@ -328,14 +325,7 @@ public struct CatalogStore: Sendable {
     /// Stock levels by place and product. Hall staff see their own hall only; admins and auditors
     /// see every hall and the warehouse.
     public func stockLevels(hallCode: String?, productCode: String?, actor: Actor) async throws -> [HallStockLevel] {
-        var hallID: Int64?
-        if let hallCode {
-            let hall = try await StaffStore(database: database).hall(code: hallCode)
-            try actor.requireReach(hall: hall.id)
-            hallID = hall.id.rawValue
-        } else if actor.role.isHallBound {
-            hallID = actor.hallID?.rawValue
-        }
+        let hallID = try await HallScope.filter(hallCode: hallCode, actor: actor, database: database)?.rawValue
         let productID = try await productCode.asyncMap { try await product(code: $0).id.rawValue }
         let warehouseVisible = !actor.role.isHallBound && hallID == nil
         return try await database.read { [hallID] connection in

@@ -19,12 +19,26 @@ public struct StoreSettings: Sendable {
     /// `service_unavailable` (the pool itself would keep a request waiting for a minute while it
     /// retries a database that is down).
     public var connectionWait: Duration
+    /// Float limits and forced closes.
+    public var shiftPolicy: ShiftPolicy
+    /// Lookups of holders' personal data one member of staff may make per hour.
+    public var holderLookupsPerHour: Int
+    /// How long an idempotency key is kept (and answers its first result).
+    public var idempotencyRetention: Duration
+
+    public static let defaultHolderLookupsPerHour = 60
+    public static let defaultIdempotencyRetention = Duration.seconds(30 * 86_400)
 
     public init(
         issuer: IssuerProfile, timeZone: TimeZone, sessionLifetime: Duration = .seconds(12 * 3600),
         lockoutThreshold: Int = 5, lockoutDuration: Duration = .seconds(15 * 60),
-        passwordHasher: PasswordHasher, personalData: PersonalDataVault, connectionWait: Duration = .seconds(5)
+        passwordHasher: PasswordHasher, personalData: PersonalDataVault, connectionWait: Duration = .seconds(5),
+        shiftPolicy: ShiftPolicy = ShiftPolicy(), holderLookupsPerHour: Int = StoreSettings.defaultHolderLookupsPerHour,
+        idempotencyRetention: Duration = StoreSettings.defaultIdempotencyRetention
     ) {
+        self.shiftPolicy = shiftPolicy
+        self.holderLookupsPerHour = holderLookupsPerHour
+        self.idempotencyRetention = idempotencyRetention
         self.issuer = issuer
         self.timeZone = timeZone
         self.sessionLifetime = sessionLifetime

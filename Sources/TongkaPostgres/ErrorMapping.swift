@@ -2,7 +2,7 @@ import PostgresNIO
 import TongkaDomain
 
 /// The one place where database failures become domain errors: by constraint name, which every
-/// constraint in `Migrations/` has. Anything unmapped stays a database error (HTTP 500).
+/// constraint in `SQL/migrations/` has. Anything unmapped stays a database error (HTTP 500).
 enum ErrorMapping {
     static let byConstraint: [String: ErrorCode] = [
         "installation_pkey": .alreadyBootstrapped,
@@ -33,6 +33,11 @@ enum ErrorMapping {
         // Two imports of overlapping cards racing past the line-by-line check.
         "card_stock_pkey": .stockFileInvalid,
         "card_stock_chip_uid_key": .stockFileInvalid,
+        "journal_transactions_payment_reference_key": .paymentReferenceTaken,
+        "journal_transactions_payment_reference_format": .paymentReferenceRequired,
+        "journal_transactions_non_cash_has_reference": .paymentReferenceRequired,
+        "journal_transactions_cash_has_no_reference": .paymentReferenceNotAllowed,
+        "shifts_force_close_reason_length": .reasonRequired,
     ]
 
     /// Failures that mean the database cannot be reached right now: the request changed nothing.

@@ -2,8 +2,9 @@ import Crypto
 import Foundation
 import Logging
 import PostgresNIO
+import TongkaSQL
 
-/// One numbered migration file from `Migrations/` (`0001_foundation.sql`).
+/// One numbered migration file from `SQL/migrations/` (`0001_foundation.sql`).
 public struct Migration: Sendable, Equatable {
     public let version: Int
     public let name: String
@@ -63,8 +64,8 @@ public struct Migrator: Sendable {
 
     /// The migrations bundled with this module.
     public static func bundled() throws -> Migrator {
-        guard let directory = Bundle.module.url(forResource: "Migrations", withExtension: nil) else {
-            throw MigrationError.badFileName("Migrations directory missing from the bundle")
+        guard let directory = TongkaSQL.migrationsDirectory else {
+            throw MigrationError.badFileName("SQL/migrations directory missing from the bundle")
         }
         return try Migrator(directory: directory)
     }

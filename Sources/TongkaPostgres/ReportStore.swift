@@ -66,14 +66,7 @@ public struct ReportStore: Sendable {
         guard end.timeIntervalSince(start) <= 3 * 366 * 86_400 else {
             throw TongkaError(.invalidDateRange, detail: "at most three years")
         }
-        var hallID: Int64?
-        if let hallCode {
-            let hall = try await StaffStore(database: database).hall(code: hallCode)
-            try actor.requireReach(hall: hall.id)
-            hallID = hall.id.rawValue
-        } else if actor.role.isHallBound {
-            hallID = actor.hallID?.rawValue
-        }
+        let hallID = try await HallScope.filter(hallCode: hallCode, actor: actor, database: database)?.rawValue
         let dims = Set(groupBy)
         let byHall = dims.contains(.hall)
         let byProduct = dims.contains(.product)
@@ -126,7 +119,7 @@ public struct ReportStore: Sendable {
             return IssuanceReport(
                 from: from, to: to, period: period, groupBy: IssuanceDimension.allCases.filter(dims.contains),
                 timeZone: zoneName, rows: rows, totalCards: total,
-                modesCovered: modes.compactMap(TransportMode.init(rawValue:)).sorted())
+                modesCovered: try Stored.values(modes, as: TransportMode.self).sorted())
         }
     }
 }

@@ -19,6 +19,9 @@ public struct ShiftSummary: Sendable, Codable, Equatable {
     /// Counted minus expected: positive over, negative short. Nil while open.
     public let difference: Money?
     public let closeNote: String?
+    /// Who closed it: the clerk, or the supervisor or admin who forced the close.
+    public let closedBy: String?
+    public let forceCloseReason: String?
 
     public var isOpen: Bool { closedAt == nil }
 }
@@ -44,10 +47,22 @@ public struct PaymentTotal: Sendable, Codable, Equatable {
     public let transactions: Int64
 }
 
+/// One non-cash payment taken during a shift, with the channel's reference, for reconciliation
+/// with the channel's own statement.
+public struct ChannelPayment: Sendable, Codable, Equatable {
+    public let method: PaymentMethod
+    public let reference: String
+    public let amount: Money
+    public let transactionID: JournalTransactionID
+    public let at: Date
+}
+
 /// Everything a clerk and a supervisor see about one shift: cash, receipts and card stock moves.
 public struct ShiftReport: Sendable, Codable, Equatable {
     public let shift: ShiftSummary
     public let receipts: [PaymentTotal]
+    /// Every non-cash payment of the shift with its reference, by channel then time.
+    public let channelPayments: [ChannelPayment]
     public let stockMovements: [ProductMovement]
     /// Cards of the hall still in stock now, by product (at close: at the moment of closing).
     public let hallStock: [StockLevel]
@@ -71,16 +86,13 @@ public struct ShiftStore: Sendable {
         let actor = try origin.requireActor()
         guard Role.counterRoles.contains(actor.role) else { throw TongkaError(.forbiddenRole) }
         let hall = try actor.requireOwnHall()
-        guard float.isValidCounterAmount else { throw TongkaError(.amountOutOfRange, detail: "opening float") }
+        try database.settings.shiftPolicy.checkFloat(float)
         let outcome = try await database.transaction { connection in
             try await Idempotency.run(
                 connection, actor: actor, key: idempotencyKey, operation: "shift.open",
                 request: OpenRequest(openingFloatFen: float.fen), logger: logger
             ) {
-                let hallOpen = try await connection.first(
-                    "SELECT status = 'open' FROM service_halls WHERE hall_id = \(hall.rawValue) FOR SHARE",
-                    as: (Bool.self), logger: logger)
-                guard hallOpen == true else { throw TongkaError(.hallClosed) }
+                try await HallCheck.requireOpen(hall, connection: connection, logger: logger)
                 let shiftID = ShiftID(try await connection.one(
                     """
                     INSERT INTO shifts (clerk_id, hall_id, opening_float_fen)
@@ -152,53 +164,100 @@ public struct ShiftStore: Sendable {
                     "SELECT shift_id, hall_id FROM shifts WHERE clerk_id = \(actor.clerkID.rawValue) AND closed_at IS NULL FOR UPDATE",
                     as: (Int64, Int64).self, logger: logger)
                 else { throw TongkaError(.noOpenShift) }
-                let (shiftID, hallID) = (ShiftID(row.0), HallID(row.1))
-                let drawer = try await LedgerStore.accountID(.shiftCash(shiftID), connection: connection, logger: logger)
-                let expected = Money(fen: try await connection.one(
-                    "SELECT balance_fen FROM ledger_accounts WHERE account_id = \(drawer.rawValue) FOR UPDATE",
-                    as: (Int64.self), logger: logger))
-                if let draft = try LedgerRules.shiftClose(shift: shiftID, hall: hallID, expected: expected, counted: counted) {
-                    _ = try await LedgerStore.post(
-                        draft,
-                        context: .init(actor: actor, hall: hallID, shift: shiftID, idempotencyKey: idempotencyKey, memo: note),
-                        connection: connection, logger: logger)
-                }
-                let hallStock = try await hallStock(hall: hallID, connection: connection)
-                try await connection.query(
-                    """
-                    UPDATE shifts SET closed_at = now(), expected_cash_fen = \(expected.fen),
-                           counted_cash_fen = \(counted.fen), close_note = \(note)
-                     WHERE shift_id = \(shiftID.rawValue)
-                    """, logger: logger)
-                let count = CashCount(expected: expected, counted: counted)
-                try await Audit.record(
-                    connection, origin: origin, action: "shift.close", subject: "shift:\(shiftID)",
-                    details: ["expected_fen": "\(expected.fen)", "counted_fen": "\(counted.fen)",
-                              "difference_fen": "\(count.difference.fen)"], logger: logger)
-                let report = try await report(shift: shiftID, connection: connection)
-                return ShiftReport(shift: report.shift, receipts: report.receipts, stockMovements: report.stockMovements, hallStock: hallStock)
+                return try await closeLocked(
+                    shift: ShiftID(row.0), hall: HallID(row.1), counted: counted, note: note, forceReason: nil, actor: actor,
+                    idempotencyKey: idempotencyKey, origin: origin, connection: connection)
             }
         }
         return (outcome.result, outcome.replayed)
     }
 
-    /// Shifts for oversight: hall-bound readers see their hall only. Dates are operator-local days.
-    public func list(
-        hallCode: String?, from: CalendarDate?, to: CalendarDate?, onlyDifferences: Bool, openOnly: Bool, actor: Actor
-    ) async throws -> [ShiftSummary] {
-        var hallID: Int64?
-        if let hallCode {
-            let hall = try await StaffStore(database: database).hall(code: hallCode)
-            try actor.requireReach(hall: hall.id)
-            hallID = hall.id.rawValue
-        } else if actor.role.isHallBound {
-            hallID = actor.hallID?.rawValue
+    struct ForceCloseRequest: Encodable {
+        let shiftID: Int64
+        let countedCashFen: Int64
+        let reason: String
+    }
+
+    /// A supervisor of the shift's hall, or an admin, closes another clerk's open shift (the clerk
+    /// left, the counter broke) with the cash counted and a reason; the rule is
+    /// ``ShiftPolicy/checkForceClose(actor:owner:hall:reason:)``. Booked like an ordinary close,
+    /// with who closed it and why on the shift and in the audit log.
+    public func forceClose(
+        shift id: ShiftID, counted: Money, reason: String, idempotencyKey: String, origin: RequestOrigin
+    ) async throws -> (ShiftReport, replayed: Bool) {
+        let actor = try origin.requireActor()
+        guard counted.isValidCounterAmount else { throw TongkaError(.amountOutOfRange, detail: "counted cash") }
+        let request = ForceCloseRequest(shiftID: id.rawValue, countedCashFen: counted.fen, reason: reason)
+        let outcome = try await database.transaction { connection in
+            try await Idempotency.run(
+                connection, actor: actor, key: idempotencyKey, operation: "shift.force_close", request: request, logger: logger
+            ) {
+                guard let row = try await connection.first(
+                    "SELECT clerk_id, hall_id, closed_at IS NOT NULL FROM shifts WHERE shift_id = \(id.rawValue) FOR UPDATE",
+                    as: (Int64, Int64, Bool).self, logger: logger)
+                else { throw TongkaError(.shiftNotFound) }
+                let hall = HallID(row.1)
+                let trimmed = try database.settings.shiftPolicy.checkForceClose(
+                    actor: actor, owner: ClerkID(row.0), hall: hall, reason: reason)
+                guard !row.2 else { throw TongkaError(.shiftClosed) }
+                return try await closeLocked(
+                    shift: id, hall: hall, counted: counted, note: trimmed, forceReason: trimmed, actor: actor,
+                    idempotencyKey: idempotencyKey, origin: origin, connection: connection)
+            }
         }
+        return (outcome.result, outcome.replayed)
+    }
+
+    /// Books the close of a shift the caller holds `FOR UPDATE`.
+    private func closeLocked(
+        shift shiftID: ShiftID, hall hallID: HallID, counted: Money, note: String?, forceReason: String?, actor: Actor,
+        idempotencyKey: String, origin: RequestOrigin, connection: PostgresConnection
+    ) async throws -> ShiftReport {
+        let drawer = try await LedgerStore.accountID(.shiftCash(shiftID), connection: connection, logger: logger)
+        let expected = Money(fen: try await connection.one(
+            "SELECT balance_fen FROM ledger_accounts WHERE account_id = \(drawer.rawValue) FOR UPDATE",
+            as: (Int64.self), logger: logger))
+        if let draft = try LedgerRules.shiftClose(shift: shiftID, hall: hallID, expected: expected, counted: counted) {
+            _ = try await LedgerStore.post(
+                draft,
+                context: .init(actor: actor, hall: hallID, shift: shiftID, idempotencyKey: idempotencyKey, memo: note),
+                connection: connection, logger: logger)
+        }
+        let hallStock = try await hallStock(hall: hallID, connection: connection)
+        try await connection.query(
+            """
+            UPDATE shifts SET closed_at = now(), expected_cash_fen = \(expected.fen),
+                   counted_cash_fen = \(counted.fen), close_note = \(note), closed_by = \(actor.clerkID.rawValue),
+                   force_close_reason = \(forceReason)
+             WHERE shift_id = \(shiftID.rawValue)
+            """, logger: logger)
+        let count = CashCount(expected: expected, counted: counted)
+        var details = [
+            "expected_fen": "\(expected.fen)", "counted_fen": "\(counted.fen)", "difference_fen": "\(count.difference.fen)",
+        ]
+        if let forceReason { details["reason"] = forceReason }
+        try await Audit.record(
+            connection, origin: origin, action: forceReason == nil ? "shift.close" : "shift.force_close",
+            subject: "shift:\(shiftID)", details: details, hall: hallID, logger: logger)
+        let report = try await report(shift: shiftID, connection: connection)
+        return ShiftReport(
+            shift: report.shift, receipts: report.receipts, channelPayments: report.channelPayments,
+            stockMovements: report.stockMovements, hallStock: hallStock)
+    }
+
+    /// Shifts for oversight, newest first, a page at a time: hall-bound readers see their hall
+    /// only. Dates are operator-local days.
+    public func list(
+        hallCode: String?, from: CalendarDate?, to: CalendarDate?, onlyDifferences: Bool, openOnly: Bool, actor: Actor,
+        limit: Int = 100, cursor: PageCursor? = nil
+    ) async throws -> Page<ShiftSummary> {
+        let hallID = try await HallScope.filter(hallCode: hallCode, actor: actor, database: database)?.rawValue
         if let from, let to, to < from { throw TongkaError(.invalidDateRange) }
         let zone = database.settings.timeZone
         let start = from?.startInstant(in: zone)
         let end = to?.next.startInstant(in: zone)
-        return try await database.read { [hallID] connection in
+        let after = try cursor.map { try $0.integerKey() }
+        let rows = try await database.read { connection in
             try await connection.all(
                 """
                 SELECT \(unescaped: Self.summaryColumns) \(unescaped: Self.summaryFrom)
@@ -207,28 +266,35 @@ public struct ShiftStore: Sendable {
                    AND (\(end)::timestamptz IS NULL OR s.opened_at < \(end))
                    AND (NOT \(onlyDifferences) OR s.difference_fen <> 0)
                    AND (NOT \(openOnly) OR s.closed_at IS NULL)
-                 ORDER BY s.opened_at DESC
-                 LIMIT 1000
+                   AND (\(after)::bigint IS NULL OR s.shift_id < \(after))
+                 ORDER BY s.shift_id DESC
+                 LIMIT \(limit + 1)
                 """, as: SummaryRow.self, logger: logger
             ).map(Self.summary)
         }
+        return Page(rows: rows, limit: limit) { "\($0.id.rawValue)" }
     }
 
     static let summaryColumns = """
         s.shift_id, s.clerk_id, c.username, s.hall_id, h.code, s.opened_at, s.opening_float_fen, s.closed_at,
-        COALESCE(s.expected_cash_fen, a.balance_fen, 0), s.counted_cash_fen, s.difference_fen, s.close_note
+        COALESCE(s.expected_cash_fen, a.balance_fen, 0), s.counted_cash_fen, s.difference_fen, s.close_note,
+        cb.username, s.force_close_reason
         """
     static let summaryFrom = """
         FROM shifts s JOIN clerks c ON c.clerk_id = s.clerk_id JOIN service_halls h ON h.hall_id = s.hall_id
         LEFT JOIN ledger_accounts a ON a.kind = 'shift_cash' AND a.shift_id = s.shift_id
+        LEFT JOIN clerks cb ON cb.clerk_id = s.closed_by
         """
-    typealias SummaryRow = (Int64, Int64, String, Int64, String, Date, Int64, Date?, Int64, Int64?, Int64?, String?)
+    typealias SummaryRow = (
+        Int64, Int64, String, Int64, String, Date, Int64, Date?, Int64, Int64?, Int64?, String?, String?, String?
+    )
 
     static func summary(_ row: SummaryRow) -> ShiftSummary {
         ShiftSummary(
             id: ShiftID(row.0), clerkID: ClerkID(row.1), clerkUsername: row.2, hallID: HallID(row.3), hallCode: row.4,
             openedAt: row.5, openingFloat: Money(fen: row.6), closedAt: row.7, expectedCash: Money(fen: row.8),
-            countedCash: row.9.map(Money.init(fen:)), difference: row.10.map(Money.init(fen:)), closeNote: row.11)
+            countedCash: row.9.map(Money.init(fen:)), difference: row.10.map(Money.init(fen:)), closeNote: row.11,
+            closedBy: row.12, forceCloseReason: row.13)
     }
 
     func report(shift id: ShiftID, connection: PostgresConnection) async throws -> ShiftReport {
@@ -249,12 +315,26 @@ public struct ShiftStore: Sendable {
                AND (a.kind = 'payment_channel' OR (a.kind = 'shift_cash' AND a.shift_id = \(id.rawValue)))
              GROUP BY 1 ORDER BY 1
             """, as: (String, Int64, Int64).self, logger: logger
-        ).compactMap { method, fen, count in
-            PaymentMethod(rawValue: method).map { PaymentTotal(method: $0, amount: Money(fen: fen), transactions: count) }
+        ).map { method, fen, count in
+            PaymentTotal(method: try Stored.value(method, as: PaymentMethod.self), amount: Money(fen: fen), transactions: count)
+        }
+        let channelPayments = try await connection.all(
+            """
+            SELECT t.payment_method, t.payment_reference, e.amount_fen, t.transaction_id, t.created_at
+              FROM journal_transactions t
+              JOIN journal_entries e ON e.transaction_id = t.transaction_id
+              JOIN ledger_accounts a ON a.account_id = e.account_id AND a.kind = 'payment_channel'
+             WHERE t.shift_id = \(id.rawValue) AND t.payment_reference IS NOT NULL
+             ORDER BY t.payment_method, t.created_at, t.transaction_id
+            """, as: (String, String, Int64, Int64, Date).self, logger: logger
+        ).map { row in
+            ChannelPayment(
+                method: try Stored.value(row.0, as: PaymentMethod.self), reference: row.1, amount: Money(fen: row.2), transactionID: JournalTransactionID(row.3), at: row.4)
         }
         let movements = try await stockMovements(shift: id, connection: connection)
         let stock = summary.isOpen ? try await hallStock(hall: summary.hallID, connection: connection) : []
-        return ShiftReport(shift: summary, receipts: receipts, stockMovements: movements, hallStock: stock)
+        return ShiftReport(
+            shift: summary, receipts: receipts, channelPayments: channelPayments, stockMovements: movements, hallStock: stock)
     }
 
     /// Cards issued during the shift, by product.

@@ -311,23 +311,39 @@ struct CardCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var money: MoneyOptions
         @Argument(help: "The 19-digit card number.") var cardNumber: String
-        @Option(help: "Holder number for a registered card.") var holder: Int64?
+        @Option(help: "Holder number for a registered card (holders of your hall).") var holder: Int64?
+        @Option(help: "Register to the holder of the document the person presents, of this type (the number is asked for).")
+        var holderDocType: String?
+        @Option(help: "Document number (prefer the prompt).") var holderDocNumber: String?
         @Option(help: "cash, unionpay, wechat_pay or alipay.") var pay: String = "cash"
+        @Option(help: "The payment channel's transaction reference (required for non-cash payments).") var reference: String?
         @Flag(help: "Show the full card number on the receipt.") var reveal = false
 
         func execute(_ counter: Counter) async throws {
             guard let payment = Components.Schemas.PaymentMethod(rawValue: pay) else {
                 throw CounterFailure(code: "invalid_payment_method", message: counter.t("--pay is cash, unionpay, wechat_pay or alipay", "--pay 应为 cash、unionpay、wechat_pay 或 alipay"))
             }
+            if holder != nil, holderDocType != nil {
+                throw ValidationError(counter.t("Give --holder or --holder-doc-type, not both", "--holder 与 --holder-doc-type 只能选一个"))
+            }
+            var document: Components.Schemas.DocumentInput?
+            if let holderDocType {
+                document = .init(
+                    documentType: try counter.documentType(holderDocType),
+                    documentNumber: try counter.documentNumber(holderDocNumber))
+            }
             let client = try counter.client()
-            let issued = try await counter.money(key: money.key) { key in
-                try await client.issueCard(cardNumber: cardNumber, holderID: holder, payment: payment, idempotencyKey: key)
+            let issued = try await counter.money(key: money.key) { [document] key in
+                try await client.issueCard(
+                    cardNumber: cardNumber, holderID: holder, holderDocument: document, payment: payment, reference: reference,
+                    idempotencyKey: key)
             }
             if counter.json { return Output.printJSON(issued) }
             Output.line(counter.t("Card issued.", "发卡成功。") + (issued.replayed ? counter.t(" (repeated request)", "（重复请求）") : ""))
             counter.printCard(issued.card, reveal: reveal)
             counter.fields([
                 (counter.t("Paid", "实收"), "\(counter.money(issued.paidFen)) (\(PaymentMethod(rawValue: issued.paymentMethod.rawValue)?.localizedName(counter.language) ?? issued.paymentMethod.rawValue))"),
+                (counter.t("Reference", "交易参考号"), issued.paymentReference ?? "-"),
                 (counter.t("Shift", "班次"), "#\(issued.shiftId)"),
             ])
         }

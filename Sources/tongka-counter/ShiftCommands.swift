@@ -43,6 +43,9 @@ extension Counter {
             let label = difference > 0 ? t("over", "长款") : difference < 0 ? t("short", "短款") : t("balanced", "相符")
             pairs.append((t("Difference", "差额"), "\(money(difference)) (\(label))"))
             if let note = shift.closeNote { pairs.append((t("Note", "备注"), note)) }
+            if let reason = shift.forceCloseReason {
+                pairs.append((t("Forced close by", "强制结班人"), "\(shift.closedBy ?? "-"): \(reason)"))
+            }
         } else {
             pairs.append((t("Status", "状态"), t("open", "营业中")))
         }
@@ -53,6 +56,15 @@ extension Counter {
                 headers: [t("Payment", "收款方式"), t("Amount", "金额"), t("Transactions", "笔数")],
                 rows: report.receipts.map {
                     [PaymentMethod(rawValue: $0.method.rawValue)?.localizedName(language) ?? $0.method.rawValue, money($0.amountFen), String($0.transactions)]
+                }).render())
+        }
+        if !report.channelPayments.isEmpty {
+            Output.line()
+            Output.line(Table(
+                headers: [t("Channel", "支付渠道"), t("Reference", "交易参考号"), t("Amount", "金额"), t("Time", "时间")],
+                rows: report.channelPayments.map {
+                    [PaymentMethod(rawValue: $0.method.rawValue)?.localizedName(language) ?? $0.method.rawValue, $0.reference,
+                     money($0.amountFen), time($0.at)]
                 }).render())
         }
         Output.line()
@@ -71,7 +83,7 @@ extension Counter {
 struct ShiftCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shift", abstract: "Shifts: open with a float, close with the counted cash.",
-        subcommands: [Open.self, Status.self, Close.self, List.self, Show.self])
+        subcommands: [Open.self, Status.self, Close.self, ForceClose.self, List.self, Show.self])
 
     struct Open: CounterCommand {
         static let configuration = CommandConfiguration(
@@ -119,6 +131,29 @@ struct ShiftCommand: AsyncParsableCommand {
             }
             if counter.json { return Output.printJSON(report) }
             Output.line(counter.t("Shift closed.", "已结班。"))
+            counter.printShift(report)
+        }
+    }
+
+    struct ForceClose: CounterCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "force-close",
+            abstract: "Close another clerk's open shift with the counted cash and a reason (supervisor of the hall, admin). Final.",
+            discussion: "JSON: the API's ShiftReport.")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var money: MoneyOptions
+        @Argument(help: "The shift number (see shift list --open-only).") var shift: Int64
+        @Option(help: "Cash counted in the drawer, in yuan.") var counted: String
+        @Option(help: "Why the clerk could not close the shift (recorded).") var reason: String
+
+        func execute(_ counter: Counter) async throws {
+            let fen = try counter.amount(counted, field: "--counted")
+            let client = try counter.client()
+            let report = try await counter.money(key: money.key) { key in
+                try await client.forceCloseShift(id: shift, countedFen: fen, reason: reason, idempotencyKey: key)
+            }
+            if counter.json { return Output.printJSON(report) }
+            Output.line(counter.t("Shift closed by force.", "已强制结班。"))
             counter.printShift(report)
         }
     }
@@ -226,7 +261,8 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct Verify: CounterCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Verify the audit log's hash chain. Exits 1 when it is broken.", discussion: "JSON: the API's AuditVerification.")
+            abstract: "Verify the audit log's hash chain and print its head. Exits 1 when it is broken.",
+            discussion: "JSON: the API's AuditVerification (with headSequence and headHash).")
         @OptionGroup var global: GlobalOptions
 
         func execute(_ counter: Counter) async throws {
@@ -239,7 +275,11 @@ struct AuditCommand: AsyncParsableCommand {
                     (counter.t("Sealed events", "已封存事件"), String(result.sealedEvents)),
                     (counter.t("Not yet sealed", "待封存事件"), String(result.unsealedEvents)),
                     (counter.t("First broken event", "首个异常事件"), result.firstBrokenEventId.map(String.init) ?? "-"),
+                    (counter.t("Chain head", "链头"), "#\(result.headSequence) \(result.headHash)"),
                 ])
+                Output.line(counter.t(
+                    "Record the chain head outside the database; a later check must show the same hash at that number.",
+                    "请在数据库之外记录链头；以后核验时，该序号处的哈希必须相同。"))
             }
             if !result.valid { throw ExitCode(1) }
         }

@@ -98,6 +98,20 @@ struct Serve: AsyncParsableCommand {
             logger.critical("refusing to start: \(problem)")
             throw MigrationError.notCurrent(problem)
         }
+        // The service must not hold the owner's rights: an owner can drop the guard triggers and
+        // a superuser can rewrite the audit chain or run programs through COPY.
+        let role = try await withDatabase(settings, logger: logger) { database in
+            try await DatabaseRole.inspect(client: database.client, logger: logger)
+        }
+        if let problem = role.problem {
+            if settings.allowOwnerConnection {
+                logger.warning("serving with owner rights (TONGKA_DATABASE_ALLOW_OWNER): \(problem)")
+            } else {
+                logger.critical("refusing to start: \(problem)")
+                throw ValidationError(
+                    "refusing to serve: \(problem). Connect as a member of tongka_service (README, Configuration), or set TONGKA_DATABASE_ALLOW_OWNER=true for a throwaway database.")
+            }
+        }
         let app = try buildApplication(settings: settings, logger: logger, onServerRunning: { port in
             logger.notice("tongka-server listening on http://\(settings.host):\(port)")
         })
@@ -115,7 +129,9 @@ struct Migrate: AsyncParsableCommand {
     var check = false
 
     func run() async throws {
-        let settings = try await options.settings()
+        var settings = try await options.settings()
+        // Migrations run as the schema owner when its URL is configured.
+        if let owner = settings.migrationDatabaseURL { settings.databaseURL = owner }
         let logger = makeLogger(settings)
         let migrator = try Migrator.bundled()
         let check = self.check

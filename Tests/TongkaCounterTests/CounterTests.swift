@@ -113,8 +113,15 @@ import TongkaTestSupport
             #expect(anonymous.stdout.contains("3104***********0001"))
             #expect(!anonymous.stdout.contains("3104820000000000001"))
             #expect(anonymous.stdout.contains("¥25.00"))
-            let registered = try await clerk.counter(["card", "issue", "3104820000000000002", "--holder", "\(holderID)", "--pay", "alipay", "--reveal"])
+            let unreferenced = try await clerk.counter(["card", "issue", "3104820000000000002", "--holder", "\(holderID)", "--pay", "alipay"])
+            #expect(unreferenced.exitCode == 1)
+            #expect(unreferenced.stderr.contains("[payment_reference_required]"))
+            let registered = try await clerk.counter([
+                "card", "issue", "3104820000000000002", "--holder", "\(holderID)", "--pay", "alipay", "--reference",
+                "ALI2026120100001", "--reveal",
+            ])
             #expect(registered.exitCode == 0, "\(registered.stderr)")
+            #expect(registered.stdout.contains("ALI2026120100001"))
             #expect(registered.stdout.contains("3104820000000000002"))
             #expect(registered.stdout.contains("王*明"))
             #expect(!registered.stdout.contains("王小明"))
@@ -127,6 +134,8 @@ import TongkaTestSupport
             #expect(stock.stdout.contains("8"))
             let closed = try await clerk.counter(["shift", "close", "--counted", "125", "--json"])
             #expect((try closed.json()["shift"] as? [String: Any])?["differenceFen"] as? Int == 0)
+            let channelPayments = try #require(try closed.json()["channelPayments"] as? [[String: Any]])
+            #expect(channelPayments.map { $0["reference"] as? String } == ["ALI2026120100001"])
 
             let today = CalendarDate(Date(), in: TimeZone(identifier: "Asia/Shanghai")!).description
             let csv = try await admin.counter(["report", "issuance", "--from", today, "--to", today, "--by", "hall,product,mode", "--csv"])
@@ -142,6 +151,27 @@ import TongkaTestSupport
             let output = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString).csv")
             _ = try await admin.counter(["report", "issuance", "--from", today, "--to", today, "--output", output.path])
             #expect(try Data(contentsOf: output).starts(with: [0xEF, 0xBB, 0xBF]))
+        }
+    }
+
+    @Test func aSupervisorForceClosesAClerksShiftFromTheCounter() async throws {
+        try await withTestServer { server in
+            let admin = try await Self.adminCounter(server)
+            _ = try await admin.counter(["hall", "add", "--code", "CS01", "--name", "五一广场"])
+            let clerk = try await Self.staffCounter(admin: admin, user: "zhangsan", role: "clerk", hall: "CS01")
+            let supervisor = try await Self.staffCounter(admin: admin, user: "lisi", role: "supervisor", hall: "CS01")
+            let opened = try await clerk.counter(["shift", "open", "--float", "200", "--json"])
+            let shift = try #require((try opened.json()["shift"] as? [String: Any])?["id"] as? Int)
+            let refused = try await clerk.counter(["shift", "force-close", "\(shift)", "--counted", "200", "--reason", "x"])
+            #expect(refused.exitCode == 1)
+            #expect(refused.stderr.contains("[forbidden_role]"))
+            let forced = try await supervisor.counter(
+                ["shift", "force-close", "\(shift)", "--counted", "200", "--reason", "柜员临时离岗", "--lang", "zh"])
+            #expect(forced.exitCode == 0, "\(forced.stderr)")
+            #expect(forced.stdout.contains("已强制结班"))
+            #expect(forced.stdout.contains("lisi: 柜员临时离岗"))
+            let after = try await clerk.counter(["shift", "status"])
+            #expect(after.stderr.contains("[no_open_shift]"))
         }
     }
 

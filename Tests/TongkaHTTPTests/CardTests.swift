@@ -257,7 +257,7 @@ enum Cards {
         try await withFixture { fixture in
             try await Cards.stock(fixture)
             let shift = try await fixture.clerk.openShift(floatFen: 10_000, idempotencyKey: "open-issue-1")
-            let anonymous = try await fixture.clerk.issueCard(cardNumber: Cards.number(1), holderID: nil, payment: nil, idempotencyKey: "issue-0001")
+            let anonymous = try await fixture.clerk.issueCard(cardNumber: Cards.number(1), holderID: nil, payment: .cash, idempotencyKey: "issue-0001")
             #expect(anonymous.card.status == .active)
             #expect(anonymous.card.holderId == nil)
             #expect(anonymous.paidFen == 2_500)
@@ -271,7 +271,8 @@ enum Cards {
             let holder = try await fixture.clerk.registerHolder(
                 .init(name: "王小明", documentType: .residentId, documentNumber: "11010519491231002X", phone: nil))
             let registered = try await fixture.clerk.issueCard(
-                cardNumber: Cards.number(2), holderID: holder.id, payment: .wechatPay, idempotencyKey: "issue-0002")
+                cardNumber: Cards.number(2), holderID: holder.id, payment: .wechatPay, reference: "WX-0002-20261201",
+                idempotencyKey: "issue-0002")
             #expect(registered.card.holderId == holder.id)
             #expect(registered.card.holderDocumentMasked == "1101**********002X")
             #expect(registered.card.holderNameMasked == "王*明")
@@ -297,38 +298,38 @@ enum Cards {
         try await withFixture { fixture in
             try await Cards.stock(fixture)
             await expectFailure(.noOpenShift) {
-                try await fixture.clerk.issueCard(cardNumber: Cards.number(1), holderID: nil, payment: nil, idempotencyKey: "issue-noshift")
+                try await fixture.clerk.issueCard(cardNumber: Cards.number(1), holderID: nil, payment: .cash, idempotencyKey: "issue-noshift")
             }
             _ = try await fixture.clerk.openShift(floatFen: 0, idempotencyKey: "open-issue-2")
             _ = try await fixture.otherClerk.openShift(floatFen: 0, idempotencyKey: "open-issue-3")
-            _ = try await fixture.clerk.issueCard(cardNumber: Cards.number(1), holderID: nil, payment: nil, idempotencyKey: "issue-0003")
+            _ = try await fixture.clerk.issueCard(cardNumber: Cards.number(1), holderID: nil, payment: .cash, idempotencyKey: "issue-0003")
             await expectFailure(.cardAlreadyIssued) {
-                try await fixture.clerk.issueCard(cardNumber: Cards.number(1), holderID: nil, payment: nil, idempotencyKey: "issue-0004")
+                try await fixture.clerk.issueCard(cardNumber: Cards.number(1), holderID: nil, payment: .cash, idempotencyKey: "issue-0004")
             }
             // Card 15 is still in the warehouse; card 2 is in CS01's stock, not HQ's.
             await expectFailure(.cardNotInHallStock) {
-                try await fixture.clerk.issueCard(cardNumber: Cards.number(15), holderID: nil, payment: nil, idempotencyKey: "issue-0005")
+                try await fixture.clerk.issueCard(cardNumber: Cards.number(15), holderID: nil, payment: .cash, idempotencyKey: "issue-0005")
             }
             await expectFailure(.cardNotInHallStock) {
-                try await fixture.otherClerk.issueCard(cardNumber: Cards.number(2), holderID: nil, payment: nil, idempotencyKey: "issue-0006")
+                try await fixture.otherClerk.issueCard(cardNumber: Cards.number(2), holderID: nil, payment: .cash, idempotencyKey: "issue-0006")
             }
             await expectFailure(.cardNotFound) {
-                try await fixture.clerk.issueCard(cardNumber: Cards.number(999), holderID: nil, payment: nil, idempotencyKey: "issue-0007")
+                try await fixture.clerk.issueCard(cardNumber: Cards.number(999), holderID: nil, payment: .cash, idempotencyKey: "issue-0007")
             }
             await expectFailure(.invalidCardNumber) {
-                try await fixture.clerk.issueCard(cardNumber: "31048200", holderID: nil, payment: nil, idempotencyKey: "issue-0008")
+                try await fixture.clerk.issueCard(cardNumber: "31048200", holderID: nil, payment: .cash, idempotencyKey: "issue-0008")
             }
             await expectFailure(.unknownIssuerPrefix) {
-                try await fixture.clerk.issueCard(cardNumber: "3104770000000000001", holderID: nil, payment: nil, idempotencyKey: "issue-0009")
+                try await fixture.clerk.issueCard(cardNumber: "3104770000000000001", holderID: nil, payment: .cash, idempotencyKey: "issue-0009")
             }
             await expectFailure(.holderNotFound) {
-                try await fixture.clerk.issueCard(cardNumber: Cards.number(2), holderID: 4242, payment: nil, idempotencyKey: "issue-0010")
+                try await fixture.clerk.issueCard(cardNumber: Cards.number(2), holderID: 4242, payment: .cash, idempotencyKey: "issue-0010")
             }
             await expectFailure(.forbiddenRole) {
-                try await fixture.admin.issueCard(cardNumber: Cards.number(2), holderID: nil, payment: nil, idempotencyKey: "issue-0011")
+                try await fixture.admin.issueCard(cardNumber: Cards.number(2), holderID: nil, payment: .cash, idempotencyKey: "issue-0011")
             }
             // None of the refusals changed anything: card 2 is still available and sells.
-            _ = try await fixture.clerk.issueCard(cardNumber: Cards.number(2), holderID: nil, payment: nil, idempotencyKey: "issue-0012")
+            _ = try await fixture.clerk.issueCard(cardNumber: Cards.number(2), holderID: nil, payment: .cash, idempotencyKey: "issue-0012")
             #expect(try await fixture.clerk.stockLevels().first?.inStock == 8)
             #expect(try await fixture.auditor.checkLedger().transactions == 2)
         }
@@ -343,14 +344,14 @@ enum Cards {
             _ = try await fixture.clerk.openShift(floatFen: 0, idempotencyKey: "open-issue-4")
             let holder = try await fixture.clerk.registerHolder(.init(name: "学生", documentType: .passport, documentNumber: "E12345678", phone: nil))
             await expectFailure(.anonymousNotAllowed) {
-                try await fixture.clerk.issueCard(cardNumber: Cards.number(1), holderID: nil, payment: nil, idempotencyKey: "issue-stu-1")
+                try await fixture.clerk.issueCard(cardNumber: Cards.number(1), holderID: nil, payment: .cash, idempotencyKey: "issue-stu-1")
             }
             await expectFailure(.registrationNotAllowed) {
-                try await fixture.clerk.issueCard(cardNumber: Cards.number(10), holderID: holder.id, payment: nil, idempotencyKey: "issue-tour-1")
+                try await fixture.clerk.issueCard(cardNumber: Cards.number(10), holderID: holder.id, payment: .cash, idempotencyKey: "issue-tour-1")
             }
-            let student = try await fixture.clerk.issueCard(cardNumber: Cards.number(1), holderID: holder.id, payment: nil, idempotencyKey: "issue-stu-2")
+            let student = try await fixture.clerk.issueCard(cardNumber: Cards.number(1), holderID: holder.id, payment: .cash, idempotencyKey: "issue-stu-2")
             #expect(student.paidFen == 2_000)
-            let tour = try await fixture.clerk.issueCard(cardNumber: Cards.number(10), holderID: nil, payment: .alipay, idempotencyKey: "issue-tour-2")
+            let tour = try await fixture.clerk.issueCard(cardNumber: Cards.number(10), holderID: nil, payment: .alipay, reference: "ALI-TOUR-2", idempotencyKey: "issue-tour-2")
             #expect(tour.paidFen == 3_000)
             #expect(try await fixture.clerk.currentShift().shift.expectedCashFen == 2_000)
         }
@@ -360,12 +361,12 @@ enum Cards {
         try await withFixture { fixture in
             try await Cards.stock(fixture)
             _ = try await fixture.clerk.openShift(floatFen: 0, idempotencyKey: "open-issue-5")
-            let first = try await fixture.clerk.issueCard(cardNumber: Cards.number(3), holderID: nil, payment: nil, idempotencyKey: "issue-repeat")
-            let again = try await fixture.clerk.issueCard(cardNumber: Cards.number(3), holderID: nil, payment: nil, idempotencyKey: "issue-repeat")
+            let first = try await fixture.clerk.issueCard(cardNumber: Cards.number(3), holderID: nil, payment: .cash, idempotencyKey: "issue-repeat")
+            let again = try await fixture.clerk.issueCard(cardNumber: Cards.number(3), holderID: nil, payment: .cash, idempotencyKey: "issue-repeat")
             #expect(again.replayed)
             #expect(again.transactionId == first.transactionId)
             await expectFailure(.idempotencyKeyReused) {
-                try await fixture.clerk.issueCard(cardNumber: Cards.number(4), holderID: nil, payment: nil, idempotencyKey: "issue-repeat")
+                try await fixture.clerk.issueCard(cardNumber: Cards.number(4), holderID: nil, payment: .cash, idempotencyKey: "issue-repeat")
             }
             #expect(try await fixture.clerk.currentShift().shift.expectedCashFen == 2_500)
         }
@@ -379,8 +380,8 @@ enum Cards {
             _ = try await second.openShift(floatFen: 0, idempotencyKey: "open-race-b")
             for round in 1...5 {
                 let number = Cards.number(round)
-                async let a = outcome { try await fixture.clerk.issueCard(cardNumber: number, holderID: nil, payment: nil, idempotencyKey: "race-a-\(round)") }
-                async let b = outcome { try await second.issueCard(cardNumber: number, holderID: nil, payment: nil, idempotencyKey: "race-b-\(round)") }
+                async let a = outcome { try await fixture.clerk.issueCard(cardNumber: number, holderID: nil, payment: .cash, idempotencyKey: "race-a-\(round)") }
+                async let b = outcome { try await second.issueCard(cardNumber: number, holderID: nil, payment: .cash, idempotencyKey: "race-b-\(round)") }
                 let results = await [a, b]
                 let winners = results.filter { if case .success = $0 { true } else { false } }
                 #expect(winners.count == 1, "round \(round)")
@@ -418,7 +419,7 @@ enum Cards {
                             do {
                                 let issued = try await fixture.clerk.issueCard(
                                     cardNumber: Cards.number(serial), holderID: nil, payment: serial % 4 == 0 ? .unionpay : .cash,
-                                    idempotencyKey: "sale-key-\(serial)")
+                                    reference: serial % 4 == 0 ? "UP-\(serial)" : nil, idempotencyKey: "sale-key-\(serial)")
                                 return issued.replayed ? "replayed" : "issued"
                             } catch let failure as APIFailure {
                                 return failure.code
@@ -453,7 +454,7 @@ enum Cards {
         try await withFixture { fixture in
             try await Cards.stock(fixture)
             _ = try await fixture.clerk.openShift(floatFen: 0, idempotencyKey: "open-lookup")
-            _ = try await fixture.clerk.issueCard(cardNumber: Cards.number(5), holderID: nil, payment: nil, idempotencyKey: "issue-lookup")
+            _ = try await fixture.clerk.issueCard(cardNumber: Cards.number(5), holderID: nil, payment: .cash, idempotencyKey: "issue-lookup")
             let card = try await fixture.otherClerk.card(Cards.number(5))
             #expect(card.cardNumber == Cards.number(5))
             #expect(card.transportModes == [.bus, .metro, .ferry])

@@ -14,10 +14,10 @@ import TongkaTestSupport
             _ = try await fixture.clerk.openShift(floatFen: 0, idempotencyKey: "open-report-1")
             _ = try await fixture.otherClerk.openShift(floatFen: 0, idempotencyKey: "open-report-2")
             for serial in 1...3 {
-                _ = try await fixture.clerk.issueCard(cardNumber: Cards.number(serial), holderID: nil, payment: nil, idempotencyKey: "report-\(serial)")
+                _ = try await fixture.clerk.issueCard(cardNumber: Cards.number(serial), holderID: nil, payment: .cash, idempotencyKey: "report-\(serial)")
             }
             let holder = try await fixture.otherClerk.registerHolder(.init(name: "学生", documentType: .passport, documentNumber: "E99887766", phone: nil))
-            _ = try await fixture.otherClerk.issueCard(cardNumber: Cards.number(50), holderID: holder.id, payment: nil, idempotencyKey: "report-stu")
+            _ = try await fixture.otherClerk.issueCard(cardNumber: Cards.number(50), holderID: holder.id, payment: .cash, idempotencyKey: "report-stu")
 
             let today = CalendarDate(Date(), in: TimeZone(identifier: "Asia/Shanghai")!)
             let month = String(today.description.prefix(7))

@@ -70,7 +70,10 @@ import TongkaTestSupport
             _ = try await fixture.admin.createProduct(Cards.standard)
             _ = try await fixture.admin.importStock(product: "STD", hall: "HQ", fileName: nil, body: Cards.body(Cards.file(count: 1)))
             _ = try await fixture.otherClerk.openShift(floatFen: 0, idempotencyKey: "open-privacy-1")
-            _ = try await fixture.otherClerk.issueCard(cardNumber: Cards.number(1), holderID: holder.id, payment: nil, idempotencyKey: "issue-privacy")
+            _ = try await fixture.otherClerk.issueCard(
+                cardNumber: Cards.number(1), holderID: nil,
+                holderDocument: .init(documentType: .residentId, documentNumber: "11010519491231002X"), payment: .cash,
+                idempotencyKey: "issue-privacy")
             #expect(try await fixture.otherClerk.holder(id: holder.id).cards.count == 1)
             // A card lookup shows the holder masked.
             #expect(try await fixture.clerk.card(Cards.number(1)).holderNameMasked == "王*明")
@@ -127,7 +130,7 @@ import TongkaTestSupport
             let clerk = try await fixture.server.login(username: "zhangsan")
             _ = try await clerk.openShift(floatFen: 0, idempotencyKey: "open-expired-1")
             await expectFailure(.cardExpired) {
-                try await clerk.issueCard(cardNumber: Cards.number(1), holderID: nil, payment: nil, idempotencyKey: "issue-expired")
+                try await clerk.issueCard(cardNumber: Cards.number(1), holderID: nil, payment: .cash, idempotencyKey: "issue-expired")
             }
             #expect(try await clerk.currentShift().shift.expectedCashFen == 0)
         }

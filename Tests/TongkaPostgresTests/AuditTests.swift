@@ -117,7 +117,7 @@ import TongkaTestSupport
             #expect(verification.unsealedEvents == 0)
             let sequence = try await staffed.database.values("SELECT chain_seq FROM audit_events ORDER BY event_id", as: Int64.self)
             #expect(sequence == [1, 2, 3])
-            let listed = try await audit.list(from: nil, to: nil, actor: nil, action: nil, limit: 10, before: nil)
+            let listed = try await audit.list(from: nil, to: nil, actor: nil, action: nil, limit: 10, before: nil).items
             #expect(listed.map(\.action) == ["shift.open", "clerk.create", "installation.bootstrap"])
             #expect(listed.allSatisfy { $0.sealed })
         }

@@ -56,7 +56,7 @@ import TongkaTestSupport
             _ = try await staffed.shifts.open(float: .zero, idempotencyKey: "open-guard-3", origin: staffed.clerkOrigin)
             let number = try CardNumber("3104820000000000001", issuerPrefixes: ["31048200"])
             _ = try await CardStore(database: staffed.database).issue(
-                cardNumber: number, holderID: nil, payment: .cash, idempotencyKey: "issue-guard-1",
+                cardNumber: number, holder: nil, paymentMethod: .cash, paymentReference: nil, idempotencyKey: "issue-guard-1",
                 today: CalendarDate(year: 2026, month: 11, day: 25)!, origin: staffed.clerkOrigin)
 
             await expectViolation("card_stock_guard", sqlState: "TK001") {

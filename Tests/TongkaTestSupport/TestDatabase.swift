@@ -10,6 +10,8 @@ import TongkaPostgres
 /// database test would pass silently in CI.
 public struct TestEnvironmentError: Error, CustomStringConvertible {
     public let description: String
+
+    public init(description: String) { self.description = description }
 }
 
 /// Fresh databases for tests: the migrations are applied once per test process into a template
@@ -44,6 +46,20 @@ public actor TestDatabases {
         return components.string!
     }
 
+    /// The login role test servers connect as: a member of `tongka_service` with only the
+    /// migrations' grants, as in production, so every API test proves the grants suffice.
+    public nonisolated static let serviceRole = "tongka_test_app"
+
+    /// The URL of a database on the same cluster, connecting as ``serviceRole``.
+    public nonisolated static func serviceURL(database: String) throws -> String {
+        guard var components = URLComponents(string: try url(database: database)) else {
+            throw TestEnvironmentError(description: "TONGKA_TEST_DATABASE_URL is not a URL")
+        }
+        components.user = serviceRole
+        components.password = nil
+        return components.string!
+    }
+
     private func maintenanceClient() throws -> PostgresClient {
         if let maintenance { return maintenance.client }
         let client = PostgresClient(configuration: try DatabaseURL.configuration(try Self.clusterURL()), backgroundLogger: logger)
@@ -65,6 +81,12 @@ public actor TestDatabases {
             let runner = Task { await client.run() }
             do {
                 try await Migrator.bundled().migrate(client: client, logger: logger)
+                // The role is cluster-wide; another test process may have made it already.
+                try await client.query(
+                    PostgresQuery(unsafeSQL: """
+                        DO $$ BEGIN CREATE ROLE \(TestDatabases.serviceRole) LOGIN IN ROLE tongka_service;
+                        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$
+                        """), logger: logger)
             } catch {
                 await stopClient(runner)
                 throw error

@@ -108,7 +108,9 @@ private func runTestServer<T: Sendable>(
 ) async throws -> T {
     let name = try await TestDatabases.shared.create()
     TestTrace.log("server database \(name) created")
-    var settings = TestSettings.make(databaseURL: try TestDatabases.url(database: name))
+    // The server connects as the service role, as in production; the test's own client (below)
+    // connects as the cluster owner to seed and inspect.
+    var settings = TestSettings.make(databaseURL: try TestDatabases.serviceURL(database: name))
     configure(&settings)
     let logger = TestDatabases.shared.logger
     let (ports, portContinuation) = AsyncStream<Int>.makeStream()
@@ -118,7 +120,8 @@ private func runTestServer<T: Sendable>(
     let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
 
     // A second client for the test's own seeding and checks.
-    let client = PostgresClient(configuration: try DatabaseURL.configuration(settings.databaseURL), backgroundLogger: logger)
+    let client = PostgresClient(
+        configuration: try DatabaseURL.configuration(try TestDatabases.url(database: name)), backgroundLogger: logger)
     let database = Database(client: client, settings: try settings.storeSettings(), logger: logger)
 
     // Unstructured tasks, so that a server that does not stop fails its test instead of hanging

@@ -21,6 +21,8 @@ public struct LedgerStore: Sendable {
         let shift: ShiftID?
         let idempotencyKey: String?
         let memo: String?
+        /// How the customer paid, with the channel's reference (non-cash); nil for internal moves.
+        var payment: Payment? = nil
     }
 
     /// Finds or creates the account row for `account`. Per-card and per-shift accounts are created
@@ -65,9 +67,11 @@ public struct LedgerStore: Sendable {
     ) async throws -> JournalTransactionID {
         guard let transactionID = try await connection.first(
             """
-            INSERT INTO journal_transactions (kind, clerk_id, hall_id, shift_id, idempotency_key, memo)
+            INSERT INTO journal_transactions (kind, clerk_id, hall_id, shift_id, idempotency_key, memo, payment_method,
+                                              payment_reference)
             VALUES (\(draft.kind.rawValue), \(context.actor.clerkID.rawValue), \(context.hall?.rawValue),
-                    \(context.shift?.rawValue), \(context.idempotencyKey), \(context.memo))
+                    \(context.shift?.rawValue), \(context.idempotencyKey), \(context.memo),
+                    \(context.payment?.method.rawValue), \(context.payment?.reference?.value))
             RETURNING transaction_id
             """, as: (Int64.self), logger: logger)
         else { throw TongkaError(.internalError, detail: "journal insert returned nothing") }

@@ -1,0 +1,1644 @@
+--
+-- PostgreSQL database dump
+--
+
+SET statement_timeout = 0;
+SET lock_timeout = 0;
+SET idle_in_transaction_session_timeout = 0;
+SET client_encoding = 'UTF8';
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+SET check_function_bodies = false;
+SET xmloption = content;
+SET client_min_messages = warning;
+SET row_security = off;
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: audit_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.audit_events (
+    event_id bigint NOT NULL,
+    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
+    actor_clerk_id bigint,
+    actor_username text,
+    actor_role text,
+    hall_id bigint,
+    action text NOT NULL,
+    subject text,
+    details jsonb DEFAULT '{}'::jsonb NOT NULL,
+    request_id text,
+    client_address text,
+    chain_seq bigint,
+    chain_hash bytea,
+    digest_version smallint DEFAULT 2 NOT NULL,
+    CONSTRAINT audit_events_action_format CHECK ((action ~ '^[a-z_]+\.[a-z_]+$'::text)),
+    CONSTRAINT audit_events_digest_version CHECK ((digest_version = ANY (ARRAY[1, 2]))),
+    CONSTRAINT audit_events_sealed_together CHECK (((chain_seq IS NULL) = (chain_hash IS NULL))),
+    CONSTRAINT audit_events_subject_length CHECK ((char_length(subject) <= 200))
+);
+
+--
+-- Name: audit_event_digest(bytea, public.audit_events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_event_digest(prev bytea, e public.audit_events) RETURNS bytea
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT sha256(prev || convert_to(concat_ws('|',
+        e.event_id, to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'),
+        COALESCE(e.actor_clerk_id::text, ''), COALESCE(e.actor_username, ''), COALESCE(e.actor_role, ''),
+        COALESCE(e.hall_id::text, ''), e.action, COALESCE(e.subject, ''), e.details::text,
+        COALESCE(e.request_id, ''), COALESCE(e.client_address, '')), 'UTF8'))
+$$;
+
+--
+-- Name: audit_event_digest_any(bytea, public.audit_events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_event_digest_any(prev bytea, e public.audit_events) RETURNS bytea
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT CASE e.digest_version WHEN 1 THEN audit_event_digest(prev, e) ELSE audit_event_digest_v2(prev, e) END
+$$;
+
+--
+-- Name: audit_event_digest_v2(bytea, public.audit_events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_event_digest_v2(prev bytea, e public.audit_events) RETURNS bytea
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT sha256(prev || convert_to(jsonb_build_array(
+        e.event_id, to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'),
+        e.actor_clerk_id, e.actor_username, e.actor_role, e.hall_id, e.action, e.subject, e.details,
+        e.request_id, e.client_address)::text, 'UTF8'))
+$$;
+
+--
+-- Name: audit_events_guard(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_events_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.chain_seq IS NULL
+        AND (NEW.event_id, NEW.occurred_at, NEW.actor_clerk_id, NEW.actor_username, NEW.actor_role, NEW.hall_id,
+             NEW.action, NEW.subject, NEW.details, NEW.request_id, NEW.client_address)
+            IS NOT DISTINCT FROM
+            (OLD.event_id, OLD.occurred_at, OLD.actor_clerk_id, OLD.actor_username, OLD.actor_role, OLD.hall_id,
+             OLD.action, OLD.subject, OLD.details, OLD.request_id, OLD.client_address) THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'audit events are append-only' USING ERRCODE = 'TK001', CONSTRAINT = 'audit_append_only';
+END $$;
+
+--
+-- Name: audit_seal(integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_seal(batch integer) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    seq bigint;
+    prev bytea;
+    e audit_events;
+    sealed integer := 0;
+BEGIN
+    IF NOT pg_try_advisory_xact_lock(7316048) THEN
+        RETURN 0;
+    END IF;
+    SELECT chain_seq, chain_hash INTO seq, prev FROM audit_events
+     WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1;
+    seq := COALESCE(seq, 0);
+    prev := COALESCE(prev, sha256(convert_to('tongka audit chain', 'UTF8')));
+    FOR e IN SELECT * FROM audit_events WHERE chain_seq IS NULL ORDER BY event_id LIMIT batch FOR UPDATE LOOP
+        seq := seq + 1;
+        prev := audit_event_digest_any(prev, e);
+        UPDATE audit_events SET chain_seq = seq, chain_hash = prev WHERE event_id = e.event_id;
+        sealed := sealed + 1;
+    END LOOP;
+    RETURN sealed;
+END $$;
+
+--
+-- Name: audit_verify(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_verify(OUT sealed_events bigint, OUT unsealed_events bigint, OUT first_broken_event bigint, OUT head_seq bigint, OUT head_hash bytea) RETURNS record
+    LANGUAGE plpgsql STABLE
+    AS $$
+DECLARE
+    prev bytea := sha256(convert_to('tongka audit chain', 'UTF8'));
+    expected_seq bigint := 0;
+    e audit_events;
+BEGIN
+    sealed_events := 0;
+    first_broken_event := NULL;
+    head_seq := 0;
+    head_hash := prev;
+    FOR e IN SELECT * FROM audit_events WHERE chain_seq IS NOT NULL ORDER BY chain_seq LOOP
+        expected_seq := expected_seq + 1;
+        sealed_events := sealed_events + 1;
+        IF first_broken_event IS NULL AND (e.chain_seq <> expected_seq OR e.chain_hash <> audit_event_digest_any(prev, e)) THEN
+            first_broken_event := e.event_id;
+        END IF;
+        prev := e.chain_hash;
+        expected_seq := e.chain_seq;
+        head_seq := e.chain_seq;
+        head_hash := e.chain_hash;
+    END LOOP;
+    SELECT count(*) INTO unsealed_events FROM audit_events WHERE chain_seq IS NULL;
+END $$;
+
+--
+-- Name: card_products_guard(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.card_products_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NEW.code <> OLD.code OR NEW.card_type <> OLD.card_type OR NEW.product_id <> OLD.product_id THEN
+        RAISE EXCEPTION 'a product''s code and card type never change' USING ERRCODE = 'TK001', CONSTRAINT = 'card_products_guard';
+    END IF;
+    RETURN NEW;
+END $$;
+
+--
+-- Name: card_stock_guard(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.card_stock_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        RAISE EXCEPTION 'stock cards are never deleted' USING ERRCODE = 'TK001', CONSTRAINT = 'card_stock_guard';
+    END IF;
+    IF OLD.status = 'issued' AND (NEW.status <> 'issued' OR NEW.hall_id IS DISTINCT FROM OLD.hall_id) THEN
+        RAISE EXCEPTION 'an issued card stays issued' USING ERRCODE = 'TK001', CONSTRAINT = 'card_stock_guard';
+    END IF;
+    IF (NEW.card_number, NEW.batch_id, NEW.product_id, NEW.issuer_id, NEW.valid_from, NEW.valid_to, NEW.chip_uid)
+       IS DISTINCT FROM
+       (OLD.card_number, OLD.batch_id, OLD.product_id, OLD.issuer_id, OLD.valid_from, OLD.valid_to, OLD.chip_uid) THEN
+        RAISE EXCEPTION 'personalisation data of a stock card never changes' USING ERRCODE = 'TK001', CONSTRAINT = 'card_stock_guard';
+    END IF;
+    RETURN NEW;
+END $$;
+
+--
+-- Name: card_stock_references(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.card_stock_references() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF EXISTS (
+        SELECT 1 FROM new_stock n LEFT JOIN stock_batches b ON b.batch_id = n.batch_id
+         WHERE b.batch_id IS NULL OR b.product_id <> n.product_id) THEN
+        RAISE EXCEPTION 'stock cards must belong to an existing batch of their product'
+            USING ERRCODE = '23503', CONSTRAINT = 'card_stock_batch_fkey';
+    END IF;
+    RETURN NULL;
+END $$;
+
+--
+-- Name: cards_guard(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.cards_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        RAISE EXCEPTION 'cards are never deleted' USING ERRCODE = 'TK001', CONSTRAINT = 'cards_guard';
+    END IF;
+    IF (NEW.card_number, NEW.product_id, NEW.issued_at, NEW.issued_hall_id, NEW.issued_clerk_id, NEW.issued_shift_id,
+        NEW.issue_transaction_id, NEW.deposit_fen, NEW.card_cost_fen, NEW.payment_method)
+       IS DISTINCT FROM
+       (OLD.card_number, OLD.product_id, OLD.issued_at, OLD.issued_hall_id, OLD.issued_clerk_id, OLD.issued_shift_id,
+        OLD.issue_transaction_id, OLD.deposit_fen, OLD.card_cost_fen, OLD.payment_method) THEN
+        RAISE EXCEPTION 'the issue data of a card never changes' USING ERRCODE = 'TK001', CONSTRAINT = 'cards_guard';
+    END IF;
+    RETURN NEW;
+END $$;
+
+--
+-- Name: cards_require_issued_stock(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.cards_require_issued_stock() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM card_stock WHERE card_number = NEW.card_number AND status = 'issued') THEN
+        RAISE EXCEPTION 'card % is not marked issued in stock', left(NEW.card_number, 4)
+            USING ERRCODE = 'TK003', CONSTRAINT = 'cards_stock_issued';
+    END IF;
+    RETURN NEW;
+END $$;
+
+--
+-- Name: journal_append_only(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.journal_append_only() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only', TG_TABLE_NAME USING ERRCODE = 'TK001', CONSTRAINT = 'journal_append_only';
+END $$;
+
+--
+-- Name: journal_check_balanced(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.journal_check_balanced() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    entry_count integer;
+    entry_sum numeric;
+BEGIN
+    SELECT count(*), COALESCE(sum(amount_fen), 0) INTO entry_count, entry_sum
+      FROM journal_entries WHERE transaction_id = NEW.transaction_id;
+    IF entry_count < 2 OR entry_sum <> 0 THEN
+        RAISE EXCEPTION 'journal transaction % has % entries summing to %', NEW.transaction_id, entry_count, entry_sum
+            USING ERRCODE = 'TK002', CONSTRAINT = 'journal_balanced';
+    END IF;
+    RETURN NULL;
+END $$;
+
+--
+-- Name: journal_entries_apply(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.journal_entries_apply() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    UPDATE ledger_accounts
+       SET balance_fen = balance_fen + NEW.amount_fen * normal_side
+     WHERE account_id = NEW.account_id AND tracks_balance;
+    RETURN NULL;
+END $$;
+
+--
+-- Name: journal_entries_guard(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.journal_entries_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    owner_xact xid8;
+    drawer_shift bigint;
+BEGIN
+    SELECT created_xact INTO owner_xact FROM journal_transactions WHERE transaction_id = NEW.transaction_id;
+    IF owner_xact IS DISTINCT FROM pg_current_xact_id() THEN
+        RAISE EXCEPTION 'journal transaction % is committed and final', NEW.transaction_id
+            USING ERRCODE = 'TK001', CONSTRAINT = 'journal_append_only';
+    END IF;
+    -- Nothing posts to the drawer of a closed shift.
+    SELECT a.shift_id INTO drawer_shift FROM ledger_accounts a WHERE a.account_id = NEW.account_id AND a.kind = 'shift_cash';
+    IF drawer_shift IS NOT NULL AND EXISTS (SELECT 1 FROM shifts WHERE shift_id = drawer_shift AND closed_at IS NOT NULL) THEN
+        RAISE EXCEPTION 'shift % is closed', drawer_shift USING ERRCODE = 'TK001', CONSTRAINT = 'shifts_closed_final';
+    END IF;
+    RETURN NEW;
+END $$;
+
+--
+-- Name: ledger_accounts_guard(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.ledger_accounts_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        RAISE EXCEPTION 'ledger accounts are never deleted' USING ERRCODE = 'TK001', CONSTRAINT = 'ledger_accounts_guard';
+    END IF;
+    IF (NEW.account_id, NEW.kind, NEW.normal_side, NEW.card_number, NEW.shift_id, NEW.hall_id, NEW.payment_method,
+        NEW.tracks_balance)
+       IS DISTINCT FROM
+       (OLD.account_id, OLD.kind, OLD.normal_side, OLD.card_number, OLD.shift_id, OLD.hall_id, OLD.payment_method,
+        OLD.tracks_balance) THEN
+        RAISE EXCEPTION 'a ledger account''s owner and kind never change' USING ERRCODE = 'TK001', CONSTRAINT = 'ledger_accounts_guard';
+    END IF;
+    IF NEW.balance_fen <> OLD.balance_fen AND pg_trigger_depth() < 2 THEN
+        RAISE EXCEPTION 'balances change only by journal entries' USING ERRCODE = 'TK001', CONSTRAINT = 'ledger_accounts_guard';
+    END IF;
+    RETURN NEW;
+END $$;
+
+--
+-- Name: never_deleted(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.never_deleted() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    RAISE EXCEPTION '% rows are never deleted', TG_TABLE_NAME USING ERRCODE = 'TK001', CONSTRAINT = TG_TABLE_NAME || '_never_deleted';
+END $$;
+
+--
+-- Name: shift_still_open(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.shift_still_open() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    shift bigint;
+BEGIN
+    -- Separate branches: each table has only one of the two columns.
+    IF TG_TABLE_NAME = 'cards' THEN
+        shift := NEW.issued_shift_id;
+    ELSE
+        shift := NEW.shift_id;
+    END IF;
+    IF shift IS NOT NULL AND EXISTS (SELECT 1 FROM shifts WHERE shift_id = shift AND closed_at IS NOT NULL) THEN
+        RAISE EXCEPTION 'shift % is closed', shift USING ERRCODE = 'TK001', CONSTRAINT = 'shifts_closed_final';
+    END IF;
+    RETURN NEW;
+END $$;
+
+--
+-- Name: shifts_guard(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.shifts_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        RAISE EXCEPTION 'shifts are never deleted' USING ERRCODE = 'TK001', CONSTRAINT = 'shifts_append_only';
+    END IF;
+    IF OLD.closed_at IS NOT NULL THEN
+        RAISE EXCEPTION 'shift % is closed', OLD.shift_id USING ERRCODE = 'TK001', CONSTRAINT = 'shifts_closed_final';
+    END IF;
+    IF NEW.shift_id <> OLD.shift_id OR NEW.clerk_id <> OLD.clerk_id OR NEW.hall_id <> OLD.hall_id
+        OR NEW.opened_at <> OLD.opened_at OR NEW.opening_float_fen <> OLD.opening_float_fen THEN
+        RAISE EXCEPTION 'opening data of a shift never changes' USING ERRCODE = 'TK001', CONSTRAINT = 'shifts_append_only';
+    END IF;
+    RETURN NEW;
+END $$;
+
+--
+-- Name: audit_events_event_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.audit_events ALTER COLUMN event_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.audit_events_event_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: card_products; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.card_products (
+    product_id bigint NOT NULL,
+    code text NOT NULL,
+    name text NOT NULL,
+    card_type smallint NOT NULL,
+    deposit_fen bigint NOT NULL,
+    card_cost_fen bigint NOT NULL,
+    replacement_fee_fen bigint DEFAULT 0 NOT NULL,
+    transport_modes text[] NOT NULL,
+    interconnection boolean NOT NULL,
+    allows_anonymous boolean NOT NULL,
+    allows_registered boolean NOT NULL,
+    max_balance_fen bigint NOT NULL,
+    active boolean DEFAULT true NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by bigint,
+    CONSTRAINT card_products_card_cost CHECK (((card_cost_fen >= 0) AND (card_cost_fen <= 1000000))),
+    CONSTRAINT card_products_card_type CHECK (((card_type >= 1) AND (card_type <= 5))),
+    CONSTRAINT card_products_code_format CHECK ((code ~ '^[A-Z0-9][A-Z0-9_-]{1,19}$'::text)),
+    CONSTRAINT card_products_deposit CHECK (((deposit_fen >= 0) AND (deposit_fen <= 1000000))),
+    CONSTRAINT card_products_issuable CHECK ((allows_anonymous OR allows_registered)),
+    CONSTRAINT card_products_max_balance CHECK (((max_balance_fen >= 1) AND (max_balance_fen <= '4294967295'::bigint))),
+    CONSTRAINT card_products_name_length CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
+    CONSTRAINT card_products_reduced_fare_registered CHECK (((card_type <> ALL (ARRAY[2, 3, 5])) OR (NOT allows_anonymous))),
+    CONSTRAINT card_products_replacement_fee CHECK (((replacement_fee_fen >= 0) AND (replacement_fee_fen <= 1000000))),
+    CONSTRAINT card_products_transport_modes CHECK (((cardinality(transport_modes) >= 1) AND (transport_modes <@ ARRAY['bus'::text, 'metro'::text, 'brt'::text, 'tram'::text, 'ferry'::text, 'taxi'::text, 'rail'::text, 'bike'::text])))
+);
+
+--
+-- Name: card_products_product_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.card_products ALTER COLUMN product_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.card_products_product_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: card_stock; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.card_stock (
+    card_number text NOT NULL COLLATE pg_catalog."C",
+    batch_id bigint NOT NULL,
+    product_id bigint NOT NULL,
+    issuer_id text NOT NULL,
+    valid_from date NOT NULL,
+    valid_to date NOT NULL,
+    chip_uid text NOT NULL COLLATE pg_catalog."C",
+    hall_id bigint,
+    status text DEFAULT 'in_stock'::text NOT NULL,
+    CONSTRAINT card_stock_card_number_format CHECK ((card_number ~ '^[0-9]{19}$'::text)),
+    CONSTRAINT card_stock_chip_uid_format CHECK ((chip_uid ~ '^([0-9A-F]{8}|[0-9A-F]{14}|[0-9A-F]{20})$'::text)),
+    CONSTRAINT card_stock_issuer_id_format CHECK ((issuer_id ~ '^[0-9A-F]{8}FFFFFFFF$'::text)),
+    CONSTRAINT card_stock_status CHECK ((status = ANY (ARRAY['in_stock'::text, 'issued'::text]))),
+    CONSTRAINT card_stock_validity CHECK ((valid_to > valid_from))
+);
+
+--
+-- Name: cards; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.cards (
+    card_number text NOT NULL COLLATE pg_catalog."C",
+    product_id bigint NOT NULL,
+    holder_id bigint,
+    status text DEFAULT 'active'::text NOT NULL,
+    issued_at timestamp with time zone DEFAULT now() NOT NULL,
+    issued_hall_id bigint NOT NULL,
+    issued_clerk_id bigint NOT NULL,
+    issued_shift_id bigint NOT NULL,
+    issue_transaction_id bigint,
+    deposit_fen bigint NOT NULL,
+    card_cost_fen bigint NOT NULL,
+    payment_method text NOT NULL,
+    CONSTRAINT cards_card_cost CHECK ((card_cost_fen >= 0)),
+    CONSTRAINT cards_deposit CHECK ((deposit_fen >= 0)),
+    CONSTRAINT cards_paid_has_transaction CHECK ((((deposit_fen + card_cost_fen) = 0) = (issue_transaction_id IS NULL))),
+    CONSTRAINT cards_payment_method CHECK ((payment_method = ANY (ARRAY['cash'::text, 'unionpay'::text, 'wechat_pay'::text, 'alipay'::text]))),
+    CONSTRAINT cards_status CHECK ((status = 'active'::text))
+);
+
+--
+-- Name: clerks; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.clerks (
+    clerk_id bigint NOT NULL,
+    username text NOT NULL,
+    display_name text NOT NULL,
+    role text NOT NULL,
+    hall_id bigint,
+    password_hash text NOT NULL,
+    must_change_password boolean DEFAULT true NOT NULL,
+    failed_logins integer DEFAULT 0 NOT NULL,
+    locked_until timestamp with time zone,
+    disabled boolean DEFAULT false NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    password_changed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT clerks_display_name_length CHECK (((char_length(display_name) >= 1) AND (char_length(display_name) <= 100))),
+    CONSTRAINT clerks_failed_logins CHECK ((failed_logins >= 0)),
+    CONSTRAINT clerks_hall_required CHECK (((role <> ALL (ARRAY['clerk'::text, 'supervisor'::text])) OR (hall_id IS NOT NULL))),
+    CONSTRAINT clerks_role CHECK ((role = ANY (ARRAY['clerk'::text, 'supervisor'::text, 'admin'::text, 'auditor'::text]))),
+    CONSTRAINT clerks_username_format CHECK ((username ~ '^[a-z][a-z0-9._-]{2,31}$'::text))
+);
+
+--
+-- Name: clerks_clerk_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.clerks ALTER COLUMN clerk_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.clerks_clerk_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: holders; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.holders (
+    holder_id bigint NOT NULL,
+    name text NOT NULL,
+    document_type text NOT NULL,
+    document_hash bytea NOT NULL,
+    document_ciphertext bytea NOT NULL,
+    phone_ciphertext bytea,
+    registered_at timestamp with time zone DEFAULT now() NOT NULL,
+    registered_by bigint NOT NULL,
+    registered_hall_id bigint NOT NULL,
+    CONSTRAINT holders_document_hash_length CHECK ((octet_length(document_hash) = 32)),
+    CONSTRAINT holders_document_type CHECK ((document_type = ANY (ARRAY['resident_id'::text, 'passport'::text, 'hk_macao_permit'::text, 'taiwan_permit'::text]))),
+    CONSTRAINT holders_name_length CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100)))
+);
+
+--
+-- Name: holders_holder_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.holders ALTER COLUMN holder_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.holders_holder_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: idempotency_keys; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.idempotency_keys (
+    clerk_id bigint NOT NULL,
+    idempotency_key text NOT NULL,
+    operation text NOT NULL,
+    request_hash bytea NOT NULL,
+    result jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT idempotency_keys_format CHECK ((idempotency_key ~ '^[A-Za-z0-9_-]{8,100}$'::text)),
+    CONSTRAINT idempotency_keys_hash_length CHECK ((octet_length(request_hash) = 32))
+);
+
+--
+-- Name: installation; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.installation (
+    singleton boolean DEFAULT true NOT NULL,
+    bootstrapped_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT installation_singleton CHECK (singleton)
+);
+
+--
+-- Name: journal_entries; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.journal_entries (
+    entry_id bigint NOT NULL,
+    transaction_id bigint NOT NULL,
+    account_id bigint NOT NULL,
+    amount_fen bigint NOT NULL,
+    CONSTRAINT journal_entries_amount CHECK (((amount_fen <> 0) AND (abs(amount_fen) <= 1000000000)))
+);
+
+--
+-- Name: journal_entries_entry_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.journal_entries ALTER COLUMN entry_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.journal_entries_entry_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: journal_transactions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.journal_transactions (
+    transaction_id bigint NOT NULL,
+    kind text NOT NULL,
+    clerk_id bigint NOT NULL,
+    hall_id bigint,
+    shift_id bigint,
+    idempotency_key text,
+    memo text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_xact xid8 DEFAULT pg_current_xact_id() NOT NULL,
+    payment_method text,
+    payment_reference text,
+    CONSTRAINT journal_transactions_cash_has_no_reference CHECK (((payment_method IS DISTINCT FROM 'cash'::text) OR (payment_reference IS NULL))),
+    CONSTRAINT journal_transactions_kind CHECK ((kind = ANY (ARRAY['shift_open'::text, 'shift_close'::text, 'card_issue'::text]))),
+    CONSTRAINT journal_transactions_memo_length CHECK ((char_length(memo) <= 200)),
+    CONSTRAINT journal_transactions_non_cash_has_reference CHECK (((payment_method IS NULL) OR (payment_method = 'cash'::text) OR (payment_reference IS NOT NULL))),
+    CONSTRAINT journal_transactions_payment_method CHECK ((payment_method = ANY (ARRAY['cash'::text, 'unionpay'::text, 'wechat_pay'::text, 'alipay'::text]))),
+    CONSTRAINT journal_transactions_payment_reference_format CHECK ((payment_reference ~ '^[A-Za-z0-9_-]{4,64}$'::text)),
+    CONSTRAINT journal_transactions_reference_has_method CHECK (((payment_reference IS NULL) OR (payment_method IS NOT NULL)))
+);
+
+--
+-- Name: journal_transactions_transaction_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.journal_transactions ALTER COLUMN transaction_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.journal_transactions_transaction_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: ledger_accounts; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.ledger_accounts (
+    account_id bigint NOT NULL,
+    kind text NOT NULL,
+    normal_side smallint NOT NULL,
+    card_number text COLLATE pg_catalog."C",
+    shift_id bigint,
+    hall_id bigint,
+    payment_method text,
+    tracks_balance boolean NOT NULL,
+    balance_fen bigint DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT ledger_accounts_balance_non_negative CHECK (((NOT tracks_balance) OR (balance_fen >= 0))),
+    CONSTRAINT ledger_accounts_kind CHECK ((kind = ANY (ARRAY['card_purse'::text, 'deposits_held'::text, 'card_cost_income'::text, 'fee_income'::text, 'shift_cash'::text, 'hall_cash_office'::text, 'cash_over_short'::text, 'payment_channel'::text]))),
+    CONSTRAINT ledger_accounts_normal_side CHECK ((normal_side = ANY (ARRAY[1, '-1'::integer]))),
+    CONSTRAINT ledger_accounts_owner CHECK (
+CASE kind
+    WHEN 'card_purse'::text THEN ((card_number IS NOT NULL) AND (shift_id IS NULL) AND (hall_id IS NULL) AND (payment_method IS NULL))
+    WHEN 'shift_cash'::text THEN ((shift_id IS NOT NULL) AND (card_number IS NULL) AND (hall_id IS NULL) AND (payment_method IS NULL))
+    WHEN 'hall_cash_office'::text THEN ((hall_id IS NOT NULL) AND (card_number IS NULL) AND (shift_id IS NULL) AND (payment_method IS NULL))
+    WHEN 'cash_over_short'::text THEN ((hall_id IS NOT NULL) AND (card_number IS NULL) AND (shift_id IS NULL) AND (payment_method IS NULL))
+    WHEN 'payment_channel'::text THEN ((payment_method IS NOT NULL) AND (card_number IS NULL) AND (shift_id IS NULL) AND (hall_id IS NULL))
+    ELSE ((card_number IS NULL) AND (shift_id IS NULL) AND (hall_id IS NULL) AND (payment_method IS NULL))
+END),
+    CONSTRAINT ledger_accounts_tracking CHECK ((tracks_balance = (kind = ANY (ARRAY['card_purse'::text, 'shift_cash'::text])))),
+    CONSTRAINT ledger_accounts_untracked_zero CHECK ((tracks_balance OR (balance_fen = 0)))
+);
+
+--
+-- Name: ledger_accounts_account_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.ledger_accounts ALTER COLUMN account_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.ledger_accounts_account_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: schema_migrations; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.schema_migrations (
+    version integer NOT NULL,
+    name text NOT NULL,
+    checksum text NOT NULL,
+    applied_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: service_halls; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.service_halls (
+    hall_id bigint NOT NULL,
+    code text NOT NULL,
+    name text NOT NULL,
+    address text,
+    status text DEFAULT 'open'::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT service_halls_address_length CHECK ((char_length(address) <= 200)),
+    CONSTRAINT service_halls_code_format CHECK ((code ~ '^[A-Z0-9][A-Z0-9-]{1,15}$'::text)),
+    CONSTRAINT service_halls_name_length CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
+    CONSTRAINT service_halls_status CHECK ((status = ANY (ARRAY['open'::text, 'closed'::text])))
+);
+
+--
+-- Name: service_halls_hall_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.service_halls ALTER COLUMN hall_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.service_halls_hall_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: sessions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sessions (
+    session_id bigint NOT NULL,
+    token_hash bytea NOT NULL,
+    clerk_id bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    revoked_at timestamp with time zone,
+    client_address text,
+    CONSTRAINT sessions_expiry CHECK ((expires_at > created_at)),
+    CONSTRAINT sessions_token_hash_length CHECK ((octet_length(token_hash) = 32))
+);
+
+--
+-- Name: sessions_session_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.sessions ALTER COLUMN session_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.sessions_session_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: shifts; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.shifts (
+    shift_id bigint NOT NULL,
+    clerk_id bigint NOT NULL,
+    hall_id bigint NOT NULL,
+    opened_at timestamp with time zone DEFAULT now() NOT NULL,
+    opening_float_fen bigint NOT NULL,
+    closed_at timestamp with time zone,
+    expected_cash_fen bigint,
+    counted_cash_fen bigint,
+    difference_fen bigint GENERATED ALWAYS AS ((counted_cash_fen - expected_cash_fen)) STORED,
+    close_note text,
+    closed_by bigint,
+    force_close_reason text,
+    CONSTRAINT shifts_close_complete CHECK ((((closed_at IS NULL) AND (expected_cash_fen IS NULL) AND (counted_cash_fen IS NULL)) OR ((closed_at IS NOT NULL) AND (expected_cash_fen IS NOT NULL) AND (counted_cash_fen IS NOT NULL)))),
+    CONSTRAINT shifts_close_note_length CHECK ((char_length(close_note) <= 500)),
+    CONSTRAINT shifts_counted_cash CHECK (((counted_cash_fen >= 0) AND (counted_cash_fen <= 1000000000))),
+    CONSTRAINT shifts_force_close_reason_length CHECK (((char_length(force_close_reason) >= 1) AND (char_length(force_close_reason) <= 500))),
+    CONSTRAINT shifts_forced_close_complete CHECK (((force_close_reason IS NULL) OR ((closed_at IS NOT NULL) AND (closed_by IS NOT NULL)))),
+    CONSTRAINT shifts_opening_float CHECK (((opening_float_fen >= 0) AND (opening_float_fen <= 1000000000)))
+);
+
+--
+-- Name: shifts_shift_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.shifts ALTER COLUMN shift_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.shifts_shift_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: stock_batches; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.stock_batches (
+    batch_id bigint NOT NULL,
+    product_id bigint NOT NULL,
+    hall_id bigint,
+    file_name text,
+    file_sha256 bytea NOT NULL,
+    card_count integer NOT NULL,
+    first_card_number text NOT NULL,
+    last_card_number text NOT NULL,
+    imported_by bigint NOT NULL,
+    imported_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT stock_batches_card_count CHECK ((card_count > 0)),
+    CONSTRAINT stock_batches_file_name_length CHECK ((char_length(file_name) <= 200)),
+    CONSTRAINT stock_batches_file_sha256_length CHECK ((octet_length(file_sha256) = 32))
+);
+
+--
+-- Name: stock_batches_batch_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.stock_batches ALTER COLUMN batch_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.stock_batches_batch_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: stock_movements; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.stock_movements (
+    movement_id bigint NOT NULL,
+    product_id bigint NOT NULL,
+    from_hall_id bigint,
+    to_hall_id bigint NOT NULL,
+    quantity integer NOT NULL,
+    first_card_number text NOT NULL,
+    last_card_number text NOT NULL,
+    moved_by bigint NOT NULL,
+    moved_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT stock_movements_distinct CHECK ((from_hall_id IS DISTINCT FROM to_hall_id)),
+    CONSTRAINT stock_movements_quantity CHECK ((quantity > 0))
+);
+
+--
+-- Name: stock_movements_movement_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.stock_movements ALTER COLUMN movement_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.stock_movements_movement_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: audit_events audit_events_chain_seq_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.audit_events
+    ADD CONSTRAINT audit_events_chain_seq_key UNIQUE (chain_seq);
+
+--
+-- Name: audit_events audit_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.audit_events
+    ADD CONSTRAINT audit_events_pkey PRIMARY KEY (event_id);
+
+--
+-- Name: card_products card_products_code_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.card_products
+    ADD CONSTRAINT card_products_code_key UNIQUE (code);
+
+--
+-- Name: card_products card_products_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.card_products
+    ADD CONSTRAINT card_products_pkey PRIMARY KEY (product_id);
+
+--
+-- Name: card_products card_products_type_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.card_products
+    ADD CONSTRAINT card_products_type_key UNIQUE (product_id, card_type);
+
+--
+-- Name: card_stock card_stock_chip_uid_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.card_stock
+    ADD CONSTRAINT card_stock_chip_uid_key UNIQUE (chip_uid);
+
+--
+-- Name: card_stock card_stock_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.card_stock
+    ADD CONSTRAINT card_stock_pkey PRIMARY KEY (card_number);
+
+--
+-- Name: cards cards_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.cards
+    ADD CONSTRAINT cards_pkey PRIMARY KEY (card_number);
+
+--
+-- Name: clerks clerks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.clerks
+    ADD CONSTRAINT clerks_pkey PRIMARY KEY (clerk_id);
+
+--
+-- Name: clerks clerks_username_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.clerks
+    ADD CONSTRAINT clerks_username_key UNIQUE (username);
+
+--
+-- Name: holders holders_document_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.holders
+    ADD CONSTRAINT holders_document_key UNIQUE (document_hash);
+
+--
+-- Name: holders holders_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.holders
+    ADD CONSTRAINT holders_pkey PRIMARY KEY (holder_id);
+
+--
+-- Name: idempotency_keys idempotency_keys_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.idempotency_keys
+    ADD CONSTRAINT idempotency_keys_pkey PRIMARY KEY (clerk_id, operation, idempotency_key);
+
+--
+-- Name: installation installation_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.installation
+    ADD CONSTRAINT installation_pkey PRIMARY KEY (singleton);
+
+--
+-- Name: journal_entries journal_entries_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journal_entries
+    ADD CONSTRAINT journal_entries_pkey PRIMARY KEY (entry_id);
+
+--
+-- Name: journal_transactions journal_transactions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journal_transactions
+    ADD CONSTRAINT journal_transactions_pkey PRIMARY KEY (transaction_id);
+
+--
+-- Name: ledger_accounts ledger_accounts_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.ledger_accounts
+    ADD CONSTRAINT ledger_accounts_pkey PRIMARY KEY (account_id);
+
+--
+-- Name: schema_migrations schema_migrations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.schema_migrations
+    ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
+
+--
+-- Name: service_halls service_halls_code_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.service_halls
+    ADD CONSTRAINT service_halls_code_key UNIQUE (code);
+
+--
+-- Name: service_halls service_halls_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.service_halls
+    ADD CONSTRAINT service_halls_pkey PRIMARY KEY (hall_id);
+
+--
+-- Name: sessions sessions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sessions
+    ADD CONSTRAINT sessions_pkey PRIMARY KEY (session_id);
+
+--
+-- Name: sessions sessions_token_hash_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sessions
+    ADD CONSTRAINT sessions_token_hash_key UNIQUE (token_hash);
+
+--
+-- Name: shifts shifts_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.shifts
+    ADD CONSTRAINT shifts_pkey PRIMARY KEY (shift_id);
+
+--
+-- Name: stock_batches stock_batches_file_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.stock_batches
+    ADD CONSTRAINT stock_batches_file_key UNIQUE (file_sha256);
+
+--
+-- Name: stock_batches stock_batches_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.stock_batches
+    ADD CONSTRAINT stock_batches_pkey PRIMARY KEY (batch_id);
+
+--
+-- Name: stock_movements stock_movements_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.stock_movements
+    ADD CONSTRAINT stock_movements_pkey PRIMARY KEY (movement_id);
+
+--
+-- Name: audit_events_actor_action; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX audit_events_actor_action ON public.audit_events USING btree (actor_clerk_id, action, occurred_at);
+
+--
+-- Name: audit_events_occurred; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX audit_events_occurred ON public.audit_events USING btree (occurred_at);
+
+--
+-- Name: audit_events_unsealed; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX audit_events_unsealed ON public.audit_events USING btree (event_id) WHERE (chain_seq IS NULL);
+
+--
+-- Name: card_stock_available; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX card_stock_available ON public.card_stock USING btree (hall_id, product_id, card_number) WHERE (status = 'in_stock'::text);
+
+--
+-- Name: cards_holder; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cards_holder ON public.cards USING btree (holder_id) WHERE (holder_id IS NOT NULL);
+
+--
+-- Name: cards_issued_at; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cards_issued_at ON public.cards USING btree (issued_at);
+
+--
+-- Name: cards_shift; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cards_shift ON public.cards USING btree (issued_shift_id);
+
+--
+-- Name: idempotency_keys_created; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idempotency_keys_created ON public.idempotency_keys USING btree (created_at);
+
+--
+-- Name: journal_entries_account; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX journal_entries_account ON public.journal_entries USING btree (account_id);
+
+--
+-- Name: journal_entries_transaction; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX journal_entries_transaction ON public.journal_entries USING btree (transaction_id);
+
+--
+-- Name: journal_transactions_payment_reference_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX journal_transactions_payment_reference_key ON public.journal_transactions USING btree (payment_method, payment_reference) WHERE (payment_reference IS NOT NULL);
+
+--
+-- Name: journal_transactions_shift; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX journal_transactions_shift ON public.journal_transactions USING btree (shift_id);
+
+--
+-- Name: ledger_accounts_one_per_owner; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX ledger_accounts_one_per_owner ON public.ledger_accounts USING btree (kind, COALESCE(card_number, ''::text), COALESCE(shift_id, (0)::bigint), COALESCE(hall_id, (0)::bigint), COALESCE(payment_method, ''::text));
+
+--
+-- Name: sessions_clerk; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX sessions_clerk ON public.sessions USING btree (clerk_id) WHERE (revoked_at IS NULL);
+
+--
+-- Name: shifts_hall_opened; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX shifts_hall_opened ON public.shifts USING btree (hall_id, opened_at);
+
+--
+-- Name: shifts_one_open_per_clerk; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX shifts_one_open_per_clerk ON public.shifts USING btree (clerk_id) WHERE (closed_at IS NULL);
+
+--
+-- Name: audit_events audit_events_guard; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_events_guard BEFORE DELETE OR UPDATE ON public.audit_events FOR EACH ROW EXECUTE FUNCTION public.audit_events_guard();
+
+--
+-- Name: audit_events audit_events_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON public.audit_events FOR EACH STATEMENT EXECUTE FUNCTION public.journal_append_only();
+
+--
+-- Name: card_products card_products_guard; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER card_products_guard BEFORE UPDATE ON public.card_products FOR EACH ROW EXECUTE FUNCTION public.card_products_guard();
+
+--
+-- Name: card_products card_products_never_deleted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER card_products_never_deleted BEFORE DELETE ON public.card_products FOR EACH ROW EXECUTE FUNCTION public.never_deleted();
+
+--
+-- Name: card_products card_products_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER card_products_no_truncate BEFORE TRUNCATE ON public.card_products FOR EACH STATEMENT EXECUTE FUNCTION public.never_deleted();
+
+--
+-- Name: card_stock card_stock_guard; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER card_stock_guard BEFORE DELETE OR UPDATE ON public.card_stock FOR EACH ROW EXECUTE FUNCTION public.card_stock_guard();
+
+--
+-- Name: card_stock card_stock_references; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER card_stock_references AFTER INSERT ON public.card_stock REFERENCING NEW TABLE AS new_stock FOR EACH STATEMENT EXECUTE FUNCTION public.card_stock_references();
+
+--
+-- Name: cards cards_guard; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER cards_guard BEFORE DELETE OR UPDATE ON public.cards FOR EACH ROW EXECUTE FUNCTION public.cards_guard();
+
+--
+-- Name: cards cards_require_issued_stock; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER cards_require_issued_stock BEFORE INSERT ON public.cards FOR EACH ROW EXECUTE FUNCTION public.cards_require_issued_stock();
+
+--
+-- Name: cards cards_shift_open; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER cards_shift_open BEFORE INSERT ON public.cards FOR EACH ROW EXECUTE FUNCTION public.shift_still_open();
+
+--
+-- Name: journal_entries journal_entries_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER journal_entries_append_only BEFORE DELETE OR UPDATE ON public.journal_entries FOR EACH ROW EXECUTE FUNCTION public.journal_append_only();
+
+--
+-- Name: journal_entries journal_entries_apply; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER journal_entries_apply AFTER INSERT ON public.journal_entries FOR EACH ROW EXECUTE FUNCTION public.journal_entries_apply();
+
+--
+-- Name: journal_entries journal_entries_balanced; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE CONSTRAINT TRIGGER journal_entries_balanced AFTER INSERT ON public.journal_entries DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.journal_check_balanced();
+
+--
+-- Name: journal_entries journal_entries_guard; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER journal_entries_guard BEFORE INSERT ON public.journal_entries FOR EACH ROW EXECUTE FUNCTION public.journal_entries_guard();
+
+--
+-- Name: journal_entries journal_entries_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER journal_entries_no_truncate BEFORE TRUNCATE ON public.journal_entries FOR EACH STATEMENT EXECUTE FUNCTION public.journal_append_only();
+
+--
+-- Name: journal_transactions journal_transactions_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER journal_transactions_append_only BEFORE DELETE OR UPDATE ON public.journal_transactions FOR EACH ROW EXECUTE FUNCTION public.journal_append_only();
+
+--
+-- Name: journal_transactions journal_transactions_balanced; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE CONSTRAINT TRIGGER journal_transactions_balanced AFTER INSERT ON public.journal_transactions DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.journal_check_balanced();
+
+--
+-- Name: journal_transactions journal_transactions_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER journal_transactions_no_truncate BEFORE TRUNCATE ON public.journal_transactions FOR EACH STATEMENT EXECUTE FUNCTION public.journal_append_only();
+
+--
+-- Name: journal_transactions journal_transactions_shift_open; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER journal_transactions_shift_open BEFORE INSERT ON public.journal_transactions FOR EACH ROW EXECUTE FUNCTION public.shift_still_open();
+
+--
+-- Name: ledger_accounts ledger_accounts_guard; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ledger_accounts_guard BEFORE DELETE OR UPDATE ON public.ledger_accounts FOR EACH ROW EXECUTE FUNCTION public.ledger_accounts_guard();
+
+--
+-- Name: shifts shifts_guard; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER shifts_guard BEFORE DELETE OR UPDATE ON public.shifts FOR EACH ROW EXECUTE FUNCTION public.shifts_guard();
+
+--
+-- Name: stock_batches stock_batches_never_deleted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER stock_batches_never_deleted BEFORE DELETE ON public.stock_batches FOR EACH ROW EXECUTE FUNCTION public.never_deleted();
+
+--
+-- Name: stock_batches stock_batches_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER stock_batches_no_truncate BEFORE TRUNCATE ON public.stock_batches FOR EACH STATEMENT EXECUTE FUNCTION public.never_deleted();
+
+--
+-- Name: card_stock stock_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER stock_no_truncate BEFORE TRUNCATE ON public.card_stock FOR EACH STATEMENT EXECUTE FUNCTION public.never_deleted();
+
+--
+-- Name: audit_events audit_events_actor_clerk_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.audit_events
+    ADD CONSTRAINT audit_events_actor_clerk_id_fkey FOREIGN KEY (actor_clerk_id) REFERENCES public.clerks(clerk_id);
+
+--
+-- Name: audit_events audit_events_hall_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.audit_events
+    ADD CONSTRAINT audit_events_hall_id_fkey FOREIGN KEY (hall_id) REFERENCES public.service_halls(hall_id);
+
+--
+-- Name: card_products card_products_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.card_products
+    ADD CONSTRAINT card_products_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.clerks(clerk_id);
+
+--
+-- Name: card_stock card_stock_hall_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.card_stock
+    ADD CONSTRAINT card_stock_hall_id_fkey FOREIGN KEY (hall_id) REFERENCES public.service_halls(hall_id);
+
+--
+-- Name: cards cards_card_number_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.cards
+    ADD CONSTRAINT cards_card_number_fkey FOREIGN KEY (card_number) REFERENCES public.card_stock(card_number);
+
+--
+-- Name: cards cards_holder_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.cards
+    ADD CONSTRAINT cards_holder_id_fkey FOREIGN KEY (holder_id) REFERENCES public.holders(holder_id);
+
+--
+-- Name: cards cards_issue_transaction_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.cards
+    ADD CONSTRAINT cards_issue_transaction_id_fkey FOREIGN KEY (issue_transaction_id) REFERENCES public.journal_transactions(transaction_id);
+
+--
+-- Name: cards cards_issued_clerk_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.cards
+    ADD CONSTRAINT cards_issued_clerk_id_fkey FOREIGN KEY (issued_clerk_id) REFERENCES public.clerks(clerk_id);
+
+--
+-- Name: cards cards_issued_hall_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.cards
+    ADD CONSTRAINT cards_issued_hall_id_fkey FOREIGN KEY (issued_hall_id) REFERENCES public.service_halls(hall_id);
+
+--
+-- Name: cards cards_issued_shift_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.cards
+    ADD CONSTRAINT cards_issued_shift_id_fkey FOREIGN KEY (issued_shift_id) REFERENCES public.shifts(shift_id);
+
+--
+-- Name: cards cards_product_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.cards
+    ADD CONSTRAINT cards_product_id_fkey FOREIGN KEY (product_id) REFERENCES public.card_products(product_id);
+
+--
+-- Name: clerks clerks_hall_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.clerks
+    ADD CONSTRAINT clerks_hall_id_fkey FOREIGN KEY (hall_id) REFERENCES public.service_halls(hall_id);
+
+--
+-- Name: holders holders_registered_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.holders
+    ADD CONSTRAINT holders_registered_by_fkey FOREIGN KEY (registered_by) REFERENCES public.clerks(clerk_id);
+
+--
+-- Name: holders holders_registered_hall_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.holders
+    ADD CONSTRAINT holders_registered_hall_id_fkey FOREIGN KEY (registered_hall_id) REFERENCES public.service_halls(hall_id);
+
+--
+-- Name: idempotency_keys idempotency_keys_clerk_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.idempotency_keys
+    ADD CONSTRAINT idempotency_keys_clerk_id_fkey FOREIGN KEY (clerk_id) REFERENCES public.clerks(clerk_id);
+
+--
+-- Name: journal_entries journal_entries_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journal_entries
+    ADD CONSTRAINT journal_entries_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.ledger_accounts(account_id);
+
+--
+-- Name: journal_entries journal_entries_transaction_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journal_entries
+    ADD CONSTRAINT journal_entries_transaction_id_fkey FOREIGN KEY (transaction_id) REFERENCES public.journal_transactions(transaction_id);
+
+--
+-- Name: journal_transactions journal_transactions_clerk_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journal_transactions
+    ADD CONSTRAINT journal_transactions_clerk_id_fkey FOREIGN KEY (clerk_id) REFERENCES public.clerks(clerk_id);
+
+--
+-- Name: journal_transactions journal_transactions_hall_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journal_transactions
+    ADD CONSTRAINT journal_transactions_hall_id_fkey FOREIGN KEY (hall_id) REFERENCES public.service_halls(hall_id);
+
+--
+-- Name: journal_transactions journal_transactions_shift_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journal_transactions
+    ADD CONSTRAINT journal_transactions_shift_id_fkey FOREIGN KEY (shift_id) REFERENCES public.shifts(shift_id);
+
+--
+-- Name: ledger_accounts ledger_accounts_hall_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.ledger_accounts
+    ADD CONSTRAINT ledger_accounts_hall_id_fkey FOREIGN KEY (hall_id) REFERENCES public.service_halls(hall_id);
+
+--
+-- Name: ledger_accounts ledger_accounts_shift_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.ledger_accounts
+    ADD CONSTRAINT ledger_accounts_shift_id_fkey FOREIGN KEY (shift_id) REFERENCES public.shifts(shift_id);
+
+--
+-- Name: sessions sessions_clerk_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sessions
+    ADD CONSTRAINT sessions_clerk_id_fkey FOREIGN KEY (clerk_id) REFERENCES public.clerks(clerk_id);
+
+--
+-- Name: shifts shifts_clerk_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.shifts
+    ADD CONSTRAINT shifts_clerk_id_fkey FOREIGN KEY (clerk_id) REFERENCES public.clerks(clerk_id);
+
+--
+-- Name: shifts shifts_closed_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.shifts
+    ADD CONSTRAINT shifts_closed_by_fkey FOREIGN KEY (closed_by) REFERENCES public.clerks(clerk_id);
+
+--
+-- Name: shifts shifts_hall_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.shifts
+    ADD CONSTRAINT shifts_hall_id_fkey FOREIGN KEY (hall_id) REFERENCES public.service_halls(hall_id);
+
+--
+-- Name: stock_batches stock_batches_hall_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.stock_batches
+    ADD CONSTRAINT stock_batches_hall_id_fkey FOREIGN KEY (hall_id) REFERENCES public.service_halls(hall_id);
+
+--
+-- Name: stock_batches stock_batches_imported_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.stock_batches
+    ADD CONSTRAINT stock_batches_imported_by_fkey FOREIGN KEY (imported_by) REFERENCES public.clerks(clerk_id);
+
+--
+-- Name: stock_batches stock_batches_product_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.stock_batches
+    ADD CONSTRAINT stock_batches_product_id_fkey FOREIGN KEY (product_id) REFERENCES public.card_products(product_id);
+
+--
+-- Name: stock_movements stock_movements_from_hall_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.stock_movements
+    ADD CONSTRAINT stock_movements_from_hall_id_fkey FOREIGN KEY (from_hall_id) REFERENCES public.service_halls(hall_id);
+
+--
+-- Name: stock_movements stock_movements_moved_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.stock_movements
+    ADD CONSTRAINT stock_movements_moved_by_fkey FOREIGN KEY (moved_by) REFERENCES public.clerks(clerk_id);
+
+--
+-- Name: stock_movements stock_movements_product_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.stock_movements
+    ADD CONSTRAINT stock_movements_product_id_fkey FOREIGN KEY (product_id) REFERENCES public.card_products(product_id);
+
+--
+-- Name: stock_movements stock_movements_to_hall_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.stock_movements
+    ADD CONSTRAINT stock_movements_to_hall_id_fkey FOREIGN KEY (to_hall_id) REFERENCES public.service_halls(hall_id);
+
+--
+-- Name: SCHEMA public; Type: ACL; Schema: -; Owner: -
+--
+
+GRANT USAGE ON SCHEMA public TO tongka_service;
+
+--
+-- Name: TABLE audit_events; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT ON TABLE public.audit_events TO tongka_service;
+
+--
+-- Name: FUNCTION audit_seal(batch integer); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.audit_seal(batch integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.audit_seal(batch integer) TO tongka_service;
+
+--
+-- Name: TABLE card_products; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.card_products TO tongka_service;
+
+--
+-- Name: TABLE card_stock; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.card_stock TO tongka_service;
+
+--
+-- Name: TABLE cards; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.cards TO tongka_service;
+
+--
+-- Name: TABLE clerks; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.clerks TO tongka_service;
+
+--
+-- Name: TABLE holders; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.holders TO tongka_service;
+
+--
+-- Name: TABLE idempotency_keys; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.idempotency_keys TO tongka_service;
+
+--
+-- Name: TABLE installation; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT ON TABLE public.installation TO tongka_service;
+
+--
+-- Name: TABLE journal_entries; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT ON TABLE public.journal_entries TO tongka_service;
+
+--
+-- Name: TABLE journal_transactions; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT ON TABLE public.journal_transactions TO tongka_service;
+
+--
+-- Name: TABLE ledger_accounts; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.ledger_accounts TO tongka_service;
+
+--
+-- Name: TABLE schema_migrations; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.schema_migrations TO tongka_service;
+
+--
+-- Name: TABLE service_halls; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.service_halls TO tongka_service;
+
+--
+-- Name: TABLE sessions; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.sessions TO tongka_service;
+
+--
+-- Name: TABLE shifts; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.shifts TO tongka_service;
+
+--
+-- Name: TABLE stock_batches; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.stock_batches TO tongka_service;
+
+--
+-- Name: TABLE stock_movements; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.stock_movements TO tongka_service;
+
+--
+-- PostgreSQL database dump complete
+--
+

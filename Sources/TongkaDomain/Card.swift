@@ -1,0 +1,13 @@
+/// Where an issued card stands. Answers report the stored value; a stored value this build does
+/// not know is an error, never a silent default.
+public enum CardStatus: String, Sendable, CaseIterable, Codable {
+    case active
+}
+
+/// How a registered card's holder is named when selling it.
+public enum HolderSelection: Sendable, Equatable {
+    /// By holder number: the seller's hall must reach the holder (``Actor/canReachHolder(registeredHall:cardHalls:)``).
+    case id(HolderID)
+    /// By the identity document the person presents: reachable from any hall.
+    case document(IdentityDocument)
+}
