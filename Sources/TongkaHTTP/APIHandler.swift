@@ -15,6 +15,7 @@ struct APIHandler: APIProtocol {
     let ledger: LedgerStore
     let audit: AuditStore
     let catalog: CatalogStore
+    let holders: HolderStore
     let cards: CardStore
     let reports: ReportStore
     let migrator: Migrator
@@ -28,6 +29,7 @@ struct APIHandler: APIProtocol {
         ledger = LedgerStore(database: database)
         audit = AuditStore(database: database)
         catalog = CatalogStore(database: database)
+        holders = HolderStore(database: database)
         cards = CardStore(database: database)
         reports = ReportStore(database: database)
         self.migrator = migrator
