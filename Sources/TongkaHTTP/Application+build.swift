@@ -60,7 +60,7 @@ public func buildApplication(
         on: router,
         middlewares: [
             AccessMiddleware(
-                staff: handler.staff, now: now, metricsTokenHash: settings.metricsToken.map(SessionToken.hash))
+                sessions: handler.sessions, now: now, metricsTokenHash: settings.metricsToken.map(SessionToken.hash))
         ])
 
     let app = Application(

@@ -68,7 +68,7 @@ public struct ReportStore: Sendable {
         }
         var hallID: Int64?
         if let hallCode {
-            let hall = try await StaffStore(database: database).hall(code: hallCode)
+            let hall = try await HallStore(database: database).hall(code: hallCode)
             try actor.requireReach(hall: hall.id)
             hallID = hall.id.rawValue
         } else if actor.role.isHallBound {

@@ -83,7 +83,7 @@ import TongkaTestSupport
             let id = opened.shift.id.rawValue
             let (other, _) = try await staffed.staff.createClerk(
                 username: "wangwu", displayName: "王五", role: .clerk, hallCode: "HQ", origin: staffed.adminOrigin)
-            let hall2 = try await staffed.staff.createHall(code: "CS01", name: "五一广场", address: nil, origin: staffed.adminOrigin)
+            let hall2 = try await staffed.halls.createHall(code: "CS01", name: "五一广场", address: nil, origin: staffed.adminOrigin)
             for change in [
                 "opening_float_fen = 1", "opened_at = opened_at - interval '1 hour'", "clerk_id = \(other.id.rawValue)",
                 "hall_id = \(hall2.id.rawValue)",

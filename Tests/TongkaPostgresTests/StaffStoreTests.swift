@@ -21,19 +21,20 @@ import TongkaTestSupport
             #expect(!stored.contains(boot.oneTimePassword))
             #expect(stored.hasPrefix("scrypt$10$"))
 
-            let login = try await staff.login(
+            let sessions = SessionStore(database: database)
+            let login = try await sessions.login(
                 username: "admin", password: boot.oneTimePassword, origin: origin(nil), now: Date())
             #expect(login.clerk.id == boot.admin.id)
             #expect(login.clerk.mustChangePassword)
             #expect(SessionToken.isWellFormed(login.token))
-            let session = try await staff.authenticate(token: login.token, now: Date())
+            let session = try await sessions.authenticate(token: login.token, now: Date())
             #expect(session.clerk.id == boot.admin.id)
             // The token itself is not stored, only its SHA-256.
             let hashes = try await database.values("SELECT token_hash FROM sessions", as: Data.self)
             #expect(hashes == [SessionToken.hash(login.token)])
 
             await expectFailure(.invalidCredentials) {
-                try await staff.login(username: "admin", password: boot.oneTimePassword + "x", origin: origin(nil), now: Date())
+                try await sessions.login(username: "admin", password: boot.oneTimePassword + "x", origin: origin(nil), now: Date())
             }
         }
     }
@@ -75,7 +76,7 @@ import TongkaTestSupport
             #expect(staffed.clerk.role == .clerk)
             #expect(staffed.clerk.hallID == staffed.hall.id)
             #expect(staffed.clerk.hallCode == "HQ")
-            let login = try await staffed.staff.login(
+            let login = try await staffed.sessions.login(
                 username: "zhangsan", password: staffed.clerkPassword, origin: origin(nil), now: Date())
             #expect(login.clerk.mustChangePassword)
             await expectFailure(.usernameTaken) {

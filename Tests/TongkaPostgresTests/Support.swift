@@ -29,6 +29,8 @@ struct Staffed: Sendable {
     var clerkOrigin: RequestOrigin { origin(clerk.actor) }
     var shifts: ShiftStore { ShiftStore(database: database) }
     var staff: StaffStore { StaffStore(database: database) }
+    var halls: HallStore { HallStore(database: database) }
+    var sessions: SessionStore { SessionStore(database: database) }
 }
 
 /// Runs `body` with a fresh migrated database holding a bootstrapped installation and a clerk.
