@@ -177,6 +177,20 @@ import TongkaTestSupport
         }
     }
 
+    @Test func aSessionFileThatCannotBeReplacedFailsTheLoginWithFileNotWritten() async throws {
+        try await withTestServer { server in
+            let admin = try await Self.adminCounter(server)
+            // A directory where the session file should be: renaming the new file onto it fails.
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tongka-session-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let login = try await admin.anotherCounter().counter(
+                ["login", "--user", "admin"], environment: ["TONGKA_PASSWORD": Self.password, "TONGKA_SESSION_FILE": directory.path])
+            #expect(login.exitCode == 1)
+            #expect(login.stderr.contains("[file_not_written]"), "\(login.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: directory.path + ".tmp"))
+        }
+    }
+
     @Test func messagesComeInChineseOrEnglishWithTheSameCodesAndFields() async throws {
         try await withTestServer { server in
             let admin = try await Self.adminCounter(server)
