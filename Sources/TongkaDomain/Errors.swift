@@ -53,6 +53,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
     case clerkNotFound = "clerk_not_found"
     case hallRequired = "hall_required"
     case cannotLockSelf = "cannot_lock_self"
+    case cannotResetSelf = "cannot_reset_self"
 
     // Money, shifts and the ledger
     case invalidAmount = "invalid_amount"
@@ -98,7 +99,8 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
             400
         case .unauthenticated, .invalidToken, .sessionExpired, .invalidCredentials:
             401
-        case .forbiddenRole, .forbiddenHall, .passwordChangeRequired, .accountDisabled, .cannotLockSelf:
+        case .forbiddenRole, .forbiddenHall, .passwordChangeRequired, .accountDisabled, .cannotLockSelf,
+            .cannotResetSelf:
             403
         case .notFound, .hallNotFound, .clerkNotFound, .shiftNotFound, .productNotFound, .cardNotFound,
             .holderNotFound:
@@ -155,6 +157,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .clerkNotFound: ("No such clerk", "柜员不存在")
         case .hallRequired: ("Clerks and supervisors belong to a service hall", "柜员和主管必须归属某个网点")
         case .cannotLockSelf: ("You cannot lock your own account", "不能锁定自己的账号")
+        case .cannotResetSelf: ("You cannot reset your own password here; change it with your current password", "不能在此重置自己的密码，请用当前密码修改")
         case .invalidAmount: ("The amount is not a valid yuan amount (e.g. 50, 50.5, ¥50.50)", "金额格式不正确（例如 50、50.5、¥50.50）")
         case .amountOutOfRange: ("The amount is negative or too large", "金额为负数或超出上限")
         case .shiftAlreadyOpen: ("You already have an open shift", "您已有未结束的班次")

@@ -184,9 +184,12 @@ public struct StaffStore: Sendable {
         return try await clerk(id: target.id)
     }
 
-    /// Gives the clerk a new one-time password, ends its sessions and lifts an automatic lock.
+    /// Gives the clerk a new one-time password, ends its sessions and lifts the automatic locks.
+    /// An admin may not reset its own (the one-time password would lock it out); the operator's
+    /// reset (`tongka-server staff reset-password`, no actor) may reset anyone's.
     public func resetPassword(username: String, origin: RequestOrigin, now: Date) async throws -> (Clerk, String) {
         let target = try await clerk(username: username)
+        if let actor = origin.actor, actor.clerkID == target.id { throw TongkaError(.cannotResetSelf) }
         let password = OneTimePassword.generate()
         let hash = try await settings.passwordHasher.hash(password)
         try await database.transaction { connection in

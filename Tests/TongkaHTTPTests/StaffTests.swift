@@ -155,6 +155,14 @@ import TongkaTestSupport
             _ = try await fixture.server.firstLogin(username: "zhangsan", oneTimePassword: reset.oneTimePassword)
         }
     }
+
+    @Test func anAdminCannotResetItsOwnPasswordThroughTheAPI() async throws {
+        try await withFixture { fixture in
+            // The one-time password would lock the admin out of its own session.
+            await expectFailure(.cannotResetSelf) { try await fixture.admin.resetPassword("admin") }
+            _ = try await fixture.admin.me()
+        }
+    }
 }
 
 @Suite(.timeLimit(.minutes(5))) struct StaffTests {

@@ -90,4 +90,15 @@ import TongkaTestSupport
             }
         }
     }
+
+    @Test func anAdminCannotResetItsOwnPasswordButTheOperatorCan() async throws {
+        try await withStaff { staffed in
+            await expectFailure(.cannotResetSelf) {
+                try await staffed.staff.resetPassword(username: "admin", origin: staffed.adminOrigin, now: Date())
+            }
+            let (admin, password) = try await staffed.staff.resetPassword(username: "admin", origin: origin(nil), now: Date())
+            #expect(admin.mustChangePassword)
+            _ = try await staffed.sessions.login(username: "admin", password: password, origin: origin(nil), now: Date())
+        }
+    }
 }
