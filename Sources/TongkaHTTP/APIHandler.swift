@@ -22,8 +22,15 @@ struct APIHandler: APIProtocol {
     let migrator: Migrator
     let metrics: PrometheusCollectorRegistry
     let now: @Sendable () -> Date
+    let loginThrottle: LoginThrottle
+    let hashSlots: HashSlots
 
-    init(database: Database, migrator: Migrator, metrics: PrometheusCollectorRegistry, now: @escaping @Sendable () -> Date) {
+    init(
+        database: Database, migrator: Migrator, metrics: PrometheusCollectorRegistry, now: @escaping @Sendable () -> Date,
+        loginThrottle: LoginThrottle, hashSlots: HashSlots
+    ) {
+        self.loginThrottle = loginThrottle
+        self.hashSlots = hashSlots
         self.database = database
         halls = HallStore(database: database)
         staff = StaffStore(database: database)
@@ -72,7 +79,17 @@ struct APIHandler: APIProtocol {
 
     func login(_ input: Operations.Login.Input) async throws -> Operations.Login.Output {
         guard case .json(let body) = input.body else { throw TongkaError(.unsupportedMediaType) }
-        let result = try await sessions.login(username: body.username, password: body.password, origin: scope.origin, now: now())
+        // Throttled before any password is hashed: first the address, then (unless the user has
+        // logged in from this address before) the user name; then a free hashing slot or none.
+        let origin = scope.origin
+        // Names that cannot exist share one bucket, so junk does not fill memory.
+        let username = (try? Validate.username(body.username)) ?? "-"
+        try await loginThrottle.admit(address: origin.clientAddress ?? "", now: now())
+        let knownAddress = try await sessions.isKnownAddress(username: username, address: origin.clientAddress, now: now())
+        if !knownAddress { try await loginThrottle.admit(username: username, now: now()) }
+        let result = try await hashSlots.run {
+            try await sessions.login(username: body.username, password: body.password, origin: origin, now: now())
+        }
         return .created(.init(body: .json(.init(
             token: result.token, expiresAt: result.expiresAt, mustChangePassword: result.clerk.mustChangePassword,
             clerk: map(result.clerk)))))
@@ -130,7 +147,7 @@ struct APIHandler: APIProtocol {
         guard case .json(let body) = input.body else { throw TongkaError(.unsupportedMediaType) }
         let (clerk, password) = try await staff.createClerk(
             username: body.username, displayName: body.displayName, role: map(body.role), hallCode: body.hall,
-            origin: scope.origin)
+            origin: scope.origin, now: now())
         return .created(.init(body: .json(.init(clerk: map(clerk), oneTimePassword: password))))
     }
 

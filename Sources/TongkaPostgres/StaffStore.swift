@@ -54,7 +54,7 @@ public struct StaffStore: Sendable {
     /// Creates the first hall and the first admin with a one-time password. Refuses a second run:
     /// the single-row `installation` table decides, also when two bootstraps race.
     public func bootstrap(
-        adminUsername: String, adminName: String, hallCode: String, hallName: String
+        adminUsername: String, adminName: String, hallCode: String, hallName: String, now: Date
     ) async throws -> BootstrapResult {
         let username = try Validate.username(adminUsername)
         let displayName = try Validate.name(adminName, field: "admin name")
@@ -71,7 +71,7 @@ public struct StaffStore: Sendable {
                 """, as: (Int64, String, String, String?, String, Date).self, logger: logger)
             let hall = HallStore.hall(hallRow)
             let admin = try await insertClerk(
-                username: username, displayName: displayName, role: .admin, hall: nil, passwordHash: hash,
+                username: username, displayName: displayName, role: .admin, hall: nil, passwordHash: hash, now: now,
                 connection: connection)
             let origin = RequestOrigin(actor: admin.actor, requestID: "bootstrap", clientAddress: nil)
             try await Audit.record(
@@ -85,7 +85,8 @@ public struct StaffStore: Sendable {
 
     /// Creates a clerk with a one-time password the clerk must change at first login.
     public func createClerk(
-        username rawUsername: String, displayName rawName: String, role: Role, hallCode: String?, origin: RequestOrigin
+        username rawUsername: String, displayName rawName: String, role: Role, hallCode: String?, origin: RequestOrigin,
+        now: Date
     ) async throws -> (Clerk, String) {
         let username = try Validate.username(rawUsername)
         let displayName = try Validate.name(rawName, field: "display name")
@@ -98,7 +99,7 @@ public struct StaffStore: Sendable {
         let clerk = try await database.transaction { [hall] connection in
             let clerk = try await insertClerk(
                 username: username, displayName: displayName, role: role, hall: role.isHallBound ? hall?.id : nil,
-                passwordHash: hash, connection: connection)
+                passwordHash: hash, now: now, connection: connection)
             try await Audit.record(
                 connection, origin: origin, action: "clerk.create", subject: "clerk:\(clerk.id)",
                 details: ["username": username, "role": role.rawValue, "hall": clerk.hallCode ?? ""], logger: logger)
@@ -107,15 +108,16 @@ public struct StaffStore: Sendable {
         return (clerk, password)
     }
 
+    /// Inserts a clerk whose password was set at `now` (sessions older than that do not count).
     private func insertClerk(
-        username: String, displayName: String, role: Role, hall: HallID?, passwordHash: String,
+        username: String, displayName: String, role: Role, hall: HallID?, passwordHash: String, now: Date,
         connection: PostgresConnection
     ) async throws -> Clerk {
         let row = try await connection.one(
             """
             WITH inserted AS (
-                INSERT INTO clerks (username, display_name, role, hall_id, password_hash)
-                VALUES (\(username), \(displayName), \(role.rawValue), \(hall?.rawValue), \(passwordHash))
+                INSERT INTO clerks (username, display_name, role, hall_id, password_hash, password_changed_at)
+                VALUES (\(username), \(displayName), \(role.rawValue), \(hall?.rawValue), \(passwordHash), \(now))
                 RETURNING *)
             SELECT \(unescaped: Self.clerkColumns) FROM inserted c LEFT JOIN service_halls h ON h.hall_id = c.hall_id
             """, as: ClerkRow.self, logger: logger)
@@ -165,10 +167,14 @@ public struct StaffStore: Sendable {
     }
 
     /// An administrator's lock: the clerk cannot log in and every session ends until unlocked.
+    /// Unlocking also lifts the automatic locks after wrong passwords, from every address. An
+    /// unlock may come from the operator (`tongka-server staff unlock`, no actor); a lock may not.
     public func setDisabled(username: String, disabled: Bool, origin: RequestOrigin, now: Date) async throws -> Clerk {
-        let actor = try origin.requireActor()
         let target = try await clerk(username: username)
-        if disabled, target.id == actor.clerkID { throw TongkaError(.cannotLockSelf) }
+        if disabled {
+            let actor = try origin.requireActor()
+            if target.id == actor.clerkID { throw TongkaError(.cannotLockSelf) }
+        }
         try await database.transaction { connection in
             try await connection.query(
                 """
@@ -176,7 +182,11 @@ public struct StaffStore: Sendable {
                        locked_until = CASE WHEN \(disabled) THEN locked_until ELSE NULL END
                  WHERE clerk_id = \(target.id.rawValue)
                 """, logger: logger)
-            if disabled { try await revokeSessions(of: target.id, now: now, connection: connection) }
+            if disabled {
+                try await revokeSessions(of: target.id, now: now, connection: connection)
+            } else {
+                try await forgetFailures(of: target.id, connection: connection)
+            }
             try await Audit.record(
                 connection, origin: origin, action: disabled ? "clerk.lock" : "clerk.unlock",
                 subject: "clerk:\(target.id)", details: ["username": target.username], hall: target.hallID, logger: logger)
@@ -200,6 +210,7 @@ public struct StaffStore: Sendable {
                  WHERE clerk_id = \(target.id.rawValue)
                 """, logger: logger)
             try await revokeSessions(of: target.id, now: now, connection: connection)
+            try await forgetFailures(of: target.id, connection: connection)
             try await Audit.record(
                 connection, origin: origin, action: "clerk.reset_password", subject: "clerk:\(target.id)",
                 details: ["username": target.username], hall: target.hallID, logger: logger)
@@ -211,5 +222,9 @@ public struct StaffStore: Sendable {
         try await connection.query(
             "UPDATE sessions SET revoked_at = \(now) WHERE clerk_id = \(clerk.rawValue) AND revoked_at IS NULL",
             logger: logger)
+    }
+
+    private func forgetFailures(of clerk: ClerkID, connection: PostgresConnection) async throws {
+        try await connection.query("DELETE FROM login_failures WHERE clerk_id = \(clerk.rawValue)", logger: logger)
     }
 }

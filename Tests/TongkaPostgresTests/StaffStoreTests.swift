@@ -9,7 +9,7 @@ import TongkaTestSupport
     @Test func bootstrapCreatesTheFirstHallAndAdminWhoseOneTimePasswordLogsIn() async throws {
         try await withTestDatabase { database in
             let staff = StaffStore(database: database)
-            let boot = try await staff.bootstrap(adminUsername: "admin", adminName: "管理员", hallCode: "HQ", hallName: "总部")
+            let boot = try await staff.bootstrap(adminUsername: "admin", adminName: "管理员", hallCode: "HQ", hallName: "总部", now: Date())
             #expect(boot.admin.role == .admin)
             #expect(boot.admin.hallID == nil)
             #expect(boot.admin.mustChangePassword)
@@ -42,9 +42,9 @@ import TongkaTestSupport
     @Test func aSecondBootstrapFailsWithAlreadyBootstrappedAndChangesNothing() async throws {
         try await withTestDatabase { database in
             let staff = StaffStore(database: database)
-            _ = try await staff.bootstrap(adminUsername: "admin", adminName: "管理员", hallCode: "HQ", hallName: "总部")
+            _ = try await staff.bootstrap(adminUsername: "admin", adminName: "管理员", hallCode: "HQ", hallName: "总部", now: Date())
             await expectFailure(.alreadyBootstrapped) {
-                try await staff.bootstrap(adminUsername: "root", adminName: "另一个", hallCode: "HQ2", hallName: "另一个总部")
+                try await staff.bootstrap(adminUsername: "root", adminName: "另一个", hallCode: "HQ2", hallName: "另一个总部", now: Date())
             }
             #expect(try await database.value("SELECT count(*) FROM clerks", as: Int64.self) == 1)
             #expect(try await database.value("SELECT count(*) FROM service_halls", as: Int64.self) == 1)
@@ -56,8 +56,8 @@ import TongkaTestSupport
         try await withTestDatabase { database in
             let staff = StaffStore(database: database)
             // Different names and hall codes: only the installation row can decide.
-            async let a = outcome { try await staff.bootstrap(adminUsername: "admin", adminName: "甲", hallCode: "HQ", hallName: "总部") }
-            async let b = outcome { try await staff.bootstrap(adminUsername: "root", adminName: "乙", hallCode: "HQ2", hallName: "总部二") }
+            async let a = outcome { try await staff.bootstrap(adminUsername: "admin", adminName: "甲", hallCode: "HQ", hallName: "总部", now: Date()) }
+            async let b = outcome { try await staff.bootstrap(adminUsername: "root", adminName: "乙", hallCode: "HQ2", hallName: "总部二", now: Date()) }
             let results = await [a, b]
             let succeeded = results.compactMap { try? $0.get() }
             #expect(succeeded.count == 1)
@@ -81,7 +81,7 @@ import TongkaTestSupport
             #expect(login.clerk.mustChangePassword)
             await expectFailure(.usernameTaken) {
                 try await staffed.staff.createClerk(
-                    username: "zhangsan", displayName: "重名", role: .clerk, hallCode: "HQ", origin: staffed.adminOrigin)
+                    username: "zhangsan", displayName: "重名", role: .clerk, hallCode: "HQ", origin: staffed.adminOrigin, now: Date())
             }
             // The table itself refuses a hall-bound role without a hall.
             await expectFailure(.hallRequired) {
