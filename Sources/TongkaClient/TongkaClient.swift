@@ -14,8 +14,14 @@ public struct APIFailure: Error, Sendable, CustomStringConvertible {
     public let message: String
     public let lineErrors: [Components.Schemas.LineError]
     public let lineErrorCount: Int?
+    /// The `Retry-After` seconds of a refusal that lifts by itself (login throttling).
+    public let retryAfter: Int?
 
-    public init(status: Int, code: String, message: String, lineErrors: [Components.Schemas.LineError] = [], lineErrorCount: Int? = nil) {
+    public init(
+        status: Int, code: String, message: String, lineErrors: [Components.Schemas.LineError] = [],
+        lineErrorCount: Int? = nil, retryAfter: Int? = nil
+    ) {
+        self.retryAfter = retryAfter
         self.status = status
         self.code = code
         self.message = message
@@ -103,6 +109,12 @@ public struct TongkaClient: Sendable {
     public func login(username: String, password: String) async throws -> Components.Schemas.Session {
         switch try await call({ try await api.login(body: .json(.init(username: username, password: password))) }) {
         case .created(let created): return try created.body.json
+        case .tooManyRequests(let refused):
+            let error = try refused.body.json
+            throw APIFailure(status: 429, code: error.code, message: error.message, retryAfter: refused.headers.retryAfter)
+        case .serviceUnavailable(let refused):
+            let error = try refused.body.json
+            throw APIFailure(status: 503, code: error.code, message: error.message, retryAfter: refused.headers.retryAfter)
         case .`default`(let status, let error): throw APIFailure(status: status, error)
         }
     }

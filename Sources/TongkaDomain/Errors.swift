@@ -41,6 +41,8 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
     case forbiddenRole = "forbidden_role"
     case forbiddenHall = "forbidden_hall"
     case alreadyBootstrapped = "already_bootstrapped"
+    case tooManyAttempts = "too_many_attempts"
+    case loginBusy = "login_busy"
 
     // Halls and clerks
     case invalidHallCode = "invalid_hall_code"
@@ -53,6 +55,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
     case clerkNotFound = "clerk_not_found"
     case hallRequired = "hall_required"
     case cannotLockSelf = "cannot_lock_self"
+    case cannotResetSelf = "cannot_reset_self"
 
     // Money, shifts and the ledger
     case invalidAmount = "invalid_amount"
@@ -109,7 +112,8 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
             400
         case .unauthenticated, .invalidToken, .sessionExpired, .invalidCredentials:
             401
-        case .forbiddenRole, .forbiddenHall, .passwordChangeRequired, .accountDisabled, .cannotLockSelf:
+        case .forbiddenRole, .forbiddenHall, .passwordChangeRequired, .accountDisabled, .cannotLockSelf,
+            .cannotResetSelf:
             403
         case .notFound, .hallNotFound, .clerkNotFound, .shiftNotFound, .productNotFound, .cardNotFound,
             .holderNotFound:
@@ -124,8 +128,9 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .stockFileInvalid: 422
         case .accountLocked: 423
         case .holderLookupLimit: 429
+        case .tooManyAttempts: 429
         case .internalError: 500
-        case .serviceUnavailable: 503
+        case .serviceUnavailable, .loginBusy: 503
         }
     }
 
@@ -157,6 +162,8 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .forbiddenRole: ("Your role may not do this", "您的角色无权执行此操作")
         case .forbiddenHall: ("This belongs to another service hall", "该操作属于其他服务网点")
         case .alreadyBootstrapped: ("The installation is already bootstrapped", "系统已完成初始化")
+        case .tooManyAttempts: ("Too many login attempts; wait a moment and try again", "登录尝试过于频繁，请稍后再试")
+        case .loginBusy: ("The server is busy checking other logins; try again in a moment", "服务器正忙于处理其他登录，请稍后再试")
         case .invalidHallCode: ("A hall code is 2 to 16 capital letters, digits or '-'", "网点编码须为2至16位大写字母、数字或“-”")
         case .invalidName: ("The name is empty, too long or has control characters", "名称为空、过长或含有控制字符")
         case .hallCodeTaken: ("A hall with this code exists", "该网点编码已存在")
@@ -167,6 +174,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .clerkNotFound: ("No such clerk", "柜员不存在")
         case .hallRequired: ("Clerks and supervisors belong to a service hall", "柜员和主管必须归属某个网点")
         case .cannotLockSelf: ("You cannot lock your own account", "不能锁定自己的账号")
+        case .cannotResetSelf: ("You cannot reset your own password here; change it with your current password", "不能在此重置自己的密码，请用当前密码修改")
         case .invalidAmount: ("The amount is not a valid yuan amount (e.g. 50, 50.5, ¥50.50)", "金额格式不正确（例如 50、50.5、¥50.50）")
         case .amountOutOfRange: ("The amount is negative or too large", "金额为负数或超出上限")
         case .shiftAlreadyOpen: ("You already have an open shift", "您已有未结束的班次")
@@ -214,10 +222,14 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
 public struct TongkaError: Error, Sendable, Equatable, CustomStringConvertible {
     public let code: ErrorCode
     public let detail: String?
+    /// For refusals that lift by themselves: after how many seconds to try again (the HTTP
+    /// `Retry-After` header).
+    public let retryAfter: Int?
 
-    public init(_ code: ErrorCode, detail: String? = nil) {
+    public init(_ code: ErrorCode, detail: String? = nil, retryAfter: Int? = nil) {
         self.code = code
         self.detail = detail
+        self.retryAfter = retryAfter
     }
 
     /// The message for people: the catalogue sentence plus the detail.

@@ -10,7 +10,9 @@ import TongkaPostgres
 /// checks input through the domain, calls one store use case and maps the result to the contract.
 struct APIHandler: APIProtocol {
     let database: Database
+    let halls: HallStore
     let staff: StaffStore
+    let sessions: SessionStore
     let shifts: ShiftStore
     let ledger: LedgerStore
     let audit: AuditStore
@@ -21,10 +23,19 @@ struct APIHandler: APIProtocol {
     let migrator: Migrator
     let metrics: PrometheusCollectorRegistry
     let now: @Sendable () -> Date
+    let loginThrottle: LoginThrottle
+    let hashSlots: HashSlots
 
-    init(database: Database, migrator: Migrator, metrics: PrometheusCollectorRegistry, now: @escaping @Sendable () -> Date) {
+    init(
+        database: Database, migrator: Migrator, metrics: PrometheusCollectorRegistry, now: @escaping @Sendable () -> Date,
+        loginThrottle: LoginThrottle, hashSlots: HashSlots
+    ) {
+        self.loginThrottle = loginThrottle
+        self.hashSlots = hashSlots
         self.database = database
+        halls = HallStore(database: database)
         staff = StaffStore(database: database)
+        sessions = SessionStore(database: database)
         shifts = ShiftStore(database: database)
         ledger = LedgerStore(database: database)
         audit = AuditStore(database: database)
@@ -70,7 +81,17 @@ struct APIHandler: APIProtocol {
 
     func login(_ input: Operations.Login.Input) async throws -> Operations.Login.Output {
         guard case .json(let body) = input.body else { throw TongkaError(.unsupportedMediaType) }
-        let result = try await staff.login(username: body.username, password: body.password, origin: scope.origin, now: now())
+        // Throttled before any password is hashed: first the address, then (unless the user has
+        // logged in from this address before) the user name; then a free hashing slot or none.
+        let origin = scope.origin
+        // Names that cannot exist share one bucket, so junk does not fill memory.
+        let username = (try? Validate.username(body.username)) ?? "-"
+        try await loginThrottle.admit(address: origin.clientAddress ?? "", now: now())
+        let knownAddress = try await sessions.isKnownAddress(username: username, address: origin.clientAddress, now: now())
+        if !knownAddress { try await loginThrottle.admit(username: username, now: now()) }
+        let result = try await hashSlots.run {
+            try await sessions.login(username: body.username, password: body.password, origin: origin, now: now())
+        }
         return .created(.init(body: .json(.init(
             token: result.token, expiresAt: result.expiresAt, mustChangePassword: result.clerk.mustChangePassword,
             clerk: map(result.clerk)))))
@@ -78,7 +99,7 @@ struct APIHandler: APIProtocol {
 
     func logout(_ input: Operations.Logout.Input) async throws -> Operations.Logout.Output {
         guard let session = scope.session else { throw TongkaError(.unauthenticated) }
-        try await staff.logout(session: session.sessionID, origin: scope.origin, now: now())
+        try await sessions.logout(session: session.sessionID, origin: scope.origin, now: now())
         return .noContent(.init())
     }
 
@@ -92,7 +113,7 @@ struct APIHandler: APIProtocol {
     func changePassword(_ input: Operations.ChangePassword.Input) async throws -> Operations.ChangePassword.Output {
         guard case .json(let body) = input.body else { throw TongkaError(.unsupportedMediaType) }
         guard let session = scope.session else { throw TongkaError(.unauthenticated) }
-        try await staff.changePassword(
+        try await sessions.changePassword(
             current: body.currentPassword, new: body.newPassword, session: session.sessionID, origin: scope.origin, now: now())
         return .noContent(.init())
     }
@@ -100,22 +121,22 @@ struct APIHandler: APIProtocol {
     // MARK: Halls and clerks
 
     func listHalls(_ input: Operations.ListHalls.Input) async throws -> Operations.ListHalls.Output {
-        .ok(.init(body: .json(.init(halls: try await staff.listHalls().map(map)))))
+        .ok(.init(body: .json(.init(halls: try await halls.listHalls().map(map)))))
     }
 
     func createHall(_ input: Operations.CreateHall.Input) async throws -> Operations.CreateHall.Output {
         guard case .json(let body) = input.body else { throw TongkaError(.unsupportedMediaType) }
-        let hall = try await staff.createHall(code: body.code, name: body.name, address: body.address, origin: scope.origin)
+        let hall = try await halls.createHall(code: body.code, name: body.name, address: body.address, origin: scope.origin)
         return .created(.init(body: .json(map(hall))))
     }
 
     func closeHall(_ input: Operations.CloseHall.Input) async throws -> Operations.CloseHall.Output {
-        let hall = try await staff.setHallOpen(code: input.path.code, open: false, origin: scope.origin)
+        let hall = try await halls.setHallOpen(code: input.path.code, open: false, origin: scope.origin)
         return .ok(.init(body: .json(map(hall))))
     }
 
     func reopenHall(_ input: Operations.ReopenHall.Input) async throws -> Operations.ReopenHall.Output {
-        let hall = try await staff.setHallOpen(code: input.path.code, open: true, origin: scope.origin)
+        let hall = try await halls.setHallOpen(code: input.path.code, open: true, origin: scope.origin)
         return .ok(.init(body: .json(map(hall))))
     }
 
@@ -128,7 +149,7 @@ struct APIHandler: APIProtocol {
         guard case .json(let body) = input.body else { throw TongkaError(.unsupportedMediaType) }
         let (clerk, password) = try await staff.createClerk(
             username: body.username, displayName: body.displayName, role: map(body.role), hallCode: body.hall,
-            origin: scope.origin)
+            origin: scope.origin, now: now())
         return .created(.init(body: .json(.init(clerk: map(clerk), oneTimePassword: password))))
     }
 

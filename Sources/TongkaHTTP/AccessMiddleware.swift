@@ -7,7 +7,7 @@ import TongkaPostgres
 /// Authenticates the bearer token and applies ``AccessPolicy`` before any handler runs; puts the
 /// session into the request scope for the handlers.
 struct AccessMiddleware: ServerMiddleware {
-    let staff: StaffStore
+    let sessions: SessionStore
     let now: @Sendable () -> Date
     /// A separate token Prometheus may scrape `/metrics` with (from configuration), if any.
     let metricsTokenHash: Data?
@@ -26,7 +26,7 @@ struct AccessMiddleware: ServerMiddleware {
         if operationID == "getMetrics", let metricsTokenHash, SessionToken.hash(token) == metricsTokenHash {
             return try await next(request, body, metadata)
         }
-        let session = try await staff.authenticate(token: token, now: now())
+        let session = try await sessions.authenticate(token: token, now: now())
         if case .roles(let roles) = access {
             if session.clerk.mustChangePassword { throw TongkaError(.passwordChangeRequired) }
             guard roles.contains(session.clerk.role) else { throw TongkaError(.forbiddenRole) }

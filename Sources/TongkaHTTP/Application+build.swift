@@ -49,7 +49,9 @@ public func buildApplication(
     let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
     let database = Database(client: client, settings: try settings.storeSettings(), logger: logger)
     let migrator = try Migrator.bundled()
-    let handler = APIHandler(database: database, migrator: migrator, metrics: Observability.registry, now: now)
+    let handler = APIHandler(
+        database: database, migrator: migrator, metrics: Observability.registry, now: now,
+        loginThrottle: LoginThrottle(limits: settings.loginLimits), hashSlots: HashSlots(limit: settings.loginLimits.concurrentHashes))
 
     let router = Router(context: TongkaRequestContext.self)
     // The scope (request id, language) wraps everything, so errors are reported in the caller's language.
@@ -60,7 +62,7 @@ public func buildApplication(
         on: router,
         middlewares: [
             AccessMiddleware(
-                staff: handler.staff, now: now, metricsTokenHash: settings.metricsToken.map(SessionToken.hash))
+                sessions: handler.sessions, now: now, metricsTokenHash: settings.metricsToken.map(SessionToken.hash))
         ])
 
     let app = Application(

@@ -55,6 +55,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         if failure.code == .unauthenticated || failure.code == .invalidToken || failure.code == .sessionExpired {
             headers[.wwwAuthenticate] = "Bearer"
         }
+        if let retryAfter = failure.retryAfter { headers[.retryAfter] = String(max(1, retryAfter)) }
         return Response(
             status: HTTPResponse.Status(code: failure.code.httpStatus), headers: headers,
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))

@@ -21,6 +21,10 @@ public struct ServerSettings: Sendable {
     public var sessionLifetime: Duration
     public var lockoutThreshold: Int
     public var lockoutDuration: Duration
+    /// Wrong passwords in a row from every address that lock the clerk out of unknown addresses.
+    public var lockoutUserThreshold: Int
+    /// Login throttles and the bound on concurrent password hashes.
+    public var loginLimits: LoginLimits
     public var jsonBodyLimit: Int
     public var importBodyLimit: Int
     public var metricsToken: String?
@@ -47,8 +51,11 @@ public struct ServerSettings: Sendable {
         lockoutThreshold: Int = 5, lockoutDuration: Duration = .seconds(15 * 60), jsonBodyLimit: Int = 64 * 1024,
         importBodyLimit: Int = 128 * 1024 * 1024, metricsToken: String? = nil, logLevel: Logger.Level = .info,
         auditSealInterval: Duration = .seconds(5), cardKeysFile: String? = nil,
-        databaseWait: Duration = .seconds(5)
+        databaseWait: Duration = .seconds(5), lockoutUserThreshold: Int = LockoutPolicy.standardUserThreshold,
+        loginLimits: LoginLimits = .standard
     ) {
+        self.lockoutUserThreshold = lockoutUserThreshold
+        self.loginLimits = loginLimits
         self.host = host
         self.port = port
         self.databaseURL = databaseURL
@@ -111,6 +118,15 @@ public struct ServerSettings: Sendable {
         guard (10...20).contains(cost) else { throw Problem(key: "password.cost", reason: "log2 of scrypt N, 10-20") }
         let levelName = reader.string(forKey: "log.level", default: "info")
         guard let level = Logger.Level(rawValue: levelName) else { throw Problem(key: "log.level", reason: "trace, debug, info, notice, warning, error or critical") }
+        let pairThreshold = try positive("lockout.threshold", default: 5)
+        let userThreshold = try positive("lockout.user.threshold", default: LockoutPolicy.standardUserThreshold)
+        guard userThreshold >= pairThreshold else {
+            throw Problem(key: "lockout.user.threshold", reason: "must not be below lockout.threshold")
+        }
+        let limits = LoginLimits(
+            perAddressPerMinute: try positive("login.address.per.minute", default: LoginLimits.standard.perAddressPerMinute),
+            perUserPerMinute: try positive("login.user.per.minute", default: LoginLimits.standard.perUserPerMinute),
+            concurrentHashes: try positive("login.hash.concurrency", default: LoginLimits.standard.concurrentHashes))
         let port = reader.int(forKey: "http.port", default: 8080)
         guard (0...65535).contains(port) else { throw Problem(key: "http.port", reason: "0-65535") }
         let floatFen = reader.int(forKey: "shift.max.float.fen", default: Int(ShiftPolicy.defaultMaximumFloat.fen))
@@ -125,14 +141,15 @@ public struct ServerSettings: Sendable {
             databasePoolSize: try positive("database.pool", default: 10), issuer: issuer, timeZone: zone,
             dataKey: Array(key), passwordHasher: PasswordHasher(logN: cost),
             sessionLifetime: .seconds(try positive("session.minutes", default: 720) * 60),
-            lockoutThreshold: try positive("lockout.threshold", default: 5),
+            lockoutThreshold: pairThreshold,
             lockoutDuration: .seconds(try positive("lockout.minutes", default: 15) * 60),
             jsonBodyLimit: try positive("limits.json.bytes", default: 64 * 1024),
             importBodyLimit: try positive("limits.import.bytes", default: 128 * 1024 * 1024),
             metricsToken: reader.string(forKey: "metrics.token", isSecret: true), logLevel: level,
             auditSealInterval: .seconds(try positive("audit.seal.seconds", default: 5)),
             cardKeysFile: reader.string(forKey: "card.keys.file"),
-            databaseWait: .seconds(try positive("database.wait.seconds", default: 5)))
+            databaseWait: .seconds(try positive("database.wait.seconds", default: 5)),
+            lockoutUserThreshold: userThreshold, loginLimits: limits)
         migrationDatabaseURL = reader.string(forKey: "migration.database.url", isSecret: true)
         allowOwnerConnection = reader.bool(forKey: "database.allow.owner", default: false)
         maximumFloat = Money(fen: Int64(floatFen))
@@ -146,7 +163,7 @@ public struct ServerSettings: Sendable {
             issuer: issuer, timeZone: timeZone, sessionLifetime: sessionLifetime, lockoutThreshold: lockoutThreshold,
             lockoutDuration: lockoutDuration, passwordHasher: passwordHasher,
             personalData: try PersonalDataVault(secret: dataKey), connectionWait: databaseWait,
-            shiftPolicy: ShiftPolicy(maximumFloat: maximumFloat), holderLookupsPerHour: holderLookupsPerHour,
-            idempotencyRetention: idempotencyRetention)
+            lockoutUserThreshold: lockoutUserThreshold, shiftPolicy: ShiftPolicy(maximumFloat: maximumFloat),
+            holderLookupsPerHour: holderLookupsPerHour, idempotencyRetention: idempotencyRetention)
     }
 }

@@ -125,7 +125,7 @@ public struct CatalogStore: Sendable {
         try product.checkActive()
         var hall: Hall?
         if let hallCode {
-            hall = try await StaffStore(database: database).hall(code: hallCode)
+            hall = try await HallStore(database: database).hall(code: hallCode)
             if hall?.open == false { throw TongkaError(.hallClosed, detail: hallCode) }
         }
         let fileName = try fileName.flatMap { $0.isEmpty ? nil : try Validate.name($0, field: "file name", maxLength: 200) }
@@ -286,10 +286,10 @@ public struct CatalogStore: Sendable {
         let actor = try origin.requireActor()
         guard (1...100_000).contains(quantity) else { throw TongkaError(.amountOutOfRange, detail: "quantity 1-100000") }
         let product = try await self.product(code: productCode)
-        let staff = StaffStore(database: database)
-        let to = try await staff.hall(code: toHallCode)
+        let halls = HallStore(database: database)
+        let to = try await halls.hall(code: toHallCode)
         guard to.open else { throw TongkaError(.hallClosed, detail: to.code) }
-        let from = try await fromHallCode.asyncMap { try await staff.hall(code: $0) }
+        let from = try await fromHallCode.asyncMap { try await halls.hall(code: $0) }
         if from?.id == to.id { throw TongkaError(.invalidProduct, detail: "from and to are the same hall") }
         let fromFilter = from == nil ? "hall_id IS NULL" : "hall_id = \(from!.id.rawValue)"
         return try await database.transaction { connection in

@@ -11,8 +11,11 @@ public struct StoreSettings: Sendable {
     public var issuer: IssuerProfile
     public var timeZone: TimeZone
     public var sessionLifetime: Duration
+    /// Wrong passwords in a row from one address that lock that address out for the clerk.
     public var lockoutThreshold: Int
     public var lockoutDuration: Duration
+    /// Wrong passwords in a row from all addresses that lock the clerk out of unknown addresses.
+    public var lockoutUserThreshold: Int
     public var passwordHasher: PasswordHasher
     public var personalData: PersonalDataVault
     /// How long a request waits for a database connection before it fails with
@@ -33,9 +36,11 @@ public struct StoreSettings: Sendable {
         issuer: IssuerProfile, timeZone: TimeZone, sessionLifetime: Duration = .seconds(12 * 3600),
         lockoutThreshold: Int = 5, lockoutDuration: Duration = .seconds(15 * 60),
         passwordHasher: PasswordHasher, personalData: PersonalDataVault, connectionWait: Duration = .seconds(5),
-        shiftPolicy: ShiftPolicy = ShiftPolicy(), holderLookupsPerHour: Int = StoreSettings.defaultHolderLookupsPerHour,
+        lockoutUserThreshold: Int, shiftPolicy: ShiftPolicy = ShiftPolicy(),
+        holderLookupsPerHour: Int = StoreSettings.defaultHolderLookupsPerHour,
         idempotencyRetention: Duration = StoreSettings.defaultIdempotencyRetention
     ) {
+        self.lockoutUserThreshold = lockoutUserThreshold
         self.shiftPolicy = shiftPolicy
         self.holderLookupsPerHour = holderLookupsPerHour
         self.idempotencyRetention = idempotencyRetention
@@ -47,6 +52,11 @@ public struct StoreSettings: Sendable {
         self.passwordHasher = passwordHasher
         self.personalData = personalData
         self.connectionWait = connectionWait
+    }
+
+    /// The lockout rules with these numbers.
+    public var lockout: LockoutPolicy {
+        LockoutPolicy(pairThreshold: lockoutThreshold, userThreshold: lockoutUserThreshold, duration: lockoutDuration.seconds)
     }
 }
 

@@ -4,7 +4,7 @@ import TongkaDomain
 /// (``Actor/hallFilter(requested:)`` decides; this only looks the code up).
 enum HallScope {
     static func filter(hallCode: String?, actor: Actor, database: Database) async throws -> HallID? {
-        let requested = try await hallCode.asyncMap { try await StaffStore(database: database).hall(code: $0).id }
+        let requested = try await hallCode.asyncMap { try await HallStore(database: database).hall(code: $0).id }
         return try actor.hallFilter(requested: requested)
     }
 }

@@ -3,16 +3,6 @@ import Logging
 import PostgresNIO
 import TongkaDomain
 
-/// A service hall as stored.
-public struct Hall: Sendable, Codable, Equatable {
-    public let id: HallID
-    public let code: String
-    public let name: String
-    public let address: String?
-    public let open: Bool
-    public let createdAt: Date
-}
-
 /// A member of staff as shown to others: never the password hash.
 public struct Clerk: Sendable, Codable, Equatable {
     public let id: ClerkID
@@ -30,20 +20,6 @@ public struct Clerk: Sendable, Codable, Equatable {
     public var actor: Actor { Actor(clerkID: id, username: username, role: role, hallID: hallID) }
 }
 
-/// A successful login: the token (shown once) and what it is good for.
-public struct LoginResult: Sendable {
-    public let token: String
-    public let expiresAt: Date
-    public let clerk: Clerk
-}
-
-/// What a valid bearer token resolves to.
-public struct AuthenticatedSession: Sendable {
-    public let sessionID: SessionID
-    public let clerk: Clerk
-    public let expiresAt: Date
-}
-
 /// The result of bootstrap: the first hall, the first admin and its one-time password.
 public struct BootstrapResult: Sendable {
     public let hall: Hall
@@ -51,7 +27,7 @@ public struct BootstrapResult: Sendable {
     public let oneTimePassword: String
 }
 
-/// Halls, clerks, logins and sessions.
+/// Clerks (staff accounts): the first admin, creating, listing, locking and password resets.
 public struct StaffStore: Sendable {
     let database: Database
     var logger: Logger { database.logger }
@@ -73,16 +49,12 @@ public struct StaffStore: Sendable {
             lockedUntil: row.8, createdAt: row.9)
     }
 
-    static func hall(_ row: (Int64, String, String, String?, String, Date)) -> Hall {
-        Hall(id: HallID(row.0), code: row.1, name: row.2, address: row.3, open: row.4 == "open", createdAt: row.5)
-    }
-
     // MARK: Bootstrap
 
     /// Creates the first hall and the first admin with a one-time password. Refuses a second run:
     /// the single-row `installation` table decides, also when two bootstraps race.
     public func bootstrap(
-        adminUsername: String, adminName: String, hallCode: String, hallName: String
+        adminUsername: String, adminName: String, hallCode: String, hallName: String, now: Date
     ) async throws -> BootstrapResult {
         let username = try Validate.username(adminUsername)
         let displayName = try Validate.name(adminName, field: "admin name")
@@ -97,9 +69,9 @@ public struct StaffStore: Sendable {
                 INSERT INTO service_halls (code, name) VALUES (\(code), \(name))
                 RETURNING hall_id, code, name, address, status, created_at
                 """, as: (Int64, String, String, String?, String, Date).self, logger: logger)
-            let hall = Self.hall(hallRow)
+            let hall = HallStore.hall(hallRow)
             let admin = try await insertClerk(
-                username: username, displayName: displayName, role: .admin, hall: nil, passwordHash: hash,
+                username: username, displayName: displayName, role: .admin, hall: nil, passwordHash: hash, now: now,
                 connection: connection)
             let origin = RequestOrigin(actor: admin.actor, requestID: "bootstrap", clientAddress: nil)
             try await Audit.record(
@@ -109,229 +81,17 @@ public struct StaffStore: Sendable {
         }
     }
 
-    // MARK: Login and sessions
-
-    /// Checks a password and opens a session. Counts wrong passwords in a row; at the threshold
-    /// the clerk is locked until `lockoutDuration` has passed. Every outcome is audited.
-    public func login(username rawUsername: String, password: String, origin: RequestOrigin, now: Date) async throws -> LoginResult {
-        let username = try? Validate.username(rawUsername)
-        let found = try await database.read { connection in
-            try await connection.first(
-                """
-                SELECT \(unescaped: Self.clerkColumns), c.password_hash
-                  FROM clerks c LEFT JOIN service_halls h ON h.hall_id = c.hall_id
-                 WHERE c.username = \(username ?? "")
-                """, as: (Int64, String, String, String, Int64?, String?, Bool, Bool, Date?, Date, String).self,
-                logger: logger)
-        }
-        guard let found else {
-            // Unknown user: spend the same time as a real check so timing does not tell.
-            await settings.passwordHasher.burn()
-            throw TongkaError(.invalidCredentials)
-        }
-        let clerkRow: ClerkRow = (found.0, found.1, found.2, found.3, found.4, found.5, found.6, found.7, found.8, found.9)
-        let passwordHash = found.10
-        let clerk = Self.clerk(clerkRow)
-        let loginOrigin = RequestOrigin(actor: clerk.actor, requestID: origin.requestID, clientAddress: origin.clientAddress)
-        let attempt = try await reserveAttempt(clerk: clerk, now: now)
-        let passwordMatches = try await settings.passwordHasher.verify(password, against: passwordHash)
-        guard passwordMatches else {
-            try await recordFailure(attempt, clerk: clerk, failed: "session.login_failed", origin: loginOrigin)
-            throw TongkaError(.invalidCredentials)
-        }
-        let token = SessionToken.generate()
-        let expiresAt = now.addingTimeInterval(settings.sessionLifetime.seconds)
-        try await database.transaction { connection in
-            // The reserved attempt succeeded: the count starts again. An administrator's lock
-            // that arrived meanwhile still wins.
-            guard try await connection.first(
-                """
-                UPDATE clerks SET failed_logins = 0, locked_until = NULL
-                 WHERE clerk_id = \(clerk.id.rawValue) AND NOT disabled RETURNING 1
-                """, as: (Int32.self), logger: logger) != nil
-            else { throw TongkaError(.accountDisabled) }
-            try await connection.query(
-                """
-                INSERT INTO sessions (token_hash, clerk_id, created_at, expires_at, client_address)
-                VALUES (\(SessionToken.hash(token)), \(clerk.id.rawValue), \(now), \(expiresAt), \(origin.clientAddress))
-                """, logger: logger)
-            try await Audit.record(
-                connection, origin: loginOrigin, action: "session.login", subject: "clerk:\(clerk.id)", logger: logger)
-        }
-        return LoginResult(token: token, expiresAt: expiresAt, clerk: clerk)
-    }
-
-    /// A password attempt counted before the slow check, so that parallel guesses cannot exceed the
-    /// threshold: each takes one of the allowed attempts atomically, and the one that reaches the
-    /// threshold locks the account (and starts the count afresh for after the lock).
-    struct PasswordAttempt {
-        let failedBefore: Int32
-        let locksAccount: Bool
-    }
-
-    func reserveAttempt(clerk: Clerk, now: Date) async throws -> PasswordAttempt {
-        let lockUntil = now.addingTimeInterval(settings.lockoutDuration.seconds)
-        let threshold = Int32(settings.lockoutThreshold)
-        let row = try await database.transaction { connection in
-            try await connection.first(
-                """
-                UPDATE clerks
-                   SET failed_logins = CASE WHEN failed_logins + 1 >= \(threshold) THEN 0 ELSE failed_logins + 1 END,
-                       locked_until = CASE WHEN failed_logins + 1 >= \(threshold) THEN \(lockUntil) ELSE locked_until END
-                 WHERE clerk_id = \(clerk.id.rawValue) AND NOT disabled AND (locked_until IS NULL OR locked_until <= \(now))
-                RETURNING failed_logins, locked_until IS NOT NULL AND locked_until > \(now)
-                """, as: (Int32, Bool).self, logger: logger)
-        }
-        if let row { return PasswordAttempt(failedBefore: row.1 ? threshold - 1 : row.0 - 1, locksAccount: row.1) }
-        // No attempt left: say why.
-        let current = try await self.clerk(id: clerk.id)
-        if current.disabled { throw TongkaError(.accountDisabled) }
-        let until = current.lockedUntil.map { ISO8601DateFormatter().string(from: $0) } ?? "later"
-        throw TongkaError(.accountLocked, detail: "until \(until)")
-    }
-
-    /// Audits a wrong password; the attempt was already counted.
-    private func recordFailure(_ attempt: PasswordAttempt, clerk: Clerk, failed: String, origin: RequestOrigin) async throws {
-        try await database.transaction { connection in
-            try await Audit.record(
-                connection, origin: origin, action: attempt.locksAccount ? "session.locked_out" : failed,
-                subject: "clerk:\(clerk.id)", details: ["failed_logins": "\(attempt.failedBefore + 1)"], logger: logger)
-        }
-    }
-
-    /// Resolves a bearer token. Expired, revoked or malformed tokens and disabled clerks fail.
-    public func authenticate(token: String, now: Date) async throws -> AuthenticatedSession {
-        guard SessionToken.isWellFormed(token) else { throw TongkaError(.invalidToken) }
-        let row = try await database.read { connection in
-            try await connection.first(
-                """
-                SELECT s.session_id, s.expires_at, s.revoked_at, \(unescaped: Self.clerkColumns)
-                  FROM sessions s JOIN clerks c ON c.clerk_id = s.clerk_id
-                  LEFT JOIN service_halls h ON h.hall_id = c.hall_id
-                 WHERE s.token_hash = \(SessionToken.hash(token))
-                """,
-                as: (Int64, Date, Date?, Int64, String, String, String, Int64?, String?, Bool, Bool, Date?, Date).self,
-                logger: logger)
-        }
-        guard let row, row.2 == nil else { throw TongkaError(.invalidToken) }
-        guard row.1 > now else { throw TongkaError(.sessionExpired) }
-        let clerk = Self.clerk((row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12))
-        if clerk.disabled { throw TongkaError(.accountDisabled) }
-        return AuthenticatedSession(sessionID: SessionID(row.0), clerk: clerk, expiresAt: row.1)
-    }
-
-    /// Revokes the session (logout).
-    public func logout(session: SessionID, origin: RequestOrigin, now: Date) async throws {
-        try await database.transaction { connection in
-            try await connection.query(
-                "UPDATE sessions SET revoked_at = \(now) WHERE session_id = \(session.rawValue) AND revoked_at IS NULL",
-                logger: logger)
-            try await Audit.record(connection, origin: origin, action: "session.logout", subject: "session:\(session)", logger: logger)
-        }
-    }
-
-    /// Changes the actor's own password after checking the current one; ends every other session.
-    public func changePassword(current: String, new: String, session: SessionID, origin: RequestOrigin, now: Date) async throws {
-        let actor = try origin.requireActor()
-        try Validate.password(new, username: actor.username)
-        guard let stored = try await database.read({ connection in
-            try await connection.first(
-                "SELECT password_hash FROM clerks WHERE clerk_id = \(actor.clerkID.rawValue)", as: (String.self), logger: logger)
-        }) else { throw TongkaError(.clerkNotFound) }
-        // A wrong current password counts like a wrong login: an unattended session must not
-        // allow unlimited guessing.
-        let clerk = try await self.clerk(id: actor.clerkID)
-        let attempt = try await reserveAttempt(clerk: clerk, now: now)
-        guard try await settings.passwordHasher.verify(current, against: stored) else {
-            try await recordFailure(attempt, clerk: clerk, failed: "clerk.password_check_failed", origin: origin)
-            throw TongkaError(.invalidCredentials)
-        }
-        guard current != new else { throw TongkaError(.weakPassword, detail: "same as the current password") }
-        let hash = try await settings.passwordHasher.hash(new)
-        try await database.transaction { connection in
-            try await connection.query(
-                """
-                UPDATE clerks SET password_hash = \(hash), must_change_password = false, password_changed_at = \(now),
-                       failed_logins = 0, locked_until = NULL
-                 WHERE clerk_id = \(actor.clerkID.rawValue)
-                """, logger: logger)
-            try await connection.query(
-                """
-                UPDATE sessions SET revoked_at = \(now)
-                 WHERE clerk_id = \(actor.clerkID.rawValue) AND session_id <> \(session.rawValue) AND revoked_at IS NULL
-                """, logger: logger)
-            try await Audit.record(connection, origin: origin, action: "clerk.change_password", subject: "clerk:\(actor.clerkID)", logger: logger)
-        }
-    }
-
-    // MARK: Halls
-
-    public func createHall(code rawCode: String, name rawName: String, address: String?, origin: RequestOrigin) async throws -> Hall {
-        let code = try Validate.hallCode(rawCode)
-        let name = try Validate.name(rawName, field: "hall name")
-        let address = try address.map { try Validate.name($0, field: "address", maxLength: 200) }
-        return try await database.transaction { connection in
-            let row = try await connection.one(
-                """
-                INSERT INTO service_halls (code, name, address) VALUES (\(code), \(name), \(address))
-                RETURNING hall_id, code, name, address, status, created_at
-                """, as: (Int64, String, String, String?, String, Date).self, logger: logger)
-            let hall = Self.hall(row)
-            try await Audit.record(
-                connection, origin: origin, action: "hall.create", subject: "hall:\(hall.id)", details: ["code": code],
-                hall: hall.id, logger: logger)
-            return hall
-        }
-    }
-
-    /// Closes or reopens a hall. A closed hall takes no new shifts, staff or stock; shifts already
-    /// open there can still be closed.
-    public func setHallOpen(code rawCode: String, open: Bool, origin: RequestOrigin) async throws -> Hall {
-        let code = try Validate.hallCode(rawCode)
-        return try await database.transaction { connection in
-            guard let row = try await connection.first(
-                """
-                UPDATE service_halls SET status = \(open ? "open" : "closed") WHERE code = \(code)
-                RETURNING hall_id, code, name, address, status, created_at
-                """, as: (Int64, String, String, String?, String, Date).self, logger: logger)
-            else { throw TongkaError(.hallNotFound, detail: code) }
-            let hall = Self.hall(row)
-            try await Audit.record(
-                connection, origin: origin, action: open ? "hall.reopen" : "hall.close", subject: "hall:\(hall.id)",
-                details: ["code": code], hall: hall.id, logger: logger)
-            return hall
-        }
-    }
-
-    public func listHalls() async throws -> [Hall] {
-        try await database.read { connection in
-            try await connection.all(
-                "SELECT hall_id, code, name, address, status, created_at FROM service_halls ORDER BY code",
-                as: (Int64, String, String, String?, String, Date).self, logger: logger
-            ).map(Self.hall)
-        }
-    }
-
-    public func hall(code rawCode: String) async throws -> Hall {
-        let code = try Validate.hallCode(rawCode)
-        guard let row = try await database.read({ connection in
-            try await connection.first(
-                "SELECT hall_id, code, name, address, status, created_at FROM service_halls WHERE code = \(code)",
-                as: (Int64, String, String, String?, String, Date).self, logger: logger)
-        }) else { throw TongkaError(.hallNotFound, detail: code) }
-        return Self.hall(row)
-    }
-
     // MARK: Clerks
 
     /// Creates a clerk with a one-time password the clerk must change at first login.
     public func createClerk(
-        username rawUsername: String, displayName rawName: String, role: Role, hallCode: String?, origin: RequestOrigin
+        username rawUsername: String, displayName rawName: String, role: Role, hallCode: String?, origin: RequestOrigin,
+        now: Date
     ) async throws -> (Clerk, String) {
         let username = try Validate.username(rawUsername)
         let displayName = try Validate.name(rawName, field: "display name")
         var hall: Hall?
-        if let hallCode { hall = try await self.hall(code: hallCode) }
+        if let hallCode { hall = try await HallStore(database: database).hall(code: hallCode) }
         if role.isHallBound, hall == nil { throw TongkaError(.hallRequired) }
         if let hall, !hall.open { throw TongkaError(.hallClosed, detail: hall.code) }
         let password = OneTimePassword.generate()
@@ -339,7 +99,7 @@ public struct StaffStore: Sendable {
         let clerk = try await database.transaction { [hall] connection in
             let clerk = try await insertClerk(
                 username: username, displayName: displayName, role: role, hall: role.isHallBound ? hall?.id : nil,
-                passwordHash: hash, connection: connection)
+                passwordHash: hash, now: now, connection: connection)
             try await Audit.record(
                 connection, origin: origin, action: "clerk.create", subject: "clerk:\(clerk.id)",
                 details: ["username": username, "role": role.rawValue, "hall": clerk.hallCode ?? ""], logger: logger)
@@ -348,15 +108,16 @@ public struct StaffStore: Sendable {
         return (clerk, password)
     }
 
+    /// Inserts a clerk whose password was set at `now` (sessions older than that do not count).
     private func insertClerk(
-        username: String, displayName: String, role: Role, hall: HallID?, passwordHash: String,
+        username: String, displayName: String, role: Role, hall: HallID?, passwordHash: String, now: Date,
         connection: PostgresConnection
     ) async throws -> Clerk {
         let row = try await connection.one(
             """
             WITH inserted AS (
-                INSERT INTO clerks (username, display_name, role, hall_id, password_hash)
-                VALUES (\(username), \(displayName), \(role.rawValue), \(hall?.rawValue), \(passwordHash))
+                INSERT INTO clerks (username, display_name, role, hall_id, password_hash, password_changed_at)
+                VALUES (\(username), \(displayName), \(role.rawValue), \(hall?.rawValue), \(passwordHash), \(now))
                 RETURNING *)
             SELECT \(unescaped: Self.clerkColumns) FROM inserted c LEFT JOIN service_halls h ON h.hall_id = c.hall_id
             """, as: ClerkRow.self, logger: logger)
@@ -366,7 +127,7 @@ public struct StaffStore: Sendable {
     /// Lists clerks; hall-bound readers see only their own hall.
     public func listClerks(hallCode: String?, actor: Actor) async throws -> [Clerk] {
         var hallFilter: Int64?
-        if let hallCode { hallFilter = try await hall(code: hallCode).id.rawValue }
+        if let hallCode { hallFilter = try await HallStore(database: database).hall(code: hallCode).id.rawValue }
         if actor.role.isHallBound {
             if let hallFilter, hallFilter != actor.hallID?.rawValue { throw TongkaError(.forbiddenHall) }
             hallFilter = actor.hallID?.rawValue
@@ -406,10 +167,14 @@ public struct StaffStore: Sendable {
     }
 
     /// An administrator's lock: the clerk cannot log in and every session ends until unlocked.
+    /// Unlocking also lifts the automatic locks after wrong passwords, from every address. An
+    /// unlock may come from the operator (`tongka-server staff unlock`, no actor); a lock may not.
     public func setDisabled(username: String, disabled: Bool, origin: RequestOrigin, now: Date) async throws -> Clerk {
-        let actor = try origin.requireActor()
         let target = try await clerk(username: username)
-        if disabled, target.id == actor.clerkID { throw TongkaError(.cannotLockSelf) }
+        if disabled {
+            let actor = try origin.requireActor()
+            if target.id == actor.clerkID { throw TongkaError(.cannotLockSelf) }
+        }
         try await database.transaction { connection in
             try await connection.query(
                 """
@@ -417,7 +182,11 @@ public struct StaffStore: Sendable {
                        locked_until = CASE WHEN \(disabled) THEN locked_until ELSE NULL END
                  WHERE clerk_id = \(target.id.rawValue)
                 """, logger: logger)
-            if disabled { try await revokeSessions(of: target.id, now: now, connection: connection) }
+            if disabled {
+                try await revokeSessions(of: target.id, now: now, connection: connection)
+            } else {
+                try await forgetFailures(of: target.id, connection: connection)
+            }
             try await Audit.record(
                 connection, origin: origin, action: disabled ? "clerk.lock" : "clerk.unlock",
                 subject: "clerk:\(target.id)", details: ["username": target.username], hall: target.hallID, logger: logger)
@@ -425,9 +194,12 @@ public struct StaffStore: Sendable {
         return try await clerk(id: target.id)
     }
 
-    /// Gives the clerk a new one-time password, ends its sessions and lifts an automatic lock.
+    /// Gives the clerk a new one-time password, ends its sessions and lifts the automatic locks.
+    /// An admin may not reset its own (the one-time password would lock it out); the operator's
+    /// reset (`tongka-server staff reset-password`, no actor) may reset anyone's.
     public func resetPassword(username: String, origin: RequestOrigin, now: Date) async throws -> (Clerk, String) {
         let target = try await clerk(username: username)
+        if let actor = origin.actor, actor.clerkID == target.id { throw TongkaError(.cannotResetSelf) }
         let password = OneTimePassword.generate()
         let hash = try await settings.passwordHasher.hash(password)
         try await database.transaction { connection in
@@ -438,6 +210,7 @@ public struct StaffStore: Sendable {
                  WHERE clerk_id = \(target.id.rawValue)
                 """, logger: logger)
             try await revokeSessions(of: target.id, now: now, connection: connection)
+            try await forgetFailures(of: target.id, connection: connection)
             try await Audit.record(
                 connection, origin: origin, action: "clerk.reset_password", subject: "clerk:\(target.id)",
                 details: ["username": target.username], hall: target.hallID, logger: logger)
@@ -450,12 +223,8 @@ public struct StaffStore: Sendable {
             "UPDATE sessions SET revoked_at = \(now) WHERE clerk_id = \(clerk.rawValue) AND revoked_at IS NULL",
             logger: logger)
     }
-}
 
-extension Duration {
-    /// Whole and fractional seconds, for `Date` arithmetic.
-    public var seconds: TimeInterval {
-        let (seconds, attoseconds) = components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+    private func forgetFailures(of clerk: ClerkID, connection: PostgresConnection) async throws {
+        try await connection.query("DELETE FROM login_failures WHERE clerk_id = \(clerk.rawValue)", logger: logger)
     }
 }

@@ -152,9 +152,13 @@ struct SessionFile {
         // not even for a moment.
         let temporary = path + ".tmp"
         guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw CounterFailure(code: "session_file", message: "cannot write \(path)")
+            throw CounterFailure(code: "file_not_written", message: "cannot write \(path)")
         }
-        _ = rename(temporary, path)
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw CounterFailure(code: "file_not_written", message: "cannot replace \(path): \(reason)")
+        }
         chmod(path, 0o600)
     }
 

@@ -13,7 +13,7 @@ struct TongkaServer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tongka-server",
         abstract: "The Tongka back office: HTTP API, migrations and first-run setup.",
-        subcommands: [Serve.self, Migrate.self, Bootstrap.self, Keys.self],
+        subcommands: [Serve.self, Migrate.self, Bootstrap.self, Staff.self, Keys.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -176,7 +176,7 @@ struct Bootstrap: AsyncParsableCommand {
         do {
             let result = try await withDatabase(settings, logger: logger) { database in
                 try await StaffStore(database: database).bootstrap(
-                    adminUsername: admin, adminName: adminName, hallCode: hallCode, hallName: hallName)
+                    adminUsername: admin, adminName: adminName, hallCode: hallCode, hallName: hallName, now: Date())
             }
             if let passwordFile {
                 guard FileManager.default.createFile(

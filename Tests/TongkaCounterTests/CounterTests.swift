@@ -12,7 +12,7 @@ import TongkaTestSupport
     /// one-time password as a new admin would.
     static func adminCounter(_ server: TestServer) async throws -> CommandRunner {
         let boot = try await StaffStore(database: server.database).bootstrap(
-            adminUsername: "admin", adminName: "Admin", hallCode: "HQ", hallName: "总部服务网点")
+            adminUsername: "admin", adminName: "Admin", hallCode: "HQ", hallName: "总部服务网点", now: Date())
         let runner = CommandRunner(server: server.url)
         let login = try await runner.counter(
             ["login", "--user", "admin"],
@@ -207,6 +207,20 @@ import TongkaTestSupport
         }
     }
 
+    @Test func aSessionFileThatCannotBeReplacedFailsTheLoginWithFileNotWritten() async throws {
+        try await withTestServer { server in
+            let admin = try await Self.adminCounter(server)
+            // A directory where the session file should be: renaming the new file onto it fails.
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tongka-session-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let login = try await admin.anotherCounter().counter(
+                ["login", "--user", "admin"], environment: ["TONGKA_PASSWORD": Self.password, "TONGKA_SESSION_FILE": directory.path])
+            #expect(login.exitCode == 1)
+            #expect(login.stderr.contains("[file_not_written]"), "\(login.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: directory.path + ".tmp"))
+        }
+    }
+
     @Test func messagesComeInChineseOrEnglishWithTheSameCodesAndFields() async throws {
         try await withTestServer { server in
             let admin = try await Self.adminCounter(server)
@@ -273,13 +287,13 @@ import TongkaTestSupport
         environment["TONGKA_HTTP_PORT"] = "0"
         let refused = try await CommandRunner.server(["serve"], environment: environment, timeout: .seconds(60))
         #expect(refused.exitCode != 0)
-        #expect((refused.stderr + refused.stdout).contains("pending migrations: 1_foundation, 2_cards, 3_ledger_guards, 4_stock_speed, 5_closed_shift_guard"))
+        #expect((refused.stderr + refused.stdout).contains("pending migrations: 1_foundation, 2_cards, 3_ledger_guards, 4_stock_speed, 5_closed_shift_guard, 6_login_failures"))
 
         let check = try await CommandRunner.server(["migrate", "--check"], environment: environment)
         #expect(check.exitCode == 3)
         let migrated = try await CommandRunner.server(["migrate"], environment: environment)
         #expect(migrated.exitCode == 0, "\(migrated.stderr)")
-        #expect(migrated.stdout.contains("applied: 1_foundation, 2_cards, 3_ledger_guards, 4_stock_speed, 5_closed_shift_guard"))
+        #expect(migrated.stdout.contains("applied: 1_foundation, 2_cards, 3_ledger_guards, 4_stock_speed, 5_closed_shift_guard, 6_login_failures"))
         #expect(try await CommandRunner.server(["migrate", "--check"], environment: environment).exitCode == 0)
 
         let passwordFile = FileManager.default.temporaryDirectory.appendingPathComponent("otp-\(UUID().uuidString)").path
@@ -306,6 +320,45 @@ import TongkaTestSupport
         let missing = try await CommandRunner.server(["migrate"], environment: environment)
         #expect(missing.stderr.contains("TONGKA_DATABASE_URL"))
         await TestDatabases.shared.drop(database)
+    }
+
+    @Test func staffUnlockAndResetPasswordRecoverALockedOutAdminWithoutSQL() async throws {
+        try await withTestServer { server in
+            _ = try await server.bootstrapAdmin()
+            let anonymous = server.anonymous()
+            for _ in 0..<5 {
+                await expectFailure(.invalidCredentials) { try await anonymous.login(username: "admin", password: "wrong-password") }
+            }
+            await expectFailure(.accountLocked) { try await anonymous.login(username: "admin", password: TestServer.defaultPassword) }
+            let environment = [
+                "TONGKA_DATABASE_URL": server.settings.databaseURL,
+                "TONGKA_DATA_KEY": Data(server.settings.dataKey).base64EncodedString(),
+                "TONGKA_ISSUER_PREFIXES": "31048200", "TONGKA_ISSUER_ID": "31045510FFFFFFFF",
+                "TONGKA_PASSWORD_COST": "10", "TONGKA_LOG_LEVEL": "error",
+            ]
+            // The same configuration as `migrate`: here a --config file of KEY=VALUE lines.
+            let config = FileManager.default.temporaryDirectory.appendingPathComponent("server-\(UUID().uuidString).env").path
+            try environment.map { "\($0.key)=\($0.value)" }.joined(separator: "\n").write(toFile: config, atomically: true, encoding: .utf8)
+            let unlocked = try await CommandRunner.server(["staff", "unlock", "--user", "admin", "--config", config], environment: [:])
+            #expect(unlocked.exitCode == 0, "\(unlocked.stderr)")
+            #expect(unlocked.stdout.contains("Unlocked admin"))
+            _ = try await server.login(username: "admin")
+
+            let reset = try await CommandRunner.server(["staff", "reset-password", "--user", "admin"], environment: environment)
+            #expect(reset.exitCode == 0, "\(reset.stderr)")
+            let line = try #require(reset.stdout.split(separator: "\n").first { $0.hasPrefix("One-time password for admin: ") })
+            let oneTime = String(line.dropFirst("One-time password for admin: ".count))
+            await expectFailure(.invalidCredentials) { try await anonymous.login(username: "admin", password: TestServer.defaultPassword) }
+            let admin = try await server.firstLogin(username: "admin", oneTimePassword: oneTime, newPassword: "recovered-password-9")
+            // Audited with no actor, naming the command.
+            let events = try await admin.auditEvents(action: "clerk.").filter { $0.actor == nil }
+            #expect(Set(events.map(\.action)) == ["clerk.unlock", "clerk.reset_password"])
+            #expect(Set(events.compactMap(\.requestId)) == ["tongka-server staff unlock", "tongka-server staff reset-password"])
+
+            let unknown = try await CommandRunner.server(["staff", "unlock", "--user", "nobody"], environment: environment)
+            #expect(unknown.exitCode != 0)
+            #expect(unknown.stderr.contains("clerk_not_found"))
+        }
     }
 
     @Test func keysGenerateWritesAPrivateFileAndNeverReplacesOne() async throws {

@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import Testing
+import TongkaDomain
 import TongkaHTTP
 
 /// Configuration as `tongka-server` reads it: keys, defaults and refusals that name the key.
@@ -30,6 +31,33 @@ import TongkaHTTP
             try settings(["database.wait.seconds": .init(.int(0), isSecret: false)])
         } throws: { error in
             (error as? ServerSettings.Problem)?.description.contains("TONGKA_DATABASE_WAIT_SECONDS") == true
+        }
+    }
+
+    @Test func loginThrottlesAndTheUserThresholdHaveDefaultsAndTheirOwnKeys() throws {
+        let defaults = try settings()
+        #expect(defaults.loginLimits == .standard)
+        #expect(defaults.lockoutUserThreshold == 50)
+        let configured = try settings([
+            "login.address.per.minute": .init(.int(7), isSecret: false),
+            "login.user.per.minute": .init(.int(3), isSecret: false),
+            "login.hash.concurrency": .init(.int(4), isSecret: false),
+            "lockout.user.threshold": .init(.int(20), isSecret: false),
+        ])
+        #expect(configured.loginLimits == LoginLimits(perAddressPerMinute: 7, perUserPerMinute: 3, concurrentHashes: 4))
+        #expect(try configured.storeSettings().lockout == LockoutPolicy(pairThreshold: 5, userThreshold: 20, duration: 900))
+    }
+
+    @Test func aUserThresholdBelowTheAddressThresholdIsRefusedNamingItsKey() throws {
+        #expect {
+            try settings(["lockout.user.threshold": .init(.int(3), isSecret: false)])
+        } throws: { error in
+            (error as? ServerSettings.Problem)?.description.contains("TONGKA_LOCKOUT_USER_THRESHOLD") == true
+        }
+        #expect {
+            try settings(["login.hash.concurrency": .init(.int(0), isSecret: false)])
+        } throws: { error in
+            (error as? ServerSettings.Problem)?.description.contains("TONGKA_LOGIN_HASH_CONCURRENCY") == true
         }
     }
 }

@@ -39,16 +39,16 @@ import TongkaTestSupport
         try await withStaff { staffed in
             let admin = staffed.admin
             let clerk = staffed.clerk
-            let hall = try await staffed.staff.createHall(code: "CS01", name: "五一广场", address: "长沙", origin: staffed.adminOrigin)
-            _ = try await staffed.staff.setHallOpen(code: "CS01", open: false, origin: staffed.adminOrigin)
-            let login = try await staffed.staff.login(username: "zhangsan", password: staffed.clerkPassword, origin: origin(nil), now: Date())
+            let hall = try await staffed.halls.createHall(code: "CS01", name: "五一广场", address: "长沙", origin: staffed.adminOrigin)
+            _ = try await staffed.halls.setHallOpen(code: "CS01", open: false, origin: staffed.adminOrigin)
+            let login = try await staffed.sessions.login(username: "zhangsan", password: staffed.clerkPassword, origin: origin(nil), now: Date())
             await expectFailure(.invalidCredentials) {
-                try await staffed.staff.login(username: "zhangsan", password: "wrong-password", origin: origin(nil), now: Date())
+                try await staffed.sessions.login(username: "zhangsan", password: "wrong-password", origin: origin(nil), now: Date())
             }
             let (opened, _) = try await staffed.shifts.open(float: Money(fen: 100), idempotencyKey: "audit-open-1", origin: staffed.clerkOrigin)
             _ = try await staffed.shifts.close(counted: Money(fen: 100), note: nil, idempotencyKey: "audit-close-1", origin: staffed.clerkOrigin)
-            let session = try await staffed.staff.authenticate(token: login.token, now: Date()).sessionID
-            try await staffed.staff.logout(session: session, origin: staffed.clerkOrigin, now: Date())
+            let session = try await staffed.sessions.authenticate(token: login.token, now: Date()).sessionID
+            try await staffed.sessions.logout(session: session, origin: staffed.clerkOrigin, now: Date())
             _ = try await staffed.staff.resetPassword(username: "zhangsan", origin: staffed.adminOrigin, now: Date())
             _ = try await staffed.staff.setDisabled(username: "zhangsan", disabled: true, origin: staffed.adminOrigin, now: Date())
 
@@ -127,7 +127,7 @@ import TongkaTestSupport
     func withSealedLog(_ body: (Staffed, [Int64]) async throws -> Void) async throws {
         try await withStaff { staffed in
             for code in ["CS01", "CS02", "CS03"] {
-                _ = try await staffed.staff.createHall(code: code, name: "网点\(code)", address: nil, origin: staffed.adminOrigin)
+                _ = try await staffed.halls.createHall(code: code, name: "网点\(code)", address: nil, origin: staffed.adminOrigin)
             }
             let audit = AuditStore(database: staffed.database)
             #expect(try await audit.seal() == 5)

@@ -18,8 +18,8 @@ import TongkaTestSupport
 
     @Test func onAnEmptyDatabaseEveryBundledMigrationIsAppliedInOrderWithItsChecksum() async throws {
         let migrator = try Migrator.bundled()
-        #expect(migrator.migrations.map(\.version) == [1, 2, 3, 4, 5, 6])
-        #expect(migrator.migrations.map(\.name) == ["foundation", "cards", "ledger_guards", "stock_speed", "closed_shift_guard", "review_fixes"])
+        #expect(migrator.migrations.map(\.version) == [1, 2, 3, 4, 5, 6, 7])
+        #expect(migrator.migrations.map(\.name) == ["foundation", "cards", "ledger_guards", "stock_speed", "closed_shift_guard", "review_fixes", "login_failures"])
         // The checksum is the SHA-256 of the file in the source tree, byte for byte.
         let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../SQL/migrations").standardizedFileURL
@@ -33,13 +33,13 @@ import TongkaTestSupport
             #expect(before.applied.isEmpty)
             #expect(before.pending.map(\.version) == Self.bundledVersions)
             #expect(!before.isCurrent)
-            #expect(before.problem?.contains("pending migrations: 1_foundation, 2_cards, 3_ledger_guards, 4_stock_speed, 5_closed_shift_guard, 6_review_fixes") == true)
+            #expect(before.problem?.contains("pending migrations: 1_foundation, 2_cards, 3_ledger_guards, 4_stock_speed, 5_closed_shift_guard, 6_review_fixes, 7_login_failures") == true)
 
             let applied = try await migrator.migrate(client: client, logger: testLogger)
             #expect(applied.map(\.version) == Self.bundledVersions)
             let rows = try await client.appliedMigrations()
             #expect(rows.map(\.version) == Self.bundledVersions)
-            #expect(rows.map(\.name) == ["foundation", "cards", "ledger_guards", "stock_speed", "closed_shift_guard", "review_fixes"])
+            #expect(rows.map(\.name) == ["foundation", "cards", "ledger_guards", "stock_speed", "closed_shift_guard", "review_fixes", "login_failures"])
             #expect(rows.map(\.checksum) == migrator.migrations.map(\.checksum))
             // Every statement of both files ran: objects from the start and the end of each exist.
             for relation in ["installation", "audit_events", "card_products", "cards"] {

@@ -85,7 +85,7 @@ import Testing
 
     @Test func theBundledMigrationsSplitIntoWholeStatements() throws {
         let migrator = try Migrator.bundled()
-        #expect(migrator.migrations.count == 6)
+        #expect(migrator.migrations.count == 7)
         for migration in migrator.migrations {
             let statements = split(migration.sql)
             #expect(!statements.isEmpty)

@@ -19,7 +19,7 @@ import TongkaTestSupport
     @Test func theDatabaseAllowsOneOpenShiftPerClerkAndAnotherAfterClosing() async throws {
         try await withStaff { staffed in
             let (other, _) = try await staffed.staff.createClerk(
-                username: "lisi", displayName: "李四", role: .clerk, hallCode: "HQ", origin: staffed.adminOrigin)
+                username: "lisi", displayName: "李四", role: .clerk, hallCode: "HQ", origin: staffed.adminOrigin, now: Date())
             let first = try await insertOpenShift(staffed, clerk: staffed.clerk.id)
             await expectFailure(.shiftAlreadyOpen) { try await insertOpenShift(staffed, clerk: staffed.clerk.id) }
             // Another clerk is not affected.
@@ -82,8 +82,8 @@ import TongkaTestSupport
             let (opened, _) = try await staffed.shifts.open(float: Money(fen: 30_000), idempotencyKey: "open-fixed-1", origin: staffed.clerkOrigin)
             let id = opened.shift.id.rawValue
             let (other, _) = try await staffed.staff.createClerk(
-                username: "wangwu", displayName: "王五", role: .clerk, hallCode: "HQ", origin: staffed.adminOrigin)
-            let hall2 = try await staffed.staff.createHall(code: "CS01", name: "五一广场", address: nil, origin: staffed.adminOrigin)
+                username: "wangwu", displayName: "王五", role: .clerk, hallCode: "HQ", origin: staffed.adminOrigin, now: Date())
+            let hall2 = try await staffed.halls.createHall(code: "CS01", name: "五一广场", address: nil, origin: staffed.adminOrigin)
             for change in [
                 "opening_float_fen = 1", "opened_at = opened_at - interval '1 hour'", "clerk_id = \(other.id.rawValue)",
                 "hall_id = \(hall2.id.rawValue)",
@@ -155,7 +155,7 @@ import TongkaTestSupport
     @Test func aKeyOfAnotherClerkIsIndependent() async throws {
         try await withStaff { staffed in
             let (other, _) = try await staffed.staff.createClerk(
-                username: "lisi", displayName: "李四", role: .clerk, hallCode: "HQ", origin: staffed.adminOrigin)
+                username: "lisi", displayName: "李四", role: .clerk, hallCode: "HQ", origin: staffed.adminOrigin, now: Date())
             let mine = try await staffed.shifts.open(float: Money(fen: 100), idempotencyKey: "open-shared-1", origin: staffed.clerkOrigin)
             let theirs = try await staffed.shifts.open(float: Money(fen: 200), idempotencyKey: "open-shared-1", origin: origin(other.actor))
             #expect(!theirs.replayed)

@@ -29,16 +29,18 @@ struct Staffed: Sendable {
     var clerkOrigin: RequestOrigin { origin(clerk.actor) }
     var shifts: ShiftStore { ShiftStore(database: database) }
     var staff: StaffStore { StaffStore(database: database) }
+    var halls: HallStore { HallStore(database: database) }
+    var sessions: SessionStore { SessionStore(database: database) }
 }
 
 /// Runs `body` with a fresh migrated database holding a bootstrapped installation and a clerk.
 func withStaff<T: Sendable>(_ body: (Staffed) async throws -> T) async throws -> T {
     try await withTestDatabase { database in
         let staff = StaffStore(database: database)
-        let boot = try await staff.bootstrap(adminUsername: "admin", adminName: "管理员", hallCode: "HQ", hallName: "总部服务大厅")
+        let boot = try await staff.bootstrap(adminUsername: "admin", adminName: "管理员", hallCode: "HQ", hallName: "总部服务大厅", now: Date())
         let (clerk, password) = try await staff.createClerk(
             username: "zhangsan", displayName: "张三", role: .clerk, hallCode: "HQ",
-            origin: origin(boot.admin.actor))
+            origin: origin(boot.admin.actor), now: Date())
         return try await body(
             Staffed(
                 database: database, admin: boot.admin, adminPassword: boot.oneTimePassword, hall: boot.hall,

@@ -30,7 +30,7 @@ public struct TestServer: Sendable {
     /// Bootstraps the first hall (`HQ`) and admin (`admin`), sets the admin's password and logs in.
     public func bootstrapAdmin(password: String = TestServer.defaultPassword) async throws -> TongkaClient {
         let result = try await StaffStore(database: database).bootstrap(
-            adminUsername: "admin", adminName: "Admin", hallCode: "HQ", hallName: "总部服务网点")
+            adminUsername: "admin", adminName: "Admin", hallCode: "HQ", hallName: "总部服务网点", now: Date())
         return try await firstLogin(username: "admin", oneTimePassword: result.oneTimePassword, newPassword: password)
     }
 
