@@ -61,8 +61,12 @@ import TongkaTestSupport
             for _ in 0..<5 {
                 await expectFailure(.invalidCredentials) { try await anonymous.login(username: "zhangsan", password: "wrong-password") }
             }
-            // Now even the right password is refused until the lock lifts.
+            // Now even the right password is refused until the lock lifts, which Retry-After tells.
             await expectFailure(.accountLocked) { try await anonymous.login(username: "zhangsan", password: TestServer.defaultPassword) }
+            let refused = try await fixture.server.raw(
+                .POST, "/v1/sessions", body: Data(#"{"username": "zhangsan", "password": "correct-horse-battery"}"#.utf8))
+            #expect(refused.status == 423)
+            #expect(Int(refused.headers.first(name: "Retry-After") ?? "").map { (1...60).contains($0) } == true)
             // Only this address is locked out (see LoginAbuseTests): the account as a whole is not.
             let locked = try await fixture.admin.clerks(hall: "CS01").first { $0.username == "zhangsan" }
             #expect(locked?.locked == false)

@@ -109,4 +109,29 @@ import TongkaTestSupport
             #expect(live == 0)
         }
     }
+
+    @Test func aLoginRacingTheClerksOwnPasswordChangeGetsNoSession() async throws {
+        try await withStaff { staffed in
+            let changer = try await staffed.sessions.login(
+                username: "zhangsan", password: staffed.clerkPassword, origin: origin(nil), now: Date())
+            let changing = try await staffed.sessions.authenticate(token: changer.token, now: Date())
+            var sessions = staffed.sessions
+            let (store, clerkOrigin, password) = (staffed.sessions, staffed.clerkOrigin, staffed.clerkPassword)
+            sessions.afterPasswordCheck = {
+                try await store.changePassword(
+                    current: password, new: "changed-meanwhile-1", session: changing.sessionID, origin: clerkOrigin, now: Date())
+            }
+            await expectFailure(.invalidCredentials) {
+                try await sessions.login(username: "zhangsan", password: password, origin: origin(nil), now: Date())
+            }
+            let live = try await staffed.database.value(
+                """
+                SELECT count(*) FROM sessions s JOIN clerks c ON c.clerk_id = s.clerk_id
+                 WHERE c.username = 'zhangsan' AND s.revoked_at IS NULL
+                """, as: Int64.self)
+            // Only the session that made the change.
+            #expect(live == 1)
+            _ = try await staffed.sessions.authenticate(token: changer.token, now: Date())
+        }
+    }
 }
