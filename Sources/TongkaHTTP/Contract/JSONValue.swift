@@ -127,11 +127,12 @@ struct JSONParser {
         }
     }
 
-    private mutating func literal(_ word: StaticString, _ pointer: String) throws(Failure) {
-        let count = word.utf8CodeUnitsCount
-        guard index + count <= bytes.count else { throw fail(pointer) }
-        for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] { throw fail(pointer) }
-        index += count
+    private mutating func literal(_ word: String, _ pointer: String) throws(Failure) {
+        let expected = word.utf8
+        guard index + expected.count <= bytes.count, bytes[index..<index + expected.count].elementsEqual(expected) else {
+            throw fail(pointer)
+        }
+        index += expected.count
     }
 
     private mutating func nest(_ pointer: String) throws(Failure) {

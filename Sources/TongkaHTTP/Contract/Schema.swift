@@ -289,7 +289,7 @@ final class Schema: Sendable {
     static func jsonValue(_ node: Node) -> JSONValue? {
         switch node {
         case .scalar(let scalar):
-            switch node.tag.name {
+            switch Tag.Name(rawValue: node.tag.rawValue) {
             case .null: return .null
             case .bool: return Bool.construct(from: scalar).map(JSONValue.bool)
             case .int: return Int.construct(from: scalar).map { .number(JSONNumber(Int64($0))) }
@@ -320,7 +320,9 @@ final class Schema: Sendable {
 /// anywhere in the string unless anchored; NSRegularExpression (ICU) searches the same way and
 /// agrees with ECMA-262 on the syntax documents use (classes, quantifiers, anchors). One
 /// difference to keep in mind: ICU's `\d` and `\w` also match non-ASCII digits and letters, so
-/// write `[0-9]` for ASCII digits.
+/// write `[0-9]` for ASCII digits. The other difference matters and is removed: ICU's `$` also
+/// matches before a final line break, so `^[0-9]{19}$` would let `"…0001\n"` through; ECMA-262's
+/// `$` matches only at the very end, so each `$` outside a character class becomes ICU's `\z`.
 struct Pattern: @unchecked Sendable {
     // @unchecked: NSRegularExpression is immutable once made and documented as safe to use from
     // several threads at once.
@@ -329,7 +331,30 @@ struct Pattern: @unchecked Sendable {
 
     init(_ source: String) throws {
         self.source = source
-        regex = try NSRegularExpression(pattern: source, options: [])
+        regex = try NSRegularExpression(pattern: Self.icu(source), options: [])
+    }
+
+    /// The ECMA-262 pattern in ICU's dialect: `$` (end of input) as `\z`.
+    static func icu(_ source: String) -> String {
+        var result = ""
+        var escaped = false
+        var inClass = false
+        for character in source {
+            if escaped {
+                escaped = false
+            } else if character == "\\" {
+                escaped = true
+            } else if inClass {
+                if character == "]" { inClass = false }
+            } else if character == "[" {
+                inClass = true
+            } else if character == "$" {
+                result += "\\z"
+                continue
+            }
+            result.append(character)
+        }
+        return result
     }
 
     func matches(_ text: String) -> Bool {
