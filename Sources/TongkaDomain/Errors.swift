@@ -23,6 +23,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
     case bodyTooLarge = "body_too_large"
     case unsupportedMediaType = "unsupported_media_type"
     case notFound = "not_found"
+    case methodNotAllowed = "method_not_allowed"
     case idempotencyKeyMissing = "idempotency_key_missing"
     case idempotencyKeyInvalid = "idempotency_key_invalid"
     case idempotencyKeyReused = "idempotency_key_reused"
@@ -123,6 +124,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
             .cardAlreadyIssued, .cardExpired, .holderAlreadyRegistered, .registrationNotAllowed, .anonymousNotAllowed,
             .hallClosed, .stockBatchDuplicate, .paymentReferenceTaken, .ownShift:
             409
+        case .methodNotAllowed: 405
         case .bodyTooLarge: 413
         case .unsupportedMediaType: 415
         case .stockFileInvalid: 422
@@ -146,6 +148,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .bodyTooLarge: ("The request body is too large", "请求内容过大")
         case .unsupportedMediaType: ("This content type is not accepted here", "不支持该内容类型")
         case .notFound: ("No such endpoint", "接口不存在")
+        case .methodNotAllowed: ("This endpoint does not accept this method", "该接口不支持此请求方法")
         case .idempotencyKeyMissing: ("This command needs an Idempotency-Key header", "该操作需要幂等键（Idempotency-Key）")
         case .idempotencyKeyInvalid: ("The idempotency key must be 8 to 100 letters, digits, '-' or '_'", "幂等键须为8至100位字母、数字、“-”或“_”")
         case .idempotencyKeyReused: ("This idempotency key was already used for a different request", "该幂等键已用于另一笔不同的请求")

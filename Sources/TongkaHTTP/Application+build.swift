@@ -53,16 +53,23 @@ public func buildApplication(
         database: database, migrator: migrator, metrics: Observability.registry, now: now,
         loginThrottle: LoginThrottle(limits: settings.loginLimits), hashSlots: HashSlots(limit: settings.loginLimits.concurrentHashes))
 
+    // The document is read and its schemas compiled once, here; one it cannot enforce stops the start.
+    let contract = try ContractValidator.bundled()
+
     let router = Router(context: TongkaRequestContext.self)
     // The scope (request id, language) wraps everything, so errors are reported in the caller's language.
     router.add(middleware: ScopeMiddleware(jsonBodyLimit: settings.jsonBodyLimit, importBodyLimit: settings.importBodyLimit))
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: MetricsMiddleware())
+    // Innermost, so metrics count the 405 it makes of the router's 404.
+    router.add(middleware: MethodNotAllowedMiddleware(contract: contract))
+    // Access first: callers who are not logged in or not allowed learn only that; then the contract.
     try handler.registerHandlers(
         on: router,
         middlewares: [
             AccessMiddleware(
-                sessions: handler.sessions, now: now, metricsTokenHash: settings.metricsToken.map(SessionToken.hash))
+                sessions: handler.sessions, now: now, metricsTokenHash: settings.metricsToken.map(SessionToken.hash)),
+            ContractMiddleware(contract: contract, jsonBodyLimit: settings.jsonBodyLimit),
         ])
 
     let app = Application(

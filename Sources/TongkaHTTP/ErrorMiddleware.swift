@@ -90,7 +90,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return classify(underlying)
         case let httpError as HTTPError:
             switch httpError.status.code {
-            case 404, 405: return (TongkaError(.notFound), nil, nil)
+            case 404: return (TongkaError(.notFound), nil, nil)
+            case 405: return (TongkaError(.methodNotAllowed), nil, nil)
             case 413: return (TongkaError(.bodyTooLarge), nil, nil)
             case 400..<500: return (TongkaError(.malformedRequest), nil, nil)
             default: return (TongkaError(.internalError), nil, nil)
