@@ -699,6 +699,18 @@ ALTER TABLE public.ledger_accounts ALTER COLUMN account_id ADD GENERATED ALWAYS 
 );
 
 --
+-- Name: login_failures; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.login_failures (
+    clerk_id bigint NOT NULL,
+    client_address text NOT NULL,
+    failed_logins integer DEFAULT 0 NOT NULL,
+    locked_until timestamp with time zone,
+    CONSTRAINT login_failures_count CHECK ((failed_logins >= 0))
+);
+
+--
 -- Name: schema_migrations; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -990,6 +1002,13 @@ ALTER TABLE ONLY public.ledger_accounts
     ADD CONSTRAINT ledger_accounts_pkey PRIMARY KEY (account_id);
 
 --
+-- Name: login_failures login_failures_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.login_failures
+    ADD CONSTRAINT login_failures_pkey PRIMARY KEY (clerk_id, client_address);
+
+--
 -- Name: schema_migrations schema_migrations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1135,6 +1154,12 @@ CREATE UNIQUE INDEX ledger_accounts_one_per_owner ON public.ledger_accounts USIN
 --
 
 CREATE INDEX sessions_clerk ON public.sessions USING btree (clerk_id) WHERE (revoked_at IS NULL);
+
+--
+-- Name: sessions_clerk_address; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX sessions_clerk_address ON public.sessions USING btree (clerk_id, client_address, created_at);
 
 --
 -- Name: shifts_hall_opened; Type: INDEX; Schema: public; Owner: -
@@ -1447,6 +1472,13 @@ ALTER TABLE ONLY public.ledger_accounts
     ADD CONSTRAINT ledger_accounts_shift_id_fkey FOREIGN KEY (shift_id) REFERENCES public.shifts(shift_id);
 
 --
+-- Name: login_failures login_failures_clerk_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.login_failures
+    ADD CONSTRAINT login_failures_clerk_id_fkey FOREIGN KEY (clerk_id) REFERENCES public.clerks(clerk_id);
+
+--
 -- Name: sessions sessions_clerk_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1601,6 +1633,12 @@ GRANT SELECT,INSERT ON TABLE public.journal_transactions TO tongka_service;
 --
 
 GRANT SELECT,INSERT,UPDATE ON TABLE public.ledger_accounts TO tongka_service;
+
+--
+-- Name: TABLE login_failures; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.login_failures TO tongka_service;
 
 --
 -- Name: TABLE schema_migrations; Type: ACL; Schema: public; Owner: -

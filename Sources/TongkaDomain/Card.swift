@@ -6,7 +6,7 @@ public enum CardStatus: String, Sendable, CaseIterable, Codable {
 
 /// How a registered card's holder is named when selling it.
 public enum HolderSelection: Sendable, Equatable {
-    /// By holder number: the seller's hall must reach the holder (``Actor/canReachHolder(registeredHall:cardHalls:)``).
+    /// By holder number: the seller's hall must reach the holder (``StaffActor/canReachHolder(registeredHall:cardHalls:)``).
     case id(HolderID)
     /// By the identity document the person presents: reachable from any hall.
     case document(IdentityDocument)

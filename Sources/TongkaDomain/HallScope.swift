@@ -1,6 +1,6 @@
 /// Hall scope: what a member of staff may see and act on, decided once here. Stores fetch the
 /// facts (which hall a holder was registered in, where its cards were sold) and ask these rules.
-extension Actor {
+extension StaffActor {
     /// The hall a listing or report is limited to. Hall-bound staff see their own hall whether or
     /// not they name it, and naming another hall is refused; operator-wide staff see the hall they
     /// name, or every hall (`nil`).

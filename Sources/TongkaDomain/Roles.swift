@@ -29,7 +29,7 @@ public enum Role: String, Sendable, CaseIterable, Codable {
 }
 
 /// Who is acting, as far as authorisation is concerned.
-public struct Actor: Sendable, Equatable {
+public struct StaffActor: Sendable, Equatable {
     public let clerkID: ClerkID
     public let username: String
     public let role: Role

@@ -25,7 +25,7 @@ public struct ShiftPolicy: Sendable, Equatable {
     /// an admin, never for their own shift (that is an ordinary close), and always with a reason.
     /// Returns the reason, trimmed.
     public func checkForceClose(
-        actor: Actor, owner: ClerkID, hall: HallID, reason: String
+        actor: StaffActor, owner: ClerkID, hall: HallID, reason: String
     ) throws(TongkaError) -> String {
         guard actor.role == .supervisor || actor.role == .admin else { throw TongkaError(.forbiddenRole) }
         try actor.requireReach(hall: hall)

@@ -18,7 +18,7 @@ struct RequestScope: Sendable {
     }
 
     /// The authenticated actor; the access middleware guarantees it for non-public operations.
-    func actor() throws(TongkaError) -> Actor {
+    func actor() throws(TongkaError) -> StaffActor {
         guard let session else { throw TongkaError(.unauthenticated) }
         return session.clerk.actor
     }

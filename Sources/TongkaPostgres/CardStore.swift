@@ -136,7 +136,7 @@ public struct CardStore: Sendable {
 
     /// The holder a registered sale goes to, locked against change: by number within hall scope,
     /// or by the presented document from any hall.
-    private func selectedHolder(_ selection: HolderSelection?, actor: Actor, connection: PostgresConnection) async throws -> HolderID? {
+    private func selectedHolder(_ selection: HolderSelection?, actor: StaffActor, connection: PostgresConnection) async throws -> HolderID? {
         switch selection {
         case nil:
             return nil

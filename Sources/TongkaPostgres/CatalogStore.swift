@@ -324,7 +324,7 @@ public struct CatalogStore: Sendable {
 
     /// Stock levels by place and product. Hall staff see their own hall only; admins and auditors
     /// see every hall and the warehouse.
-    public func stockLevels(hallCode: String?, productCode: String?, actor: Actor) async throws -> [HallStockLevel] {
+    public func stockLevels(hallCode: String?, productCode: String?, actor: StaffActor) async throws -> [HallStockLevel] {
         let hallID = try await HallScope.filter(hallCode: hallCode, actor: actor, database: database)?.rawValue
         let productID = try await productCode.asyncMap { try await product(code: $0).id.rawValue }
         let warehouseVisible = !actor.role.isHallBound && hallID == nil

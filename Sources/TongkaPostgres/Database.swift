@@ -62,18 +62,18 @@ public struct StoreSettings: Sendable {
 
 /// Who asked, for the audit log: the actor (nil before login), the request id and the address.
 public struct RequestOrigin: Sendable {
-    public var actor: Actor?
+    public var actor: StaffActor?
     public var requestID: String
     public var clientAddress: String?
 
-    public init(actor: Actor?, requestID: String, clientAddress: String?) {
+    public init(actor: StaffActor?, requestID: String, clientAddress: String?) {
         self.actor = actor
         self.requestID = requestID
         self.clientAddress = clientAddress
     }
 
     /// The actor, or `unauthenticated` when there is none.
-    public func requireActor() throws(TongkaError) -> Actor {
+    public func requireActor() throws(TongkaError) -> StaffActor {
         guard let actor else { throw TongkaError(.unauthenticated) }
         return actor
     }

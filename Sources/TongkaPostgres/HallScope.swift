@@ -1,9 +1,9 @@
 import TongkaDomain
 
 /// Resolves a hall code named in a listing or report into the hall filter the actor may use
-/// (``Actor/hallFilter(requested:)`` decides; this only looks the code up).
+/// (``StaffActor/hallFilter(requested:)`` decides; this only looks the code up).
 enum HallScope {
-    static func filter(hallCode: String?, actor: Actor, database: Database) async throws -> HallID? {
+    static func filter(hallCode: String?, actor: StaffActor, database: Database) async throws -> HallID? {
         let requested = try await hallCode.asyncMap { try await HallStore(database: database).hall(code: $0).id }
         return try actor.hallFilter(requested: requested)
     }

@@ -77,7 +77,7 @@ public struct HolderStore: Sendable {
     }
 
     /// A holder by number. Hall staff reach holders registered in their hall or holding a card
-    /// issued there (the rule is ``Actor/canReachHolder(registeredHall:cardHalls:)``); elsewhere
+    /// issued there (the rule is ``StaffActor/canReachHolder(registeredHall:cardHalls:)``); elsewhere
     /// they find a holder by the identity document the person shows. The read is audited.
     public func holder(id: HolderID, origin: RequestOrigin, now: Date) async throws -> (HolderView, [CardView]) {
         let actor = try origin.requireActor()
@@ -97,7 +97,7 @@ public struct HolderStore: Sendable {
 
     /// Refuses a lookup when the actor made `holderLookupsPerHour` of them in the past hour. The
     /// advisory lock makes parallel lookups of one actor count one after another.
-    func checkLookupLimit(actor: Actor, now: Date, connection: PostgresConnection) async throws {
+    func checkLookupLimit(actor: StaffActor, now: Date, connection: PostgresConnection) async throws {
         try await connection.query(
             "SELECT pg_advisory_xact_lock(7316049, \(Int32(truncatingIfNeeded: actor.clerkID.rawValue)))", logger: logger)
         let since = now.addingTimeInterval(-3600)
@@ -113,7 +113,7 @@ public struct HolderStore: Sendable {
 
     /// Applies the hall-scope rule for reaching a holder by number, from the facts in the
     /// database; `lock` keeps the holder from changing until the transaction ends (selling).
-    func reachHolder(_ id: HolderID, actor: Actor, lock: Bool, connection: PostgresConnection) async throws {
+    func reachHolder(_ id: HolderID, actor: StaffActor, lock: Bool, connection: PostgresConnection) async throws {
         guard let registeredHall = try await connection.first(
             lock
                 ? "SELECT registered_hall_id FROM holders WHERE holder_id = \(id.rawValue) FOR KEY SHARE"

@@ -17,7 +17,7 @@ enum Idempotency {
     }
 
     static func run<Request: Encodable, Result: Codable & Sendable>(
-        _ connection: PostgresConnection, actor: Actor, key: String, operation: String, request: Request,
+        _ connection: PostgresConnection, actor: StaffActor, key: String, operation: String, request: Request,
         logger: Logger, body: () async throws -> Result
     ) async throws -> Outcome<Result> {
         let key = try Validate.idempotencyKey(key)

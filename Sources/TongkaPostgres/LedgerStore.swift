@@ -16,7 +16,7 @@ public struct LedgerStore: Sendable {
 
     /// Who and what a posting belongs to, recorded on the journal transaction.
     struct PostingContext {
-        let actor: Actor
+        let actor: StaffActor
         let hall: HallID?
         let shift: ShiftID?
         let idempotencyKey: String?

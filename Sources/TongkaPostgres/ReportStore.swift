@@ -56,7 +56,7 @@ public struct ReportStore: Sendable {
     /// once per mode in mode rows; `totalCards` counts it once.
     public func issuance(
         from: CalendarDate, to: CalendarDate, period: ReportPeriod, groupBy: [IssuanceDimension], hallCode: String?,
-        actor: Actor
+        actor: StaffActor
     ) async throws -> IssuanceReport {
         guard from <= to else { throw TongkaError(.invalidDateRange, detail: "from is after to") }
         let zone = database.settings.timeZone

@@ -119,7 +119,7 @@ public struct ShiftStore: Sendable {
     /// The actor's open shift, locked `FOR SHARE` for the rest of the transaction: money commands
     /// call this first, so a concurrent close waits for them and they cannot post into a shift that
     /// closed meanwhile.
-    static func lockOpenShift(of actor: Actor, connection: PostgresConnection, logger: Logger) async throws -> (ShiftID, HallID) {
+    static func lockOpenShift(of actor: StaffActor, connection: PostgresConnection, logger: Logger) async throws -> (ShiftID, HallID) {
         guard let row = try await connection.first(
             "SELECT shift_id, hall_id FROM shifts WHERE clerk_id = \(actor.clerkID.rawValue) AND closed_at IS NULL FOR SHARE",
             as: (Int64, Int64).self, logger: logger)
@@ -128,7 +128,7 @@ public struct ShiftStore: Sendable {
     }
 
     /// The actor's open shift with its live figures.
-    public func current(actor: Actor) async throws -> ShiftReport {
+    public func current(actor: StaffActor) async throws -> ShiftReport {
         try await database.read { connection in
             guard let id = try await connection.first(
                 "SELECT shift_id FROM shifts WHERE clerk_id = \(actor.clerkID.rawValue) AND closed_at IS NULL",
@@ -139,7 +139,7 @@ public struct ShiftStore: Sendable {
     }
 
     /// One shift by id, for its clerk, supervisors of its hall, admins and auditors.
-    public func shift(id: ShiftID, actor: Actor) async throws -> ShiftReport {
+    public func shift(id: ShiftID, actor: StaffActor) async throws -> ShiftReport {
         try await database.read { connection in
             let report = try await report(shift: id, connection: connection)
             if actor.role == .clerk, report.shift.clerkID != actor.clerkID { throw TongkaError(.forbiddenRole) }
@@ -210,7 +210,7 @@ public struct ShiftStore: Sendable {
 
     /// Books the close of a shift the caller holds `FOR UPDATE`.
     private func closeLocked(
-        shift shiftID: ShiftID, hall hallID: HallID, counted: Money, note: String?, forceReason: String?, actor: Actor,
+        shift shiftID: ShiftID, hall hallID: HallID, counted: Money, note: String?, forceReason: String?, actor: StaffActor,
         idempotencyKey: String, origin: RequestOrigin, connection: PostgresConnection
     ) async throws -> ShiftReport {
         let drawer = try await LedgerStore.accountID(.shiftCash(shiftID), connection: connection, logger: logger)
@@ -220,7 +220,8 @@ public struct ShiftStore: Sendable {
         if let draft = try LedgerRules.shiftClose(shift: shiftID, hall: hallID, expected: expected, counted: counted) {
             _ = try await LedgerStore.post(
                 draft,
-                context: .init(actor: actor, hall: hallID, shift: shiftID, idempotencyKey: idempotencyKey, memo: note),
+                // The note (up to 500 characters) stays on the shift; the journal memo is short.
+                context: .init(actor: actor, hall: hallID, shift: shiftID, idempotencyKey: idempotencyKey, memo: nil),
                 connection: connection, logger: logger)
         }
         let hallStock = try await hallStock(hall: hallID, connection: connection)
@@ -248,7 +249,7 @@ public struct ShiftStore: Sendable {
     /// Shifts for oversight, newest first, a page at a time: hall-bound readers see their hall
     /// only. Dates are operator-local days.
     public func list(
-        hallCode: String?, from: CalendarDate?, to: CalendarDate?, onlyDifferences: Bool, openOnly: Bool, actor: Actor,
+        hallCode: String?, from: CalendarDate?, to: CalendarDate?, onlyDifferences: Bool, openOnly: Bool, actor: StaffActor,
         limit: Int = 100, cursor: PageCursor? = nil
     ) async throws -> Page<ShiftSummary> {
         let hallID = try await HallScope.filter(hallCode: hallCode, actor: actor, database: database)?.rawValue

@@ -17,7 +17,7 @@ public struct Clerk: Sendable, Codable, Equatable {
     public let lockedUntil: Date?
     public let createdAt: Date
 
-    public var actor: Actor { Actor(clerkID: id, username: username, role: role, hallID: hallID) }
+    public var actor: StaffActor { StaffActor(clerkID: id, username: username, role: role, hallID: hallID) }
 }
 
 /// The result of bootstrap: the first hall, the first admin and its one-time password.
@@ -125,7 +125,7 @@ public struct StaffStore: Sendable {
     }
 
     /// Lists clerks; hall-bound readers see only their own hall.
-    public func listClerks(hallCode: String?, actor: Actor) async throws -> [Clerk] {
+    public func listClerks(hallCode: String?, actor: StaffActor) async throws -> [Clerk] {
         var hallFilter: Int64?
         if let hallCode { hallFilter = try await HallStore(database: database).hall(code: hallCode).id.rawValue }
         if actor.role.isHallBound {

@@ -287,14 +287,18 @@ import TongkaTestSupport
         environment["TONGKA_HTTP_PORT"] = "0"
         let refused = try await CommandRunner.server(["serve"], environment: environment, timeout: .seconds(60))
         #expect(refused.exitCode != 0)
-        #expect((refused.stderr + refused.stdout).contains("pending migrations: 1_foundation, 2_cards, 3_ledger_guards, 4_stock_speed, 5_closed_shift_guard, 6_login_failures"))
+        #expect((refused.stderr + refused.stdout).contains("pending migrations: 1_foundation, 2_cards, 3_ledger_guards, 4_stock_speed, 5_closed_shift_guard, 6_review_fixes, 7_login_failures"))
 
         let check = try await CommandRunner.server(["migrate", "--check"], environment: environment)
         #expect(check.exitCode == 3)
         let migrated = try await CommandRunner.server(["migrate"], environment: environment)
         #expect(migrated.exitCode == 0, "\(migrated.stderr)")
-        #expect(migrated.stdout.contains("applied: 1_foundation, 2_cards, 3_ledger_guards, 4_stock_speed, 5_closed_shift_guard, 6_login_failures"))
+        #expect(migrated.stdout.contains("applied: 1_foundation, 2_cards, 3_ledger_guards, 4_stock_speed, 5_closed_shift_guard, 6_review_fixes, 7_login_failures"))
         #expect(try await CommandRunner.server(["migrate", "--check"], environment: environment).exitCode == 0)
+        // Migrated, but connected as the cluster's superuser: serve refuses the owner's rights.
+        let owner = try await CommandRunner.server(["serve"], environment: environment, timeout: .seconds(60))
+        #expect(owner.exitCode != 0)
+        #expect((owner.stderr + owner.stdout).contains("is a superuser"))
 
         let passwordFile = FileManager.default.temporaryDirectory.appendingPathComponent("otp-\(UUID().uuidString)").path
         let boot = try await CommandRunner.server(["bootstrap", "--password-file", passwordFile], environment: environment)

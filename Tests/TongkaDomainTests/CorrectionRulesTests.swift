@@ -5,8 +5,8 @@ import TongkaDomain
 private let ownHall = HallID(1)
 private let otherHall = HallID(2)
 
-private func staff(_ role: Role, hall: HallID?, id: Int64 = 42) -> Actor {
-    Actor(clerkID: ClerkID(id), username: "li.wei", role: role, hallID: hall)
+private func staff(_ role: Role, hall: HallID?, id: Int64 = 42) -> StaffActor {
+    StaffActor(clerkID: ClerkID(id), username: "li.wei", role: role, hallID: hall)
 }
 
 /// The rules issue 7 moved into the domain: hall scope, payments, shifts, pages, stored values.

@@ -5,8 +5,8 @@ import TongkaDomain
 private let ownHall = HallID(1)
 private let otherHall = HallID(2)
 
-private func actor(_ role: Role, hall: HallID?) -> Actor {
-    Actor(clerkID: ClerkID(42), username: "li.wei", role: role, hallID: hall)
+private func actor(_ role: Role, hall: HallID?) -> StaffActor {
+    StaffActor(clerkID: ClerkID(42), username: "li.wei", role: role, hallID: hall)
 }
 
 @Suite("Roles and actors")

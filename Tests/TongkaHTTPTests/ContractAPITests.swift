@@ -20,13 +20,12 @@ import TongkaTestSupport
             }
             #expect(allocation?.message.hasSuffix("/body/quantity: must be at most 100000") == true)
 
-            // maxLength counted in characters, not bytes. (The shift store itself allows 500
-            // characters, less than the document's 2000; a note of 500 Chinese characters passes both.)
+            // maxLength counted in characters, not bytes: 500 Chinese characters pass, 501 do not.
             _ = try await fixture.clerk.openShift(floatFen: 0, idempotencyKey: "contract-open-1")
             let close = await expectFailure(.malformedRequest) {
-                try await fixture.clerk.closeShift(countedFen: 0, note: String(repeating: "短", count: 2001), idempotencyKey: "contract-close-1")
+                try await fixture.clerk.closeShift(countedFen: 0, note: String(repeating: "短", count: 501), idempotencyKey: "contract-close-1")
             }
-            #expect(close?.message.hasSuffix("/body/note: must have at most 2000 characters") == true)
+            #expect(close?.message.hasSuffix("/body/note: must have at most 500 characters") == true)
             let closed = try await fixture.clerk.closeShift(countedFen: 0, note: String(repeating: "短", count: 500), idempotencyKey: "contract-close-2")
             #expect(closed.shift.closeNote?.count == 500)
 

@@ -14,7 +14,7 @@ import TongkaTestSupport
         let staffed: Staffed
         let shift: ShiftID
         var database: Database { staffed.database }
-        var actor: Actor { staffed.clerk.actor }
+        var actor: StaffActor { staffed.clerk.actor }
         var hall: HallID { staffed.hall.id }
     }
 

@@ -12,7 +12,7 @@ import TongkaTestSupport
 let testLogger = Logger(label: "tongka-postgres-tests", factory: { _ in SwiftLogNoOpLogHandler() })
 
 /// A request origin for `actor`, as the HTTP layer would build it.
-func origin(_ actor: Actor?, requestID: String = "t") -> RequestOrigin {
+func origin(_ actor: StaffActor?, requestID: String = "t") -> RequestOrigin {
     RequestOrigin(actor: actor, requestID: requestID, clientAddress: nil)
 }
 

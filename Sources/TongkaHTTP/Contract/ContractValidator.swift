@@ -294,6 +294,6 @@ public struct ContractValidator: Sendable {
     }
 
     static func refusal(_ violation: ContractViolation) -> TongkaError {
-        TongkaError(.malformedRequest, detail: violation.description)
+        TongkaError(violation.code ?? .malformedRequest, detail: violation.description)
     }
 }

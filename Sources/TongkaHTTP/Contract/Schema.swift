@@ -1,5 +1,6 @@
 import Foundation
 import Yams
+import TongkaDomain
 
 // The JSON Schema subset the contract validator enforces.
 //
@@ -21,6 +22,10 @@ public struct ContractDocumentError: Error, Sendable, CustomStringConvertible {
 struct ContractViolation: Error, Sendable, Equatable, CustomStringConvertible {
     let pointer: String
     let reason: String
+    /// The stable code the document names for this value (`x-error-code` on the innermost schema
+    /// that has one), so a bad card number answers `invalid_card_number` whether the contract or
+    /// the domain notices it first; nil: `malformed_request`.
+    var code: ErrorCode? = nil
     var description: String { "\(pointer): \(reason)" }
 }
 
@@ -65,6 +70,8 @@ final class Schema: Sendable {
     let not: Schema?
     /// The boolean schema `false`: nothing is valid.
     let rejectsEverything: Bool
+    /// `x-error-code`: the error code a violation inside this schema answers with.
+    let errorCode: ErrorCode?
 
     /// `false` as a schema (as in `additionalProperties: false`).
     static let never = Schema(rejectsEverything: true)
@@ -75,6 +82,7 @@ final class Schema: Sendable {
         pattern = nil; minimum = nil; maximum = nil; exclusiveMinimum = nil; exclusiveMaximum = nil; multipleOf = nil
         minItems = nil; maxItems = nil; uniqueItems = false; items = nil; ref = nil; allOf = []; anyOf = []; oneOf = []
         not = nil
+        errorCode = nil
         self.rejectsEverything = rejectsEverything
     }
 
@@ -106,11 +114,20 @@ final class Schema: Sendable {
     private init(mapping: Node.Mapping, location: String, components: Set<String>) throws(ContractDocumentError) {
         func fail(_ reason: String) -> ContractDocumentError { ContractDocumentError(location: location, reason: reason) }
         var keywords: [String: Node] = [:]
+        var errorCode: ErrorCode?
         for (key, value) in mapping {
             guard let name = key.string else { throw fail("a schema keyword must be a string") }
+            if name == "x-error-code" {
+                guard let raw = value.string, let code = ErrorCode(rawValue: raw) else {
+                    throw fail("`x-error-code` must name a code of TongkaDomain's ErrorCode")
+                }
+                errorCode = code
+                continue
+            }
             if name.hasPrefix("x-") || Self.annotations.contains(name) { continue }
             keywords[name] = value
         }
+        self.errorCode = errorCode
         let supported: Set<String> = [
             "type", "format", "enum", "const", "required", "properties", "additionalProperties", "minProperties",
             "maxProperties", "minLength", "maxLength", "pattern", "minimum", "maximum", "exclusiveMinimum",
@@ -366,8 +383,15 @@ struct Pattern: @unchecked Sendable {
 struct SchemaRegistry: Sendable {
     let components: [String: Schema]
 
-    /// Validates `value` against `schema`; the first violation found, or nil.
+    /// Validates `value` against `schema`; the first violation found, or nil. The violation takes
+    /// the error code of the innermost schema on its path that names one.
     func check(_ value: JSONValue, against schema: Schema, at pointer: String) -> ContractViolation? {
+        guard var violation = checkKeywords(value, against: schema, at: pointer) else { return nil }
+        if violation.code == nil { violation.code = schema.errorCode }
+        return violation
+    }
+
+    private func checkKeywords(_ value: JSONValue, against schema: Schema, at pointer: String) -> ContractViolation? {
         if schema.rejectsEverything { return ContractViolation(pointer: pointer, reason: "is not allowed here") }
         if let ref = schema.ref, let target = components[ref], let violation = check(value, against: target, at: pointer) {
             return violation
