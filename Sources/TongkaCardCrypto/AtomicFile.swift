@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import COpenSSL
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Crash-safe small-file writes and bounded reads, with POSIX calls so every step is explicit.
 ///
@@ -14,7 +15,9 @@ import COpenSSL
 public enum AtomicFile {
     /// Writes `bytes` to `path` with permission bits exactly `mode` (default 0600, owner only).
     /// With `overwrite: false` an existing file is an error (`EEXIST`) and is left untouched.
-    public static func write(_ bytes: [UInt8], to path: String, mode: UInt32 = 0o600, overwrite: Bool = true) throws(CardCryptoError) {
+    public static func write(
+        _ bytes: [UInt8], to path: String, mode: UInt32 = 0o600, overwrite: Bool = true
+    ) throws(CardCryptoError) {
         let directory = directoryName(of: path)
         let base = baseName(of: path)
         guard !base.isEmpty else { throw .fileSystem(path: path, operation: "write (no file name)", errno: EINVAL) }

@@ -18,7 +18,9 @@ public enum CardMAC {
     }
 
     /// The full 8-byte result of ISO 9797-1 MAC algorithm 1 with single DES (see `pboc`).
-    public static func desCBCMAC(_ data: [UInt8], key: SecretKey, initialVector: [UInt8]? = nil) throws(CardCryptoError) -> [UInt8] {
+    public static func desCBCMAC(
+        _ data: [UInt8], key: SecretKey, initialVector: [UInt8]? = nil
+    ) throws(CardCryptoError) -> [UInt8] {
         guard key.count == 8 else { throw .wrongKeyLength(expected: [8], actual: key.count) }
         let iv = try checkedIV(initialVector, blockSize: 8)
         let tripled = try CardCipher.tripledSingleDESKey(key)
@@ -52,7 +54,9 @@ public enum CardMAC {
     /// CBC-MAC with SM4 (16-byte key and block), padding method 2 to 16 bytes, `initialVector`
     /// default 16 zero bytes; returns the whole last 16-byte block. Used by the SM4 purse rules
     /// assumed in `PurseCrypto` (not publicly confirmed for T-Union).
-    public static func sm4CBCMAC(_ data: [UInt8], key: SecretKey, initialVector: [UInt8]? = nil) throws(CardCryptoError) -> [UInt8] {
+    public static func sm4CBCMAC(
+        _ data: [UInt8], key: SecretKey, initialVector: [UInt8]? = nil
+    ) throws(CardCryptoError) -> [UInt8] {
         guard key.count == 16 else { throw .wrongKeyLength(expected: [16], actual: key.count) }
         let iv = try checkedIV(initialVector, blockSize: 16)
         let context = try ECBContext(.sm4, key: key, encrypt: true)
@@ -82,7 +86,9 @@ public enum CardMAC {
         return iv
     }
 
-    static func cbc(_ padded: [UInt8], iv: [UInt8], blockSize: Int, encrypt: ([UInt8]) throws(CardCryptoError) -> [UInt8]) throws(CardCryptoError) -> [UInt8] {
+    static func cbc(
+        _ padded: [UInt8], iv: [UInt8], blockSize: Int, encrypt: ([UInt8]) throws(CardCryptoError) -> [UInt8]
+    ) throws(CardCryptoError) -> [UInt8] {
         var chain = iv
         var offset = 0
         while offset < padded.count {

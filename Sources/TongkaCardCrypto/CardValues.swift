@@ -175,7 +175,8 @@ public enum BCD {
         for i in stride(from: 0, to: chars.count, by: 2) {
             let a = chars[i], b = chars[i + 1]
             guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(a),
-                  (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b) else { return nil }
+                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b)
+            else { return nil }
             out.append((a - UInt8(ascii: "0")) << 4 | (b - UInt8(ascii: "0")))
         }
         return out
@@ -300,8 +301,10 @@ public struct PurseTransactionRecord: Sendable, Hashable {
     public let dateTime: TransactionDateTime
 
     /// Builds a record; `overdraftLimit` must fit 3 bytes.
-    public init(serial: UInt16, overdraftLimit: UInt32 = 0, amount: UInt32, transactionType: UInt8,
-                terminal: TerminalNumber, dateTime: TransactionDateTime) throws(CardCryptoError) {
+    public init(
+        serial: UInt16, overdraftLimit: UInt32 = 0, amount: UInt32, transactionType: UInt8,
+        terminal: TerminalNumber, dateTime: TransactionDateTime
+    ) throws(CardCryptoError) {
         guard overdraftLimit <= 0xFF_FFFF else {
             throw .invalidValue(field: "overdraft limit", reason: "does not fit 3 bytes")
         }
@@ -318,12 +321,13 @@ public struct PurseTransactionRecord: Sendable, Hashable {
         guard bytes.count == 23 else {
             throw .wrongDataLength(field: "transaction record", expected: "23", actual: bytes.count)
         }
-        try self.init(serial: BigEndian.uint16(bytes[0..<2]),
-                      overdraftLimit: BigEndian.uint32(bytes[2..<5]),
-                      amount: BigEndian.uint32(bytes[5..<9]),
-                      transactionType: bytes[9],
-                      terminal: TerminalNumber(bytes: Array(bytes[10..<16])),
-                      dateTime: TransactionDateTime(bcd: Array(bytes[16..<23])))
+        try self.init(
+            serial: BigEndian.uint16(bytes[0..<2]),
+            overdraftLimit: BigEndian.uint32(bytes[2..<5]),
+            amount: BigEndian.uint32(bytes[5..<9]),
+            transactionType: bytes[9],
+            terminal: TerminalNumber(bytes: Array(bytes[10..<16])),
+            dateTime: TransactionDateTime(bcd: Array(bytes[16..<23])))
     }
 
     /// The 23 bytes.

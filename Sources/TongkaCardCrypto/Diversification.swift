@@ -106,8 +106,10 @@ public enum KeyDiversification {
 
     /// Applies every level of `chain` for `card`. Intermediate keys are `SecretKey`s, wiped as
     /// soon as the next level has been computed.
-    public static func diversify(_ masterKey: SecretKey, algorithm: KeyAlgorithm, chain: DiversificationChain,
-                                 card: CardIdentity) throws(CardCryptoError) -> SecretKey {
+    public static func diversify(
+        _ masterKey: SecretKey, algorithm: KeyAlgorithm, chain: DiversificationChain,
+        card: CardIdentity
+    ) throws(CardCryptoError) -> SecretKey {
         var current = masterKey
         for level in chain.levels {
             current = try diversify(current, algorithm: algorithm, data: level.data(for: card))

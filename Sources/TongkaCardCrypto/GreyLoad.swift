@@ -24,8 +24,10 @@ public enum GreyLoadResolver {
     /// - A load record with serial S but other values: another load used S, so not credited.
     /// - Current serial S: not credited. S+1: credited.
     /// - Below S, or above S+1 with no record for S: undetermined.
-    public static func resolve(_ load: LoadAuthorization, currentOnlineSerial: UInt16,
-                               transactionLog: [PurseTransactionRecord] = []) -> GreyLoadOutcome {
+    public static func resolve(
+        _ load: LoadAuthorization, currentOnlineSerial: UInt16,
+        transactionLog: [PurseTransactionRecord] = []
+    ) -> GreyLoadOutcome {
         if let decided = resolve(load, transactionLog: transactionLog) {
             return decided
         }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Key check values, the usual way to compare keys without showing them.
@@ -54,8 +54,9 @@ extension MasterKeyStore {
         if requireOwnerOnly {
             let mode = try AtomicFile.permissions(of: path)
             guard mode & 0o077 == 0 else {
-                throw .keyFile(line: nil, field: "file permissions",
-                               reason: "mode \(String(mode, radix: 8)) lets group or others access the key file; use chmod 600")
+                throw .keyFile(
+                    line: nil, field: "file permissions",
+                    reason: "mode \(String(mode, radix: 8)) lets group or others access the key file; use chmod 600")
             }
         }
         var bytes = try AtomicFile.read(path, maxBytes: 1 << 20)
@@ -64,20 +65,25 @@ extension MasterKeyStore {
 
     /// Parses the key-file content held by environment variable `name` (default `TONGKA_CARD_KEYS`).
     /// The process environment itself cannot be wiped; a file with mode 0600 is the better place.
-    public static func load(fromEnvironmentVariable name: String = MasterKeyStore.environmentVariable) throws(CardCryptoError) -> MasterKeyStore {
+    public static func load(
+        fromEnvironmentVariable name: String = MasterKeyStore.environmentVariable
+    ) throws(CardCryptoError) -> MasterKeyStore {
         guard let value = getenv(name) else {
             throw .keyFile(line: nil, field: name, reason: "environment variable is not set")
         }
-        var bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(value).assumingMemoryBound(to: UInt8.self), count: strlen(value)))
+        var bytes = Array(
+            UnsafeBufferPointer(start: UnsafeRawPointer(value).assumingMemoryBound(to: UInt8.self), count: strlen(value)))
         return try load(keyFileContents: &bytes)
     }
 
     /// Generates a fresh key set (one DLK, DPK, DTK and DAMK per algorithm, all with `version`)
     /// from OpenSSL's CSPRNG and returns the key-file content. 3DES keys get odd DES parity and
     /// distinct halves. Write it with `writeKeyFile` (mode 0600); never log it.
-    public static func generateKeyFile(issuerID: [UInt8], diversification: DiversificationChain,
-                                       algorithms: [KeyAlgorithm] = [.tripleDES], version: UInt8 = 1,
-                                       sm4PurseRules: SM4PurseRules = .refuse) throws(CardCryptoError) -> String {
+    public static func generateKeyFile(
+        issuerID: [UInt8], diversification: DiversificationChain,
+        algorithms: [KeyAlgorithm] = [.tripleDES], version: UInt8 = 1,
+        sm4PurseRules: SM4PurseRules = .refuse
+    ) throws(CardCryptoError) -> String {
         guard issuerID.count == 8 else {
             throw .wrongDataLength(field: "issuer id", expected: "8", actual: issuerID.count)
         }
@@ -93,27 +99,29 @@ extension MasterKeyStore {
                 let key = try freshKey(algorithm)
                 let kcv = try KeyCheckValue.compute(key, algorithm: algorithm)
                 let hex = key.withUnsafeBytes { Hex.encode($0) }
-                lines.append("    {\"name\": \"\(name)\", \"version\": \(version), \"algorithm\": \"\(algorithm.rawValue)\", \"key\": \"\(hex)\", \"kcv\": \"\(Hex.encode(kcv))\"}")
+                lines.append(
+                    "    {\"name\": \"\(name)\", \"version\": \(version), \"algorithm\": \"\(algorithm.rawValue)\", \"key\": \"\(hex)\", \"kcv\": \"\(Hex.encode(kcv))\"}"
+                )
             }
         }
         let ids = CardKeyConfiguration.defaultAlgorithmIDs.sorted { $0.key < $1.key }
             .map { "\"\(Hex.encode([$0.key]))\": \"\($0.value.rawValue)\"" }.joined(separator: ", ")
         let chain = diversification.levels.map { "\"\($0.configName)\"" }.joined(separator: ", ")
         return """
-        {
-          "format": "\(keyFileFormat)",
-          "formatVersion": \(keyFileFormatVersion),
-          "comment": "Tongka master keys. Secret: keep mode 0600, never log, never commit.",
-          "issuerID": "\(Hex.encode(issuerID))",
-          "diversification": [\(chain)],
-          "algorithmIDs": {\(ids)},
-          "sm4PurseRules": "\(sm4PurseRules.rawValue)",
-          "keys": [
-        \(lines.joined(separator: ",\n"))
-          ]
-        }
+            {
+              "format": "\(keyFileFormat)",
+              "formatVersion": \(keyFileFormatVersion),
+              "comment": "Tongka master keys. Secret: keep mode 0600, never log, never commit.",
+              "issuerID": "\(Hex.encode(issuerID))",
+              "diversification": [\(chain)],
+              "algorithmIDs": {\(ids)},
+              "sm4PurseRules": "\(sm4PurseRules.rawValue)",
+              "keys": [
+            \(lines.joined(separator: ",\n"))
+              ]
+            }
 
-        """
+            """
     }
 
     /// Writes key-file content atomically with mode 0600. Refuses to replace an existing file
@@ -172,9 +180,10 @@ struct KeyFileParser {
         } catch {
             throw .keyFile(line: error.line, field: "(syntax)", reason: error.reason)
         }
-        let members = try object(root, path: "(top level)",
-                                 required: ["format", "formatVersion", "issuerID", "diversification", "keys"],
-                                 optional: ["comment", "algorithmIDs", "sm4PurseRules"])
+        let members = try object(
+            root, path: "(top level)",
+            required: ["format", "formatVersion", "issuerID", "diversification", "keys"],
+            optional: ["comment", "algorithmIDs", "sm4PurseRules"])
 
         let format = try string(members["format"], path: "format")
         guard format.value == MasterKeyStore.keyFileFormat else {
@@ -182,8 +191,9 @@ struct KeyFileParser {
         }
         let version = try integer(members["formatVersion"], path: "formatVersion")
         guard version.value == MasterKeyStore.keyFileFormatVersion else {
-            throw .keyFile(line: version.line, field: "formatVersion",
-                           reason: "unsupported version (this code reads \(MasterKeyStore.keyFileFormatVersion))")
+            throw .keyFile(
+                line: version.line, field: "formatVersion",
+                reason: "unsupported version (this code reads \(MasterKeyStore.keyFileFormatVersion))")
         }
         if let comment = members["comment"] { _ = try string(comment, path: "comment") }
 
@@ -203,8 +213,9 @@ struct KeyFileParser {
             rules = parsed
         }
         let keys = try keyEntries(members["keys"])
-        let configuration = try CardKeyConfiguration(issuerID: issuer.value, diversification: chain,
-                                                     algorithmIDs: algorithmIDs, sm4PurseRules: rules)
+        let configuration = try CardKeyConfiguration(
+            issuerID: issuer.value, diversification: chain,
+            algorithmIDs: algorithmIDs, sm4PurseRules: rules)
         return try MasterKeyStore(configuration: configuration, keys: keys)
     }
 
@@ -263,11 +274,13 @@ struct KeyFileParser {
         var keys: [KeyReference: SecretKey] = [:]
         for (index, item) in items.enumerated() {
             let path = "keys[\(index)]"
-            let members = try object(item, path: path, required: ["name", "version", "algorithm", "key"],
-                                     optional: ["kcv", "comment"])
+            let members = try object(
+                item, path: path, required: ["name", "version", "algorithm", "key"],
+                optional: ["kcv", "comment"])
             let name = try string(members["name"], path: path + ".name")
             guard KeyFileParser.validKeyName(name.value) else {
-                throw .keyFile(line: name.line, field: path + ".name", reason: "must be 1-16 of A-Z, 0-9, _ starting with a letter")
+                throw .keyFile(
+                    line: name.line, field: path + ".name", reason: "must be 1-16 of A-Z, 0-9, _ starting with a letter")
             }
             let version = try integer(members["version"], path: path + ".version")
             guard let versionByte = UInt8(exactly: version.value) else {
@@ -282,11 +295,13 @@ struct KeyFileParser {
             guard keyBytes.value.count == 16 else {
                 let count = keyBytes.value.count
                 SecretKey.wipe(&keyBytes.value)
-                throw .keyFile(line: keyBytes.line, field: path + ".key", reason: "must be 16 bytes (32 hex digits), got \(count)")
+                throw .keyFile(
+                    line: keyBytes.line, field: path + ".key", reason: "must be 16 bytes (32 hex digits), got \(count)")
             }
             if algorithm == .tripleDES, keyBytes.value[0..<8] == keyBytes.value[8..<16] {
                 SecretKey.wipe(&keyBytes.value)
-                throw .keyFile(line: keyBytes.line, field: path + ".key", reason: "3DES key halves are equal (single-DES strength)")
+                throw .keyFile(
+                    line: keyBytes.line, field: path + ".key", reason: "3DES key halves are equal (single-DES strength)")
             }
             let line = keyBytes.line
             let key = SecretKey(wiping: &keyBytes.value)
@@ -296,7 +311,9 @@ struct KeyFileParser {
                     throw .keyFile(line: kcv.line, field: path + ".kcv", reason: "must be 3 bytes (6 hex digits)")
                 }
                 guard CardMAC.constantTimeEquals(try KeyCheckValue.compute(key, algorithm: algorithm), kcv.value) else {
-                    throw .keyFile(line: kcv.line, field: path + ".kcv", reason: "does not match the key (typo in the key or the check value?)")
+                    throw .keyFile(
+                        line: kcv.line, field: path + ".kcv",
+                        reason: "does not match the key (typo in the key or the check value?)")
                 }
             }
             let reference = KeyReference(name: name.value, version: versionByte, algorithm: algorithm)
@@ -316,14 +333,17 @@ struct KeyFileParser {
 
     // MARK: typed accessors
 
-    private func object(_ node: JSONNode, path: String, required: Set<String>, optional: Set<String>) throws(CardCryptoError) -> [String: JSONNode] {
+    private func object(
+        _ node: JSONNode, path: String, required: Set<String>, optional: Set<String>
+    ) throws(CardCryptoError) -> [String: JSONNode] {
         guard case .object(let members) = node.kind else {
             throw .keyFile(line: node.line, field: path, reason: "must be an object, found \(node.typeName)")
         }
         var map: [String: JSONNode] = [:]
         for member in members {
             guard required.contains(member.name) || optional.contains(member.name) else {
-                throw .keyFile(line: member.node.line, field: path, reason: "unknown member \(JSONReader.printableName(member.name))")
+                throw .keyFile(
+                    line: member.node.line, field: path, reason: "unknown member \(JSONReader.printableName(member.name))")
             }
             map[member.name] = member.node
         }

@@ -50,9 +50,11 @@ public struct CardKeyConfiguration: Sendable, Hashable {
     public static let defaultAlgorithmIDs: [UInt8: KeyAlgorithm] = [0x00: .tripleDES, 0x04: .sm4]
 
     /// Validates the issuer id length.
-    public init(issuerID: [UInt8], diversification: DiversificationChain,
-                algorithmIDs: [UInt8: KeyAlgorithm] = CardKeyConfiguration.defaultAlgorithmIDs,
-                sm4PurseRules: SM4PurseRules = .refuse) throws(CardCryptoError) {
+    public init(
+        issuerID: [UInt8], diversification: DiversificationChain,
+        algorithmIDs: [UInt8: KeyAlgorithm] = CardKeyConfiguration.defaultAlgorithmIDs,
+        sm4PurseRules: SM4PurseRules = .refuse
+    ) throws(CardCryptoError) {
         guard issuerID.count == 8 else {
             throw .wrongDataLength(field: "issuer id", expected: "8", actual: issuerID.count)
         }
@@ -95,19 +97,25 @@ public protocol CardKeyStore: Sendable {
     /// Derives the card key, then the session key from the 8-byte `sessionInput`
     /// (`PurseCrypto.sessionKey`), and returns the 4-byte purse MAC of each message under it.
     /// The session key is wiped before returning.
-    func purseSessionMACs(key: KeyReference, card: CardIdentity, sessionInput: [UInt8],
-                          messages: [[UInt8]]) throws(CardCryptoError) -> [[UInt8]]
+    func purseSessionMACs(
+        key: KeyReference, card: CardIdentity, sessionInput: [UInt8],
+        messages: [[UInt8]]
+    ) throws(CardCryptoError) -> [[UInt8]]
     /// The 4-byte TAC of `message` with the card's TAC key derived from master key `key` (DTK).
     func tacMAC(key: KeyReference, card: CardIdentity, message: [UInt8]) throws(CardCryptoError) -> [UInt8]
     /// The 4-byte secure-messaging MAC of `message` with the card's DAMK and the card `challenge`.
-    func secureMessagingMAC(key: KeyReference, card: CardIdentity, challenge: [UInt8],
-                            message: [UInt8]) throws(CardCryptoError) -> [UInt8]
+    func secureMessagingMAC(
+        key: KeyReference, card: CardIdentity, challenge: [UInt8],
+        message: [UInt8]
+    ) throws(CardCryptoError) -> [UInt8]
 }
 
 extension CardKeyStore {
     /// Default: derives the card key and session key in process, then MACs each message.
-    public func purseSessionMACs(key: KeyReference, card: CardIdentity, sessionInput: [UInt8],
-                                 messages: [[UInt8]]) throws(CardCryptoError) -> [[UInt8]] {
+    public func purseSessionMACs(
+        key: KeyReference, card: CardIdentity, sessionInput: [UInt8],
+        messages: [[UInt8]]
+    ) throws(CardCryptoError) -> [[UInt8]] {
         let cardKey = try deriveCardKey(key, for: card)
         let session = try PurseCrypto.sessionKey(cardKey: cardKey, algorithm: key.algorithm, input: sessionInput)
         var macs: [[UInt8]] = []
@@ -125,8 +133,10 @@ extension CardKeyStore {
     }
 
     /// Default: derives DAMK and computes `PurseCrypto.secureMessagingMAC`.
-    public func secureMessagingMAC(key: KeyReference, card: CardIdentity, challenge: [UInt8],
-                                   message: [UInt8]) throws(CardCryptoError) -> [UInt8] {
+    public func secureMessagingMAC(
+        key: KeyReference, card: CardIdentity, challenge: [UInt8],
+        message: [UInt8]
+    ) throws(CardCryptoError) -> [UInt8] {
         let damk = try deriveCardKey(key, for: card)
         return try PurseCrypto.secureMessagingMAC(message, maintenanceKey: damk, algorithm: key.algorithm, challenge: challenge)
     }
@@ -155,8 +165,9 @@ public final class MasterKeyStore: CardKeyStore, CustomStringConvertible, Custom
     public func deriveCardKey(_ key: KeyReference, for card: CardIdentity) throws(CardCryptoError) -> SecretKey {
         guard card.issuerID == configuration.issuerID else { throw .issuerMismatch }
         guard let master = keys[key] else { throw .unknownKey(key) }
-        return try KeyDiversification.diversify(master, algorithm: key.algorithm,
-                                                chain: configuration.diversification, card: card)
+        return try KeyDiversification.diversify(
+            master, algorithm: key.algorithm,
+            chain: configuration.diversification, card: card)
     }
 
     /// Issuer, chain and key references only.

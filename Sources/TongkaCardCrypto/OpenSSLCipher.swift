@@ -6,9 +6,9 @@ import COpenSSL
 /// every `EVP_EncryptInit_ex` call. Plain DES is not in the default provider, so single DES is
 /// DES-EDE3 keyed with K||K||K (EDE with equal keys is single DES).
 enum ECBCipher: Sendable {
-    case desEDE3    // 24-byte key; used as single DES with K||K||K
-    case desEDE     // 16-byte key, two-key 3DES
-    case sm4        // 16-byte key, 16-byte block
+    case desEDE3  // 24-byte key; used as single DES with K||K||K
+    case desEDE  // 16-byte key, two-key 3DES
+    case sm4  // 16-byte key, 16-byte block
 
     var keyLength: Int {
         switch self {
@@ -71,7 +71,8 @@ final class ECBContext {
         let initialised = key.withUnsafeBytes { raw -> Bool in
             guard let base = raw.baseAddress else { return false }
             let keyPointer = base.assumingMemoryBound(to: UInt8.self)
-            let status = encrypt
+            let status =
+                encrypt
                 ? EVP_EncryptInit_ex(context, evp, nil, keyPointer, nil)
                 : EVP_DecryptInit_ex(context, evp, nil, keyPointer, nil)
             return status == 1
@@ -146,7 +147,8 @@ public enum CardCipher {
             throw .wrongKeyLength(expected: [cipher.keyLength], actual: key.count)
         }
         guard !data.isEmpty, data.count % cipher.blockSize == 0 else {
-            throw .wrongDataLength(field: "cipher input", expected: "a non-empty multiple of \(cipher.blockSize)", actual: data.count)
+            throw .wrongDataLength(
+                field: "cipher input", expected: "a non-empty multiple of \(cipher.blockSize)", actual: data.count)
         }
         let context = try ECBContext(cipher, key: key, encrypt: encrypt)
         return try context.update(data)

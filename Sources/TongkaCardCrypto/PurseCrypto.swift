@@ -16,7 +16,9 @@ public enum PurseCrypto {
     /// - 3DES: `SES = 3DES(DK, input)`, an 8-byte single-DES key (public PBOC rule).
     /// - SM4 (assumed): `SES = SM4(DK, input || 80 00 00 00 00 00 00 00)`, a 16-byte key; the
     ///   input is padded to one SM4 block with ISO 9797-1 padding method 2.
-    public static func sessionKey(cardKey: SecretKey, algorithm: KeyAlgorithm, input: [UInt8]) throws(CardCryptoError) -> SecretKey {
+    public static func sessionKey(
+        cardKey: SecretKey, algorithm: KeyAlgorithm, input: [UInt8]
+    ) throws(CardCryptoError) -> SecretKey {
         guard input.count == 8 else {
             throw .wrongDataLength(field: "session key input", expected: "8", actual: input.count)
         }
@@ -63,8 +65,10 @@ public enum PurseCrypto {
     ///   with the 16-byte DAMK, IV = challenge padded with `00` to 8 bytes.
     /// - SM4 (assumed): leftmost 4 bytes of the SM4 CBC-MAC, IV = challenge padded with `00` to 16.
     /// `data` is `PurseLayouts.secureMessagingData`; `challenge` is the 4 (or 8) bytes of GET CHALLENGE.
-    public static func secureMessagingMAC(_ data: [UInt8], maintenanceKey: SecretKey, algorithm: KeyAlgorithm,
-                                          challenge: [UInt8]) throws(CardCryptoError) -> [UInt8] {
+    public static func secureMessagingMAC(
+        _ data: [UInt8], maintenanceKey: SecretKey, algorithm: KeyAlgorithm,
+        challenge: [UInt8]
+    ) throws(CardCryptoError) -> [UInt8] {
         guard challenge.count == 4 || challenge.count == 8 else {
             throw .wrongDataLength(field: "card challenge", expected: "4 or 8", actual: challenge.count)
         }
@@ -102,22 +106,28 @@ public enum PurseLayouts {
     /// `newBalance(4) || onlineSerial(2) || amount(4) || 02 || terminal(6) || date(4) || time(3)`,
     /// where onlineSerial is the serial before the load (the one INITIALIZE FOR LOAD returned).
     /// Kept in this one function so a confirmed layout is a one-place change.
-    public static func loadTACData(newBalance: UInt32, onlineSerial: UInt16, amount: UInt32,
-                                   terminal: TerminalNumber, dateTime: TransactionDateTime) -> [UInt8] {
+    public static func loadTACData(
+        newBalance: UInt32, onlineSerial: UInt16, amount: UInt32,
+        terminal: TerminalNumber, dateTime: TransactionDateTime
+    ) -> [UInt8] {
         BigEndian.bytes(newBalance) + BigEndian.bytes(onlineSerial) + BigEndian.bytes(amount)
             + [TransactionType.load] + terminal.bytes + dateTime.bytes
     }
 
     /// `random(4) || offlineSerial(2) || terminalSerial bytes 2..3` (purchase session key input;
     /// the two low-order bytes of the 4-byte terminal transaction serial).
-    public static func purchaseSessionInput(random: [UInt8], offlineSerial: UInt16, terminalSerial: UInt32) throws(CardCryptoError) -> [UInt8] {
+    public static func purchaseSessionInput(
+        random: [UInt8], offlineSerial: UInt16, terminalSerial: UInt32
+    ) throws(CardCryptoError) -> [UInt8] {
         try check(random, "card random", 4)
         return random + BigEndian.bytes(offlineSerial) + Array(BigEndian.bytes(terminalSerial)[2..<4])
     }
 
     /// `amount(4) || type(1) || terminal(6) || date(4) || time(3)` (purchase MAC1 data).
-    public static func purchaseMAC1Data(amount: UInt32, transactionType: UInt8, terminal: TerminalNumber,
-                                        dateTime: TransactionDateTime) -> [UInt8] {
+    public static func purchaseMAC1Data(
+        amount: UInt32, transactionType: UInt8, terminal: TerminalNumber,
+        dateTime: TransactionDateTime
+    ) -> [UInt8] {
         BigEndian.bytes(amount) + [transactionType] + terminal.bytes + dateTime.bytes
     }
 
@@ -127,15 +137,19 @@ public enum PurseLayouts {
     }
 
     /// `amount(4) || type(1) || terminal(6) || terminalSerial(4) || date(4) || time(3)` (purchase TAC data).
-    public static func purchaseTACData(amount: UInt32, transactionType: UInt8, terminal: TerminalNumber,
-                                       terminalSerial: UInt32, dateTime: TransactionDateTime) -> [UInt8] {
+    public static func purchaseTACData(
+        amount: UInt32, transactionType: UInt8, terminal: TerminalNumber,
+        terminalSerial: UInt32, dateTime: TransactionDateTime
+    ) -> [UInt8] {
         BigEndian.bytes(amount) + [transactionType] + terminal.bytes + BigEndian.bytes(terminalSerial) + dateTime.bytes
     }
 
     /// Secure-messaging MAC input: the command header `CLA INS P1 P2 Lc` (Lc counting the 4 MAC
     /// bytes) followed by the command data without the MAC. For APPLICATION BLOCK that is
     /// `84 1E 00 P2 04`, for APPLICATION UNBLOCK `84 18 00 00 04`.
-    public static func secureMessagingData(cla: UInt8, ins: UInt8, p1: UInt8, p2: UInt8, data: [UInt8] = []) throws(CardCryptoError) -> [UInt8] {
+    public static func secureMessagingData(
+        cla: UInt8, ins: UInt8, p1: UInt8, p2: UInt8, data: [UInt8] = []
+    ) throws(CardCryptoError) -> [UInt8] {
         guard data.count + 4 <= 255 else {
             throw .wrongDataLength(field: "secure messaging data", expected: "at most 251", actual: data.count)
         }

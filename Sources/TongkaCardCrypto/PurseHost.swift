@@ -23,9 +23,11 @@ public struct LoadAuthorization: Sendable, Hashable {
     public let mac2: [UInt8]
 
     /// Memberwise; for hosts reached over a network that rebuild the authorisation client-side.
-    public init(card: CardIdentity, amount: UInt32, terminal: TerminalNumber, dateTime: TransactionDateTime,
-                oldBalance: UInt32, newBalance: UInt32, onlineSerial: UInt16, keyVersion: UInt8,
-                algorithmID: UInt8, mac2: [UInt8]) {
+    public init(
+        card: CardIdentity, amount: UInt32, terminal: TerminalNumber, dateTime: TransactionDateTime,
+        oldBalance: UInt32, newBalance: UInt32, onlineSerial: UInt16, keyVersion: UInt8,
+        algorithmID: UInt8, mac2: [UInt8]
+    ) {
         self.card = card
         self.amount = amount
         self.terminal = terminal
@@ -68,9 +70,11 @@ public struct PurchaseAuthorization: Sendable, Hashable {
     public let expectedMAC2: [UInt8]
 
     /// Memberwise.
-    public init(card: CardIdentity, amount: UInt32, transactionType: UInt8, terminal: TerminalNumber,
-                terminalSerial: UInt32, dateTime: TransactionDateTime, oldBalance: UInt32, offlineSerial: UInt16,
-                keyVersion: UInt8, algorithmID: UInt8, mac1: [UInt8], expectedMAC2: [UInt8]) {
+    public init(
+        card: CardIdentity, amount: UInt32, transactionType: UInt8, terminal: TerminalNumber,
+        terminalSerial: UInt32, dateTime: TransactionDateTime, oldBalance: UInt32, offlineSerial: UInt16,
+        keyVersion: UInt8, algorithmID: UInt8, mac1: [UInt8], expectedMAC2: [UInt8]
+    ) {
         self.card = card
         self.amount = amount
         self.transactionType = transactionType
@@ -111,9 +115,11 @@ public struct PurseHost: Sendable {
     /// `amount` and `terminal` must be the ones the terminal sent to the card: MAC1 covers them,
     /// so a changed amount, terminal, balance or serial fails here with `.macMismatch("load MAC1")`.
     /// A load that would overflow the 4-byte balance throws `.invalidValue` before any MAC2 exists.
-    public func authorizeLoad(card: CardIdentity, amount: UInt32, terminal: TerminalNumber,
-                              dateTime: TransactionDateTime,
-                              response: InitializeForLoadResponse) throws(CardCryptoError) -> LoadAuthorization {
+    public func authorizeLoad(
+        card: CardIdentity, amount: UInt32, terminal: TerminalNumber,
+        dateTime: TransactionDateTime,
+        response: InitializeForLoadResponse
+    ) throws(CardCryptoError) -> LoadAuthorization {
         let algorithm = try keyStore.configuration.purseAlgorithm(forAlgorithmID: response.algorithmID)
         let (newBalance, overflow) = response.oldBalance.addingReportingOverflow(amount)
         guard !overflow else {
@@ -123,15 +129,18 @@ public struct PurseHost: Sendable {
         let input = try PurseLayouts.loadSessionInput(random: response.random, onlineSerial: response.onlineSerial)
         let macs = try keyStore.purseSessionMACs(
             key: key, card: card, sessionInput: input,
-            messages: [PurseLayouts.loadMAC1Data(oldBalance: response.oldBalance, amount: amount, terminal: terminal),
-                       PurseLayouts.loadMAC2Data(amount: amount, terminal: terminal, dateTime: dateTime)])
+            messages: [
+                PurseLayouts.loadMAC1Data(oldBalance: response.oldBalance, amount: amount, terminal: terminal),
+                PurseLayouts.loadMAC2Data(amount: amount, terminal: terminal, dateTime: dateTime),
+            ])
         guard macs.count == 2, CardMAC.constantTimeEquals(macs[0], response.mac1) else {
             throw .macMismatch(what: "load MAC1")
         }
-        return LoadAuthorization(card: card, amount: amount, terminal: terminal, dateTime: dateTime,
-                                 oldBalance: response.oldBalance, newBalance: newBalance,
-                                 onlineSerial: response.onlineSerial, keyVersion: response.keyVersion,
-                                 algorithmID: response.algorithmID, mac2: macs[1])
+        return LoadAuthorization(
+            card: card, amount: amount, terminal: terminal, dateTime: dateTime,
+            oldBalance: response.oldBalance, newBalance: newBalance,
+            onlineSerial: response.onlineSerial, keyVersion: response.keyVersion,
+            algorithmID: response.algorithmID, mac2: macs[1])
     }
 
     /// Verifies the TAC that CREDIT FOR LOAD returned (layout: `PurseLayouts.loadTACData`, not
@@ -140,8 +149,9 @@ public struct PurseHost: Sendable {
         guard tac.count == 4 else { throw .wrongDataLength(field: "TAC", expected: "4", actual: tac.count) }
         let algorithm = try keyStore.configuration.purseAlgorithm(forAlgorithmID: load.algorithmID)
         let key = KeyReference(name: KeyReference.tacKeyName, version: tacKeyVersion ?? load.keyVersion, algorithm: algorithm)
-        let data = PurseLayouts.loadTACData(newBalance: load.newBalance, onlineSerial: load.onlineSerial,
-                                            amount: load.amount, terminal: load.terminal, dateTime: load.dateTime)
+        let data = PurseLayouts.loadTACData(
+            newBalance: load.newBalance, onlineSerial: load.onlineSerial,
+            amount: load.amount, terminal: load.terminal, dateTime: load.dateTime)
         let expected = try keyStore.tacMAC(key: key, card: load.card, message: data)
         guard CardMAC.constantTimeEquals(expected, tac) else { throw .macMismatch(what: "load TAC") }
     }
@@ -150,26 +160,33 @@ public struct PurseHost: Sendable {
 
     /// Computes MAC1 for DEBIT FOR PURCHASE (the PSAM's role) and the MAC2 the card must return.
     /// Refuses (`.invalidValue`) an amount above the balance the card reported.
-    public func authorizePurchase(card: CardIdentity, amount: UInt32, transactionType: UInt8 = TransactionType.purchase,
-                                  terminal: TerminalNumber, terminalSerial: UInt32, dateTime: TransactionDateTime,
-                                  response: InitializeForPurchaseResponse) throws(CardCryptoError) -> PurchaseAuthorization {
+    public func authorizePurchase(
+        card: CardIdentity, amount: UInt32, transactionType: UInt8 = TransactionType.purchase,
+        terminal: TerminalNumber, terminalSerial: UInt32, dateTime: TransactionDateTime,
+        response: InitializeForPurchaseResponse
+    ) throws(CardCryptoError) -> PurchaseAuthorization {
         let algorithm = try keyStore.configuration.purseAlgorithm(forAlgorithmID: response.algorithmID)
         guard amount <= response.balance else {
             throw .invalidValue(field: "purchase amount", reason: "exceeds the card balance")
         }
         let key = KeyReference(name: KeyReference.purchaseKeyName, version: response.keyVersion, algorithm: algorithm)
-        let input = try PurseLayouts.purchaseSessionInput(random: response.random, offlineSerial: response.offlineSerial,
-                                                          terminalSerial: terminalSerial)
+        let input = try PurseLayouts.purchaseSessionInput(
+            random: response.random, offlineSerial: response.offlineSerial,
+            terminalSerial: terminalSerial)
         let macs = try keyStore.purseSessionMACs(
             key: key, card: card, sessionInput: input,
-            messages: [PurseLayouts.purchaseMAC1Data(amount: amount, transactionType: transactionType,
-                                                     terminal: terminal, dateTime: dateTime),
-                       PurseLayouts.purchaseMAC2Data(amount: amount)])
+            messages: [
+                PurseLayouts.purchaseMAC1Data(
+                    amount: amount, transactionType: transactionType,
+                    terminal: terminal, dateTime: dateTime),
+                PurseLayouts.purchaseMAC2Data(amount: amount),
+            ])
         guard macs.count == 2 else { throw .openSSL(operation: "purse session MACs") }
-        return PurchaseAuthorization(card: card, amount: amount, transactionType: transactionType, terminal: terminal,
-                                     terminalSerial: terminalSerial, dateTime: dateTime, oldBalance: response.balance,
-                                     offlineSerial: response.offlineSerial, keyVersion: response.keyVersion,
-                                     algorithmID: response.algorithmID, mac1: macs[0], expectedMAC2: macs[1])
+        return PurchaseAuthorization(
+            card: card, amount: amount, transactionType: transactionType, terminal: terminal,
+            terminalSerial: terminalSerial, dateTime: dateTime, oldBalance: response.balance,
+            offlineSerial: response.offlineSerial, keyVersion: response.keyVersion,
+            algorithmID: response.algorithmID, mac1: macs[0], expectedMAC2: macs[1])
     }
 
     /// Verifies the card's MAC2 from DEBIT FOR PURCHASE.
@@ -180,25 +197,31 @@ public struct PurseHost: Sendable {
 
     /// Verifies a purchase TAC, e.g. of a record a validator uploaded (domain.md layout:
     /// `PurseLayouts.purchaseTACData`). `algorithmID` selects the algorithm as for a live session.
-    public func verifyPurchaseTAC(_ tac: [UInt8], card: CardIdentity, amount: UInt32,
-                                  transactionType: UInt8 = TransactionType.purchase, terminal: TerminalNumber,
-                                  terminalSerial: UInt32, dateTime: TransactionDateTime,
-                                  tacKeyVersion: UInt8, algorithmID: UInt8 = 0x00) throws(CardCryptoError) {
+    public func verifyPurchaseTAC(
+        _ tac: [UInt8], card: CardIdentity, amount: UInt32,
+        transactionType: UInt8 = TransactionType.purchase, terminal: TerminalNumber,
+        terminalSerial: UInt32, dateTime: TransactionDateTime,
+        tacKeyVersion: UInt8, algorithmID: UInt8 = 0x00
+    ) throws(CardCryptoError) {
         guard tac.count == 4 else { throw .wrongDataLength(field: "TAC", expected: "4", actual: tac.count) }
         let algorithm = try keyStore.configuration.purseAlgorithm(forAlgorithmID: algorithmID)
         let key = KeyReference(name: KeyReference.tacKeyName, version: tacKeyVersion, algorithm: algorithm)
-        let data = PurseLayouts.purchaseTACData(amount: amount, transactionType: transactionType, terminal: terminal,
-                                                terminalSerial: terminalSerial, dateTime: dateTime)
+        let data = PurseLayouts.purchaseTACData(
+            amount: amount, transactionType: transactionType, terminal: terminal,
+            terminalSerial: terminalSerial, dateTime: dateTime)
         let expected = try keyStore.tacMAC(key: key, card: card, message: data)
         guard CardMAC.constantTimeEquals(expected, tac) else { throw .macMismatch(what: "purchase TAC") }
     }
 
     /// Verifies the TAC of a completed purchase session (key version defaults to the DPK version).
-    public func verifyPurchaseTAC(_ tac: [UInt8], for purchase: PurchaseAuthorization, tacKeyVersion: UInt8? = nil) throws(CardCryptoError) {
-        try verifyPurchaseTAC(tac, card: purchase.card, amount: purchase.amount, transactionType: purchase.transactionType,
-                              terminal: purchase.terminal, terminalSerial: purchase.terminalSerial,
-                              dateTime: purchase.dateTime, tacKeyVersion: tacKeyVersion ?? purchase.keyVersion,
-                              algorithmID: purchase.algorithmID)
+    public func verifyPurchaseTAC(
+        _ tac: [UInt8], for purchase: PurchaseAuthorization, tacKeyVersion: UInt8? = nil
+    ) throws(CardCryptoError) {
+        try verifyPurchaseTAC(
+            tac, card: purchase.card, amount: purchase.amount, transactionType: purchase.transactionType,
+            terminal: purchase.terminal, terminalSerial: purchase.terminalSerial,
+            dateTime: purchase.dateTime, tacKeyVersion: tacKeyVersion ?? purchase.keyVersion,
+            algorithmID: purchase.algorithmID)
     }
 
     // MARK: secure messaging
@@ -206,20 +229,28 @@ public struct PurseHost: Sendable {
     /// The complete APPLICATION BLOCK command `84 1E 00 P2 04 MAC(4)`; P2 `00` blocks temporarily
     /// (what a validator does to a blacklisted card), `01` permanently.
     /// MAC: see `PurseCrypto.secureMessagingMAC` over `84 1E 00 P2 04`, IV = challenge || 00...
-    public func applicationBlockCommand(card: CardIdentity, challenge: [UInt8], permanent: Bool = false,
-                                        keyVersion: UInt8, algorithm: KeyAlgorithm = .tripleDES) throws(CardCryptoError) -> [UInt8] {
-        try maintenanceCommand(ins: 0x1E, p2: permanent ? 0x01 : 0x00, card: card, challenge: challenge,
-                               keyVersion: keyVersion, algorithm: algorithm)
+    public func applicationBlockCommand(
+        card: CardIdentity, challenge: [UInt8], permanent: Bool = false,
+        keyVersion: UInt8, algorithm: KeyAlgorithm = .tripleDES
+    ) throws(CardCryptoError) -> [UInt8] {
+        try maintenanceCommand(
+            ins: 0x1E, p2: permanent ? 0x01 : 0x00, card: card, challenge: challenge,
+            keyVersion: keyVersion, algorithm: algorithm)
     }
 
     /// The complete APPLICATION UNBLOCK command `84 18 00 00 04 MAC(4)` (lifts a temporary block).
-    public func applicationUnblockCommand(card: CardIdentity, challenge: [UInt8], keyVersion: UInt8,
-                                          algorithm: KeyAlgorithm = .tripleDES) throws(CardCryptoError) -> [UInt8] {
-        try maintenanceCommand(ins: 0x18, p2: 0x00, card: card, challenge: challenge, keyVersion: keyVersion, algorithm: algorithm)
+    public func applicationUnblockCommand(
+        card: CardIdentity, challenge: [UInt8], keyVersion: UInt8,
+        algorithm: KeyAlgorithm = .tripleDES
+    ) throws(CardCryptoError) -> [UInt8] {
+        try maintenanceCommand(
+            ins: 0x18, p2: 0x00, card: card, challenge: challenge, keyVersion: keyVersion, algorithm: algorithm)
     }
 
-    private func maintenanceCommand(ins: UInt8, p2: UInt8, card: CardIdentity, challenge: [UInt8],
-                                    keyVersion: UInt8, algorithm: KeyAlgorithm) throws(CardCryptoError) -> [UInt8] {
+    private func maintenanceCommand(
+        ins: UInt8, p2: UInt8, card: CardIdentity, challenge: [UInt8],
+        keyVersion: UInt8, algorithm: KeyAlgorithm
+    ) throws(CardCryptoError) -> [UInt8] {
         if algorithm == .sm4 && keyStore.configuration.sm4PurseRules == .refuse {
             throw .unsupportedPurseAlgorithm(.sm4)
         }

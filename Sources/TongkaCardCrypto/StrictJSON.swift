@@ -106,8 +106,11 @@ struct JSONReader {
     /// else (it could be a misplaced key) is withheld.
     static func printableName(_ name: String) -> String {
         let bytes = Array(name.utf8)
-        let identifier = !bytes.isEmpty && bytes.count <= 32
-            && bytes.allSatisfy { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }
+        let identifier =
+            !bytes.isEmpty && bytes.count <= 32
+            && bytes.allSatisfy {
+                ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F
+            }
             && !(bytes[0] >= 0x30 && bytes[0] <= 0x39)
         let looksLikeHex = bytes.count >= 8 && bytes.allSatisfy { Hex.nibbleValue($0) != nil }
         return identifier && !looksLikeHex ? "\"\(name)\"" : "(name withheld)"
@@ -232,7 +235,8 @@ struct JSONReader {
                 let e = input[position + 1]
                 if e == UInt8(ascii: "u") {
                     guard position + 5 < input.count,
-                          (2...5).allSatisfy({ Hex.nibbleValue(input[position + $0]) != nil }) else {
+                        (2...5).allSatisfy({ Hex.nibbleValue(input[position + $0]) != nil })
+                    else {
                         throw SyntaxError(line: line, reason: "bad \\u escape in a string")
                     }
                     position += 6

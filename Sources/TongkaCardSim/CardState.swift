@@ -45,7 +45,8 @@ struct CardState {
 
     /// File 0015, 30 bytes.
     var file0015: [UInt8] {
-        identity.issuerID + [applicationType, applicationVersion] + identity.applicationSerial + validFrom + validTo + issuerDefined
+        identity.issuerID + [applicationType, applicationVersion] + identity.applicationSerial + validFrom + validTo
+            + issuerDefined
     }
 
     /// File 0017 as this simulator lays it out (60 bytes): bytes 8-9 interconnection flag
@@ -112,10 +113,11 @@ enum CardFile {
             onlineSerial: state.onlineSerial, offlineSerial: state.offlineSerial,
             purseAlgorithm: state.algorithm.rawValue, algorithmID: state.algorithmID,
             keyVersion: state.keyVersion, keyIndex: state.keyIndex,
-            keys: .init(DLK: state.loadKey.withUnsafeBytes { Hex.encode($0) },
-                        DPK: state.purchaseKey.withUnsafeBytes { Hex.encode($0) },
-                        DTK: state.tacKey.withUnsafeBytes { Hex.encode($0) },
-                        DAMK: state.maintenanceKey.withUnsafeBytes { Hex.encode($0) }),
+            keys: .init(
+                DLK: state.loadKey.withUnsafeBytes { Hex.encode($0) },
+                DPK: state.purchaseKey.withUnsafeBytes { Hex.encode($0) },
+                DTK: state.tacKey.withUnsafeBytes { Hex.encode($0) },
+                DAMK: state.maintenanceKey.withUnsafeBytes { Hex.encode($0) }),
             status: state.status,
             transactionLog: state.log.map { Hex.encode($0.bytes) })
         let encoder = JSONEncoder()
@@ -134,9 +136,12 @@ enum CardFile {
         } catch let DecodingError.keyNotFound(key, _) {
             throw .invalidCardFile(path: path, field: key.stringValue, reason: "missing")
         } catch let DecodingError.typeMismatch(_, context) {
-            throw .invalidCardFile(path: path, field: context.codingPath.map(\.stringValue).joined(separator: "."), reason: "wrong type")
+            throw .invalidCardFile(
+                path: path, field: context.codingPath.map(\.stringValue).joined(separator: "."), reason: "wrong type")
         } catch let DecodingError.dataCorrupted(context) {
-            throw .invalidCardFile(path: path, field: context.codingPath.map(\.stringValue).joined(separator: "."), reason: "not valid JSON or out of range")
+            throw .invalidCardFile(
+                path: path, field: context.codingPath.map(\.stringValue).joined(separator: "."),
+                reason: "not valid JSON or out of range")
         } catch {
             throw .invalidCardFile(path: path, field: "(file)", reason: "cannot be decoded")
         }

@@ -36,7 +36,8 @@ struct PurseCardEngine {
 
     /// Processes one command. `changed` is true when persistent state changed (the caller must
     /// commit it before the response leaves the card, as a real card commits before answering).
-    mutating func process<R: RandomNumberGenerator>(_ bytes: [UInt8], random: inout R) -> (response: APDUResponse, changed: Bool) {
+    mutating func process<R: RandomNumberGenerator>(_ bytes: [UInt8], random: inout R) -> (response: APDUResponse, changed: Bool)
+    {
         // A challenge and an open session are each good for the very next command only.
         let lastChallenge = challenge
         challenge = nil
@@ -47,8 +48,10 @@ struct PurseCardEngine {
         if state.status == .permanentlyBlocked {
             return (sw(StatusWord.permanentlyBlocked), false)
         }
-        let expectedCLA: [UInt8: UInt8] = [0xA4: 0x00, 0x84: 0x00, 0xB0: 0x00, 0xB2: 0x00, 0x5C: 0x80,
-                                           0x50: 0x80, 0x52: 0x80, 0x54: 0x80, 0x1E: 0x84, 0x18: 0x84]
+        let expectedCLA: [UInt8: UInt8] = [
+            0xA4: 0x00, 0x84: 0x00, 0xB0: 0x00, 0xB2: 0x00, 0x5C: 0x80,
+            0x50: 0x80, 0x52: 0x80, 0x54: 0x80, 0x1E: 0x84, 0x18: 0x84,
+        ]
         guard let cla = expectedCLA[command.ins] else { return (sw(StatusWord.insNotSupported), false) }
         guard cla == command.cla else { return (sw(StatusWord.claNotSupported), false) }
 
@@ -147,10 +150,12 @@ struct PurseCardEngine {
             guard state.onlineSerial < UInt16.max else { return sw(StatusWord.serialExhausted) }
             let serial = state.onlineSerial
             do {
-                let sessionKey = try PurseCrypto.sessionKey(cardKey: state.loadKey, algorithm: state.algorithm,
-                                                            input: cardRandom + be16(serial) + [0x80, 0x00])
-                let mac1 = try PurseCrypto.mac(be32(state.balance) + be32(amount) + [0x02] + terminal,
-                                               key: sessionKey, algorithm: state.algorithm)
+                let sessionKey = try PurseCrypto.sessionKey(
+                    cardKey: state.loadKey, algorithm: state.algorithm,
+                    input: cardRandom + be16(serial) + [0x80, 0x00])
+                let mac1 = try PurseCrypto.mac(
+                    be32(state.balance) + be32(amount) + [0x02] + terminal,
+                    key: sessionKey, algorithm: state.algorithm)
                 session = .load(LoadSession(amount: amount, terminal: terminal, serial: serial, sessionKey: sessionKey))
                 let data = be32(state.balance) + be16(serial) + [state.keyVersion, state.algorithmID] + cardRandom + mac1
                 return APDUResponse(data: data, statusWord: StatusWord.success)
@@ -175,12 +180,14 @@ struct PurseCardEngine {
         let dateTimeBytes = Array(c.data[0..<7])
         let mac2 = Array(c.data[7..<11])
         guard let dateTime = try? TransactionDateTime(bcd: dateTimeBytes),
-              let terminal = try? TerminalNumber(bytes: load.terminal) else {
+            let terminal = try? TerminalNumber(bytes: load.terminal)
+        else {
             return (sw(StatusWord.incorrectData), false)
         }
         do {
-            let expected = try PurseCrypto.mac(be32(load.amount) + [0x02] + load.terminal + dateTimeBytes,
-                                               key: load.sessionKey, algorithm: state.algorithm)
+            let expected = try PurseCrypto.mac(
+                be32(load.amount) + [0x02] + load.terminal + dateTimeBytes,
+                key: load.sessionKey, algorithm: state.algorithm)
             guard CardMAC.constantTimeEquals(expected, mac2) else { return (sw(StatusWord.macInvalid), false) }
             // Checked again here: the limit must hold at the moment money is added.
             guard UInt64(state.balance) + UInt64(load.amount) <= UInt64(state.maxBalance) else {
@@ -188,10 +195,12 @@ struct PurseCardEngine {
             }
             let newBalance = state.balance + load.amount
             let tacKey = try PurseCrypto.tacKey(from: state.tacKey, algorithm: state.algorithm)
-            let tac = try PurseCrypto.mac(be32(newBalance) + be16(load.serial) + be32(load.amount) + [0x02]
-                                          + load.terminal + dateTimeBytes, key: tacKey, algorithm: state.algorithm)
-            let record = try PurseTransactionRecord(serial: load.serial, amount: load.amount, transactionType: 0x02,
-                                                    terminal: terminal, dateTime: dateTime)
+            let tac = try PurseCrypto.mac(
+                be32(newBalance) + be16(load.serial) + be32(load.amount) + [0x02]
+                    + load.terminal + dateTimeBytes, key: tacKey, algorithm: state.algorithm)
+            let record = try PurseTransactionRecord(
+                serial: load.serial, amount: load.amount, transactionType: 0x02,
+                terminal: terminal, dateTime: dateTime)
             state.balance = newBalance
             state.onlineSerial = load.serial + 1
             state.appendLog(record)
@@ -209,22 +218,27 @@ struct PurseCardEngine {
         let dateTimeBytes = Array(c.data[4..<11])
         let mac1 = Array(c.data[11..<15])
         guard let dateTime = try? TransactionDateTime(bcd: dateTimeBytes),
-              let terminal = try? TerminalNumber(bytes: purchase.terminal) else {
+            let terminal = try? TerminalNumber(bytes: purchase.terminal)
+        else {
             return (sw(StatusWord.incorrectData), false)
         }
         do {
-            let sessionKey = try PurseCrypto.sessionKey(cardKey: state.purchaseKey, algorithm: state.algorithm,
-                                                        input: purchase.random + be16(purchase.serial) + Array(terminalSerial[2..<4]))
-            let expected = try PurseCrypto.mac(be32(purchase.amount) + [0x06] + purchase.terminal + dateTimeBytes,
-                                               key: sessionKey, algorithm: state.algorithm)
+            let sessionKey = try PurseCrypto.sessionKey(
+                cardKey: state.purchaseKey, algorithm: state.algorithm,
+                input: purchase.random + be16(purchase.serial) + Array(terminalSerial[2..<4]))
+            let expected = try PurseCrypto.mac(
+                be32(purchase.amount) + [0x06] + purchase.terminal + dateTimeBytes,
+                key: sessionKey, algorithm: state.algorithm)
             guard CardMAC.constantTimeEquals(expected, mac1) else { return (sw(StatusWord.macInvalid), false) }
             guard purchase.amount <= state.balance else { return (sw(StatusWord.insufficientBalance), false) }
             let tacKey = try PurseCrypto.tacKey(from: state.tacKey, algorithm: state.algorithm)
-            let tac = try PurseCrypto.mac(be32(purchase.amount) + [0x06] + purchase.terminal + terminalSerial + dateTimeBytes,
-                                          key: tacKey, algorithm: state.algorithm)
+            let tac = try PurseCrypto.mac(
+                be32(purchase.amount) + [0x06] + purchase.terminal + terminalSerial + dateTimeBytes,
+                key: tacKey, algorithm: state.algorithm)
             let mac2 = try PurseCrypto.mac(be32(purchase.amount), key: sessionKey, algorithm: state.algorithm)
-            let record = try PurseTransactionRecord(serial: purchase.serial, amount: purchase.amount, transactionType: 0x06,
-                                                    terminal: terminal, dateTime: dateTime)
+            let record = try PurseTransactionRecord(
+                serial: purchase.serial, amount: purchase.amount, transactionType: 0x06,
+                terminal: terminal, dateTime: dateTime)
             state.balance -= purchase.amount
             state.offlineSerial = purchase.serial + 1
             state.appendLog(record)
@@ -245,8 +259,9 @@ struct PurseCardEngine {
         guard let challenge else { return (sw(StatusWord.conditionsNotSatisfied), false) }
         do {
             let header: [UInt8] = [c.cla, c.ins, c.p1, c.p2, UInt8(c.data.count)]
-            let expected = try PurseCrypto.secureMessagingMAC(header, maintenanceKey: state.maintenanceKey,
-                                                              algorithm: state.algorithm, challenge: challenge)
+            let expected = try PurseCrypto.secureMessagingMAC(
+                header, maintenanceKey: state.maintenanceKey,
+                algorithm: state.algorithm, challenge: challenge)
             guard CardMAC.constantTimeEquals(expected, c.data) else { return (sw(StatusWord.secureMessagingMACWrong), false) }
         } catch {
             return (sw(0x6F00), false)

@@ -5,8 +5,10 @@ import TongkaCardCrypto
 /// of the server's API can be another.
 public protocol LoadHost: Sendable {
     /// Verifies MAC1 of the card's INITIALIZE FOR LOAD response and returns the authorisation with MAC2.
-    func authorizeLoad(card: CardIdentity, amount: UInt32, terminal: TerminalNumber, dateTime: TransactionDateTime,
-                       response: InitializeForLoadResponse) async throws -> LoadAuthorization
+    func authorizeLoad(
+        card: CardIdentity, amount: UInt32, terminal: TerminalNumber, dateTime: TransactionDateTime,
+        response: InitializeForLoadResponse
+    ) async throws -> LoadAuthorization
     /// Verifies the TAC returned by CREDIT FOR LOAD.
     func confirmLoad(_ load: LoadAuthorization, tac: [UInt8]) async throws
 }
@@ -14,9 +16,11 @@ public protocol LoadHost: Sendable {
 /// The purchase security module a validator uses (the PSAM's role): MAC1, MAC2 and TAC checks.
 public protocol PurchaseSecurityModule: Sendable {
     /// Computes MAC1 for DEBIT FOR PURCHASE.
-    func authorizePurchase(card: CardIdentity, amount: UInt32, transactionType: UInt8, terminal: TerminalNumber,
-                           terminalSerial: UInt32, dateTime: TransactionDateTime,
-                           response: InitializeForPurchaseResponse) async throws -> PurchaseAuthorization
+    func authorizePurchase(
+        card: CardIdentity, amount: UInt32, transactionType: UInt8, terminal: TerminalNumber,
+        terminalSerial: UInt32, dateTime: TransactionDateTime,
+        response: InitializeForPurchaseResponse
+    ) async throws -> PurchaseAuthorization
     /// Verifies the card's MAC2.
     func verifyPurchaseMAC2(_ mac2: [UInt8], for purchase: PurchaseAuthorization) async throws
     /// Verifies the card's purchase TAC.
@@ -36,8 +40,10 @@ public enum MaintenanceCommand: Sendable, Hashable {
 /// The host that builds secure-messaging commands (it holds the maintenance key DAMK).
 public protocol CardMaintenanceHost: Sendable {
     /// The complete command APDU (header + MAC) for `command`, for this card and challenge.
-    func maintenanceCommand(_ command: MaintenanceCommand, card: CardIdentity, challenge: [UInt8],
-                            keyVersion: UInt8, algorithm: KeyAlgorithm) async throws -> [UInt8]
+    func maintenanceCommand(
+        _ command: MaintenanceCommand, card: CardIdentity, challenge: [UInt8],
+        keyVersion: UInt8, algorithm: KeyAlgorithm
+    ) async throws -> [UInt8]
 }
 
 extension PurseHost: LoadHost, PurchaseSecurityModule, CardMaintenanceHost {
@@ -52,13 +58,17 @@ extension PurseHost: LoadHost, PurchaseSecurityModule, CardMaintenanceHost {
     }
 
     /// `CardMaintenanceHost`: builds APPLICATION BLOCK / UNBLOCK with the DAMK of `keyVersion`.
-    public func maintenanceCommand(_ command: MaintenanceCommand, card: CardIdentity, challenge: [UInt8],
-                                   keyVersion: UInt8, algorithm: KeyAlgorithm) async throws -> [UInt8] {
+    public func maintenanceCommand(
+        _ command: MaintenanceCommand, card: CardIdentity, challenge: [UInt8],
+        keyVersion: UInt8, algorithm: KeyAlgorithm
+    ) async throws -> [UInt8] {
         switch command {
         case .temporaryBlock:
-            return try applicationBlockCommand(card: card, challenge: challenge, permanent: false, keyVersion: keyVersion, algorithm: algorithm)
+            return try applicationBlockCommand(
+                card: card, challenge: challenge, permanent: false, keyVersion: keyVersion, algorithm: algorithm)
         case .permanentBlock:
-            return try applicationBlockCommand(card: card, challenge: challenge, permanent: true, keyVersion: keyVersion, algorithm: algorithm)
+            return try applicationBlockCommand(
+                card: card, challenge: challenge, permanent: true, keyVersion: keyVersion, algorithm: algorithm)
         case .unblock:
             return try applicationUnblockCommand(card: card, challenge: challenge, keyVersion: keyVersion, algorithm: algorithm)
         }
@@ -98,14 +108,16 @@ public enum PurseTerminalError: Error, Sendable, Hashable, CustomStringConvertib
     /// A short message for operators.
     public var description: String {
         switch self {
-        case let .unexpectedStatus(command, statusWord): return "\(command) answered \(Hex.encode([UInt8(statusWord >> 8), UInt8(statusWord & 0xFF)]))"
+        case let .unexpectedStatus(command, statusWord):
+            return "\(command) answered \(Hex.encode([UInt8(statusWord >> 8), UInt8(statusWord & 0xFF)]))"
         case let .malformedResponse(command): return "malformed response to \(command)"
         case .applicationBlocked: return "application temporarily blocked"
         case .applicationPermanentlyBlocked: return "application permanently blocked"
         case let .cardNotValid(date): return "card not valid on \(date.dateString)"
         case .insufficientBalance: return "insufficient balance"
         case .balanceLimitExceeded: return "load would exceed the maximum balance"
-        case let .loadNotCredited(load, statusWord): return "load of \(load.amount) fen not credited (\(String(statusWord, radix: 16, uppercase: true)))"
+        case let .loadNotCredited(load, statusWord):
+            return "load of \(load.amount) fen not credited (\(String(statusWord, radix: 16, uppercase: true)))"
         case let .greyLoad(load): return "grey load of \(load.amount) fen at online serial \(load.onlineSerial)"
         case let .loadTACRejected(load, _): return "load of \(load.amount) fen credited but its TAC does not verify"
         case let .purchaseIncomplete(purchase): return "purchase of \(purchase.amount) fen incomplete"
@@ -204,27 +216,32 @@ public struct PurseTerminal: Sendable {
             guard data.count == 4 else { throw PurseTerminalError.malformedResponse(command: "GET BALANCE") }
             balance = data.reduce(0) { $0 << 8 | UInt32($1) }
         }
-        return PurseCardInfo(card: card, applicationType: f15[8], applicationVersion: f15[9],
-                             validFrom: Hex.encode(f15[20..<24]), validTo: Hex.encode(f15[24..<28]),
-                             cardType: f17[10], interconnection: f17[8] == 0x00 && f17[9] == 0x01,
-                             balance: balance, temporarilyBlocked: blocked)
+        return PurseCardInfo(
+            card: card, applicationType: f15[8], applicationVersion: f15[9],
+            validFrom: Hex.encode(f15[20..<24]), validTo: Hex.encode(f15[24..<28]),
+            cardType: f17[10], interconnection: f17[8] == 0x00 && f17[9] == 0x01,
+            balance: balance, temporarilyBlocked: blocked)
     }
 
     /// A full load: SELECT, read 0015, INITIALIZE FOR LOAD, host MAC1 check and MAC2, CREDIT FOR
     /// LOAD, host TAC check. A lost CREDIT response throws `.greyLoad` with the authorisation.
-    public func load(amount: UInt32, terminal: TerminalNumber, dateTime: TransactionDateTime,
-                     host: any LoadHost, keyIndex: UInt8 = 1) async throws -> LoadResult {
+    public func load(
+        amount: UInt32, terminal: TerminalNumber, dateTime: TransactionDateTime,
+        host: any LoadHost, keyIndex: UInt8 = 1
+    ) async throws -> LoadResult {
         let info = try await readCard()
         try checkValidity(info, dateTime)
         if info.temporarilyBlocked { throw PurseTerminalError.applicationBlocked }
-        let initData = try await command("INITIALIZE FOR LOAD",
-                                         [0x80, 0x50, 0x00, 0x02, 0x0B, keyIndex] + be32(amount) + terminal.bytes + [0x10])
+        let initData = try await command(
+            "INITIALIZE FOR LOAD",
+            [0x80, 0x50, 0x00, 0x02, 0x0B, keyIndex] + be32(amount) + terminal.bytes + [0x10])
         let response: InitializeForLoadResponse
         do { response = try InitializeForLoadResponse(data: initData) } catch {
             throw PurseTerminalError.malformedResponse(command: "INITIALIZE FOR LOAD")
         }
-        let authorization = try await host.authorizeLoad(card: info.card, amount: amount, terminal: terminal,
-                                                         dateTime: dateTime, response: response)
+        let authorization = try await host.authorizeLoad(
+            card: info.card, amount: amount, terminal: terminal,
+            dateTime: dateTime, response: response)
         let reply: APDUResponse
         do {
             reply = try await reader.transmit([0x80, 0x52, 0x00, 0x00, 0x0B] + dateTime.bytes + authorization.mac2 + [0x04])
@@ -244,14 +261,17 @@ public struct PurseTerminal: Sendable {
 
     /// A full purchase: SELECT, read 0015, INITIALIZE FOR PURCHASE, MAC1 from the security module,
     /// DEBIT FOR PURCHASE, MAC2 and TAC verification.
-    public func purchase(amount: UInt32, terminal: TerminalNumber, terminalSerial: UInt32, dateTime: TransactionDateTime,
-                         securityModule: any PurchaseSecurityModule, transactionType: UInt8 = TransactionType.purchase,
-                         keyIndex: UInt8 = 1) async throws -> PurchaseResult {
+    public func purchase(
+        amount: UInt32, terminal: TerminalNumber, terminalSerial: UInt32, dateTime: TransactionDateTime,
+        securityModule: any PurchaseSecurityModule, transactionType: UInt8 = TransactionType.purchase,
+        keyIndex: UInt8 = 1
+    ) async throws -> PurchaseResult {
         let info = try await readCard()
         try checkValidity(info, dateTime)
         if info.temporarilyBlocked { throw PurseTerminalError.applicationBlocked }
-        let initData = try await command("INITIALIZE FOR PURCHASE",
-                                         [0x80, 0x50, 0x01, 0x02, 0x0B, keyIndex] + be32(amount) + terminal.bytes + [0x0F])
+        let initData = try await command(
+            "INITIALIZE FOR PURCHASE",
+            [0x80, 0x50, 0x01, 0x02, 0x0B, keyIndex] + be32(amount) + terminal.bytes + [0x0F])
         let response: InitializeForPurchaseResponse
         do { response = try InitializeForPurchaseResponse(data: initData) } catch {
             throw PurseTerminalError.malformedResponse(command: "INITIALIZE FOR PURCHASE")
@@ -261,8 +281,9 @@ public struct PurseTerminal: Sendable {
             terminalSerial: terminalSerial, dateTime: dateTime, response: response)
         let reply: APDUResponse
         do {
-            reply = try await reader.transmit([0x80, 0x54, 0x01, 0x00, 0x0F] + be32(terminalSerial) + dateTime.bytes
-                                              + authorization.mac1 + [0x08])
+            reply = try await reader.transmit(
+                [0x80, 0x54, 0x01, 0x00, 0x0F] + be32(terminalSerial) + dateTime.bytes
+                    + authorization.mac1 + [0x08])
         } catch {
             throw PurseTerminalError.purchaseIncomplete(authorization)
         }
@@ -283,12 +304,15 @@ public struct PurseTerminal: Sendable {
     }
 
     /// SELECT, GET CHALLENGE, then the secure-messaging command built by `host` (block or unblock).
-    public func maintain(_ maintenance: MaintenanceCommand, host: any CardMaintenanceHost,
-                         keyVersion: UInt8 = 1, algorithm: KeyAlgorithm = .tripleDES) async throws {
+    public func maintain(
+        _ maintenance: MaintenanceCommand, host: any CardMaintenanceHost,
+        keyVersion: UInt8 = 1, algorithm: KeyAlgorithm = .tripleDES
+    ) async throws {
         let info = try await readCard()
         let challenge = try await command("GET CHALLENGE", [0x00, 0x84, 0x00, 0x00, 0x04])
-        let apdu = try await host.maintenanceCommand(maintenance, card: info.card, challenge: challenge,
-                                                     keyVersion: keyVersion, algorithm: algorithm)
+        let apdu = try await host.maintenanceCommand(
+            maintenance, card: info.card, challenge: challenge,
+            keyVersion: keyVersion, algorithm: algorithm)
         _ = try await command(maintenance == .unblock ? "APPLICATION UNBLOCK" : "APPLICATION BLOCK", apdu)
     }
 
@@ -318,8 +342,9 @@ public struct PurseTerminal: Sendable {
             return decided
         }
         _ = try await select(allowBlocked: false)
-        let initData = try await command("INITIALIZE FOR LOAD",
-                                         [0x80, 0x50, 0x00, 0x02, 0x0B, keyIndex, 0, 0, 0, 0] + load.terminal.bytes + [0x10])
+        let initData = try await command(
+            "INITIALIZE FOR LOAD",
+            [0x80, 0x50, 0x00, 0x02, 0x0B, keyIndex, 0, 0, 0, 0] + load.terminal.bytes + [0x10])
         let response: InitializeForLoadResponse
         do { response = try InitializeForLoadResponse(data: initData) } catch {
             throw PurseTerminalError.malformedResponse(command: "INITIALIZE FOR LOAD")

@@ -16,8 +16,10 @@ public struct SimulatedCardOptions: Sendable, Hashable {
     public var issuerDefined: [UInt8]
 
     /// Defaults: 1,000 yuan maximum, 3DES, key version 1, key index 1, application version 1.
-    public init(maxBalance: UInt32 = 100_000, purseAlgorithm: KeyAlgorithm = .tripleDES, keyVersion: UInt8 = 1,
-                keyIndex: UInt8 = 1, applicationVersion: UInt8 = 1, issuerDefined: [UInt8] = [0x00, 0x00]) {
+    public init(
+        maxBalance: UInt32 = 100_000, purseAlgorithm: KeyAlgorithm = .tripleDES, keyVersion: UInt8 = 1,
+        keyIndex: UInt8 = 1, applicationVersion: UInt8 = 1, issuerDefined: [UInt8] = [0x00, 0x00]
+    ) {
         self.maxBalance = maxBalance
         self.purseAlgorithm = purseAlgorithm
         self.keyVersion = keyVersion
@@ -62,23 +64,29 @@ public enum SimulatedCard {
     /// card. Only the diversified card keys are written; master keys never reach the card.
     /// Returns the card's identity.
     @discardableResult
-    public static func create(at path: String, from stock: StockLine, keyStore: any CardKeyStore,
-                              options: SimulatedCardOptions = SimulatedCardOptions()) throws(CardSimError) -> CardIdentity {
+    public static func create(
+        at path: String, from stock: StockLine, keyStore: any CardKeyStore,
+        options: SimulatedCardOptions = SimulatedCardOptions()
+    ) throws(CardSimError) -> CardIdentity {
         guard options.issuerDefined.count == 2 else {
             throw .invalidStockLine(field: "issuerDefined", reason: "must be 2 bytes")
         }
         guard let algorithmID = keyStore.configuration.algorithmID(for: options.purseAlgorithm) else {
-            throw .crypto(.invalidValue(field: "purse algorithm", reason: "no algorithm id is configured for \(options.purseAlgorithm)"))
+            throw .crypto(
+                .invalidValue(field: "purse algorithm", reason: "no algorithm id is configured for \(options.purseAlgorithm)"))
         }
         func derive(_ name: String) throws(CardSimError) -> SecretKey {
             do {
-                return try keyStore.deriveCardKey(KeyReference(name: name, version: options.keyVersion,
-                                                               algorithm: options.purseAlgorithm), for: stock.card)
+                return try keyStore.deriveCardKey(
+                    KeyReference(
+                        name: name, version: options.keyVersion,
+                        algorithm: options.purseAlgorithm), for: stock.card)
             } catch {
                 throw .crypto(error)
             }
         }
-        guard let from = BCD.encode(digits: stock.validFrom, count: 4), let to = BCD.encode(digits: stock.validTo, count: 4) else {
+        guard let from = BCD.encode(digits: stock.validFrom, count: 4), let to = BCD.encode(digits: stock.validTo, count: 4)
+        else {
             throw .invalidStockLine(field: "validFrom/validTo", reason: "must be YYYYMMDD")
         }
         let state = CardState(
@@ -97,18 +105,21 @@ public enum SimulatedCard {
     /// Reads a card file and returns its non-secret state.
     public static func snapshot(at path: String) throws(CardSimError) -> SimulatedCardSnapshot {
         let state = try CardFile.read(path)
-        return SimulatedCardSnapshot(card: state.identity, balance: state.balance, maxBalance: state.maxBalance,
-                                     onlineSerial: state.onlineSerial, offlineSerial: state.offlineSerial,
-                                     status: state.status, transactionLog: state.log, cardType: state.cardType,
-                                     interconnection: state.interconnection, purseAlgorithm: state.algorithm,
-                                     algorithmID: state.algorithmID, keyVersion: state.keyVersion)
+        return SimulatedCardSnapshot(
+            card: state.identity, balance: state.balance, maxBalance: state.maxBalance,
+            onlineSerial: state.onlineSerial, offlineSerial: state.offlineSerial,
+            status: state.status, transactionLog: state.log, cardType: state.cardType,
+            interconnection: state.interconnection, purseAlgorithm: state.algorithm,
+            algorithmID: state.algorithmID, keyVersion: state.keyVersion)
     }
 
     /// Test and demo helper: sets the balance and serials of an existing card file directly (as a
     /// personalisation machine could), e.g. to reach the 4-byte limit or a serial of FFFF.
     /// `maxBalance` must be at least `balance`.
-    public static func adjust(at path: String, balance: UInt32? = nil, maxBalance: UInt32? = nil,
-                              onlineSerial: UInt16? = nil, offlineSerial: UInt16? = nil) throws(CardSimError) {
+    public static func adjust(
+        at path: String, balance: UInt32? = nil, maxBalance: UInt32? = nil,
+        onlineSerial: UInt16? = nil, offlineSerial: UInt16? = nil
+    ) throws(CardSimError) {
         var state = try CardFile.read(path)
         if let maxBalance { state.maxBalance = maxBalance }
         if let balance { state.balance = balance }

@@ -18,8 +18,10 @@ public struct StockLine: Sendable, Hashable {
     public let interconnection: Bool
 
     /// Validates every field.
-    public init(cardNumber: String, issuerID: [UInt8], validFrom: String, validTo: String,
-                cardType: UInt8, interconnection: Bool) throws(CardSimError) {
+    public init(
+        cardNumber: String, issuerID: [UInt8], validFrom: String, validTo: String,
+        cardType: UInt8, interconnection: Bool
+    ) throws(CardSimError) {
         do {
             card = try CardIdentity(cardNumber: cardNumber, issuerID: issuerID)
         } catch {
@@ -64,8 +66,9 @@ public struct StockLine: Sendable, Hashable {
         case "0", "false": flag = false
         default: throw .invalidStockLine(field: "interconnection", reason: "must be 1, 0, true or false")
         }
-        try self.init(cardNumber: fields[0], issuerID: issuer, validFrom: fields[2], validTo: fields[3],
-                      cardType: type, interconnection: flag)
+        try self.init(
+            cardNumber: fields[0], issuerID: issuer, validFrom: fields[2], validTo: fields[3],
+            cardType: type, interconnection: flag)
     }
 
     /// The text form.

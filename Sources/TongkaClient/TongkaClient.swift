@@ -226,7 +226,9 @@ public struct TongkaClient: Sendable {
         }
     }
 
-    public func closeShift(countedFen: Int64, note: String?, idempotencyKey: String) async throws -> Components.Schemas.ShiftReport {
+    public func closeShift(
+        countedFen: Int64, note: String?, idempotencyKey: String
+    ) async throws -> Components.Schemas.ShiftReport {
         switch try await call({
             try await api.closeShift(
                 headers: .init(idempotencyKey: idempotencyKey), body: .json(.init(countedCashFen: countedFen, note: note)))
@@ -296,7 +298,8 @@ public struct TongkaClient: Sendable {
         from: String? = nil, to: String? = nil, actor: String? = nil, action: String? = nil, limit: Int? = nil,
         before: Int64? = nil
     ) async throws -> [Components.Schemas.AuditEvent] {
-        let query = Operations.ListAuditEvents.Input.Query(from: from, to: to, actor: actor, action: action, limit: limit, before: before)
+        let query = Operations.ListAuditEvents.Input.Query(
+            from: from, to: to, actor: actor, action: action, limit: limit, before: before)
         // One page: the caller asks for `limit` events and pages with `before`.
         switch try await call({ try await api.listAuditEvents(query: query) }) {
         case .ok(let ok): return try ok.body.json.events
@@ -363,8 +366,11 @@ public struct TongkaClient: Sendable {
         }
     }
 
-    public func allocateStock(product: String, toHall: String, fromHall: String?, quantity: Int) async throws -> Components.Schemas.StockAllocation {
-        let body = Components.Schemas.StockAllocationRequest(product: product, toHall: toHall, fromHall: fromHall, quantity: quantity)
+    public func allocateStock(
+        product: String, toHall: String, fromHall: String?, quantity: Int
+    ) async throws -> Components.Schemas.StockAllocation {
+        let body = Components.Schemas.StockAllocationRequest(
+            product: product, toHall: toHall, fromHall: fromHall, quantity: quantity)
         switch try await call({ try await api.allocateStock(body: .json(body)) }) {
         case .ok(let ok): return try ok.body.json
         case .`default`(let status, let error): throw APIFailure(status: status, error)
@@ -380,7 +386,9 @@ public struct TongkaClient: Sendable {
         }
     }
 
-    public func findHolder(type: Components.Schemas.DocumentType, number: String) async throws -> Components.Schemas.HolderWithCards {
+    public func findHolder(
+        type: Components.Schemas.DocumentType, number: String
+    ) async throws -> Components.Schemas.HolderWithCards {
         switch try await call({ try await api.findHolder(body: .json(.init(documentType: type, documentNumber: number))) }) {
         case .ok(let ok): return try ok.body.json
         case .`default`(let status, let error): throw APIFailure(status: status, error)

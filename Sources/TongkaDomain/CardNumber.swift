@@ -63,7 +63,9 @@ public struct IssuerProfile: Sendable, Equatable {
             cardNumberPrefixes.allSatisfy({ $0.count == CardNumber.prefixLength && $0.allSatisfy { $0.isASCII && $0.isNumber } })
         else { throw TongkaError(.unknownIssuerPrefix, detail: "configured prefixes must be 8 digits") }
         let id = issuerID.uppercased()
-        guard Self.isIssuerID(id) else { throw TongkaError(.invalidProduct, detail: "configured issuer id must be 16 hex digits ending in FFFFFFFF") }
+        guard Self.isIssuerID(id) else {
+            throw TongkaError(.invalidProduct, detail: "configured issuer id must be 16 hex digits ending in FFFFFFFF")
+        }
         self.cardNumberPrefixes = cardNumberPrefixes
         self.issuerID = id
     }

@@ -150,7 +150,8 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .notFound: ("No such endpoint", "接口不存在")
         case .methodNotAllowed: ("This endpoint does not accept this method", "该接口不支持此请求方法")
         case .idempotencyKeyMissing: ("This command needs an Idempotency-Key header", "该操作需要幂等键（Idempotency-Key）")
-        case .idempotencyKeyInvalid: ("The idempotency key must be 8 to 100 letters, digits, '-' or '_'", "幂等键须为8至100位字母、数字、“-”或“_”")
+        case .idempotencyKeyInvalid:
+            ("The idempotency key must be 8 to 100 letters, digits, '-' or '_'", "幂等键须为8至100位字母、数字、“-”或“_”")
         case .idempotencyKeyReused: ("This idempotency key was already used for a different request", "该幂等键已用于另一笔不同的请求")
         case .internalError: ("Internal error; the request was not completed", "系统内部错误，操作未完成")
         case .serviceUnavailable: ("The service is not ready", "服务暂不可用")
@@ -161,7 +162,8 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .accountLocked: ("Too many wrong passwords; the account is locked for a while", "密码错误次数过多，账号已被暂时锁定")
         case .accountDisabled: ("The account is locked by an administrator", "账号已被管理员锁定")
         case .passwordChangeRequired: ("Change the one-time password first", "请先修改一次性密码")
-        case .weakPassword: ("The password must have 10 to 128 characters and must not contain the user name", "密码须为10至128个字符，且不得包含用户名")
+        case .weakPassword:
+            ("The password must have 10 to 128 characters and must not contain the user name", "密码须为10至128个字符，且不得包含用户名")
         case .forbiddenRole: ("Your role may not do this", "您的角色无权执行此操作")
         case .forbiddenHall: ("This belongs to another service hall", "该操作属于其他服务网点")
         case .alreadyBootstrapped: ("The installation is already bootstrapped", "系统已完成初始化")
@@ -172,12 +174,17 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .hallCodeTaken: ("A hall with this code exists", "该网点编码已存在")
         case .hallNotFound: ("No such service hall", "网点不存在")
         case .hallClosed: ("The service hall is closed", "网点已关闭")
-        case .invalidUsername: ("A user name is 3 to 32 lower-case letters, digits, '.', '_' or '-', starting with a letter", "用户名须为3至32位小写字母、数字、“.”、“_”或“-”，并以字母开头")
+        case .invalidUsername:
+            (
+                "A user name is 3 to 32 lower-case letters, digits, '.', '_' or '-', starting with a letter",
+                "用户名须为3至32位小写字母、数字、“.”、“_”或“-”，并以字母开头"
+            )
         case .usernameTaken: ("This user name is taken", "该用户名已被使用")
         case .clerkNotFound: ("No such clerk", "柜员不存在")
         case .hallRequired: ("Clerks and supervisors belong to a service hall", "柜员和主管必须归属某个网点")
         case .cannotLockSelf: ("You cannot lock your own account", "不能锁定自己的账号")
-        case .cannotResetSelf: ("You cannot reset your own password here; change it with your current password", "不能在此重置自己的密码，请用当前密码修改")
+        case .cannotResetSelf:
+            ("You cannot reset your own password here; change it with your current password", "不能在此重置自己的密码，请用当前密码修改")
         case .invalidAmount: ("The amount is not a valid yuan amount (e.g. 50, 50.5, ¥50.50)", "金额格式不正确（例如 50、50.5、¥50.50）")
         case .amountOutOfRange: ("The amount is negative or too large", "金额为负数或超出上限")
         case .shiftAlreadyOpen: ("You already have an open shift", "您已有未结束的班次")
@@ -208,7 +215,11 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .registrationNotAllowed: ("This product cannot be registered to a holder", "该卡产品不支持记名")
         case .anonymousNotAllowed: ("This product must be registered to a holder", "该卡产品必须记名发行")
         case .invalidPaymentMethod: ("Unknown payment method", "不支持的支付方式")
-        case .paymentReferenceRequired: ("A non-cash payment needs the channel's transaction reference (4 to 64 letters, digits, '-' or '_')", "非现金支付须填写支付渠道的交易参考号（4至64位字母、数字、“-”或“_”）")
+        case .paymentReferenceRequired:
+            (
+                "A non-cash payment needs the channel's transaction reference (4 to 64 letters, digits, '-' or '_')",
+                "非现金支付须填写支付渠道的交易参考号（4至64位字母、数字、“-”或“_”）"
+            )
         case .paymentReferenceNotAllowed: ("A cash payment has no channel reference", "现金支付无需交易参考号")
         case .paymentReferenceTaken: ("This channel reference was recorded for another payment already", "该交易参考号已用于另一笔支付")
         case .floatTooLarge: ("The cash float is above the operator's maximum", "备用金超出规定上限")

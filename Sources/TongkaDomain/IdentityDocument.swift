@@ -90,8 +90,10 @@ public struct IdentityDocument: Hashable, Sendable, CustomStringConvertible {
         else { throw TongkaError(.invalidDocumentNumber, detail: "resident ID: 17 digits and a digit or X") }
         // Province codes of GB/T 2260 plus 71/81/82/83 used on residence permits.
         let province = Int(body.prefix(2)) ?? 0
-        let provinces: Set<Int> = [11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
-                                   50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83]
+        let provinces: Set<Int> = [
+            11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
+            50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
+        ]
         guard provinces.contains(province) else {
             throw TongkaError(.invalidDocumentNumber, detail: "resident ID: unknown region code")
         }

@@ -119,15 +119,19 @@ public enum LedgerRules {
     /// Opening a shift moves the cash float from the hall's cash office into the clerk's drawer.
     public static func shiftOpen(shift: ShiftID, hall: HallID, float: Money) throws(TongkaError) -> JournalDraft? {
         guard float != .zero else { return nil }
-        return try JournalDraft(kind: .shiftOpen, postings: [
-            Posting(.shiftCash(shift), float),
-            Posting(.hallCashOffice(hall), -float),
-        ])
+        return try JournalDraft(
+            kind: .shiftOpen,
+            postings: [
+                Posting(.shiftCash(shift), float),
+                Posting(.hallCashOffice(hall), -float),
+            ])
     }
 
     /// Closing a shift empties the drawer account, puts the counted cash in the cash office and
     /// books the difference as cash over (credit) or short (debit).
-    public static func shiftClose(shift: ShiftID, hall: HallID, expected: Money, counted: Money) throws(TongkaError) -> JournalDraft? {
+    public static func shiftClose(
+        shift: ShiftID, hall: HallID, expected: Money, counted: Money
+    ) throws(TongkaError) -> JournalDraft? {
         var postings: [Posting] = []
         if expected != .zero { postings.append(Posting(.shiftCash(shift), -expected)) }
         if counted != .zero { postings.append(Posting(.hallCashOffice(hall), counted)) }
@@ -138,7 +142,9 @@ public enum LedgerRules {
     }
 
     /// Selling a card takes its deposit (owed back on refund) and its card cost (income).
-    public static func cardIssue(shift: ShiftID, payment: PaymentMethod, deposit: Money, cardCost: Money) throws(TongkaError) -> JournalDraft? {
+    public static func cardIssue(
+        shift: ShiftID, payment: PaymentMethod, deposit: Money, cardCost: Money
+    ) throws(TongkaError) -> JournalDraft? {
         let total = deposit + cardCost
         guard total != .zero else { return nil }
         var postings = [Posting(.receiving(payment, shift: shift), total)]

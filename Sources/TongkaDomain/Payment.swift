@@ -33,7 +33,9 @@ public struct PaymentReference: Hashable, Sendable, Codable, CustomStringConvert
     public init(_ text: String) throws(TongkaError) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard (4...64).contains(trimmed.count),
-            trimmed.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_") })
+            trimmed.unicodeScalars.allSatisfy({
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_")
+            })
         else { throw TongkaError(.paymentReferenceRequired, detail: "4 to 64 letters, digits, '-' or '_'") }
         value = trimmed
     }

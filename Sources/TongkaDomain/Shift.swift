@@ -31,7 +31,8 @@ public struct ShiftPolicy: Sendable, Equatable {
         try actor.requireReach(hall: hall)
         guard owner != actor.clerkID else { throw TongkaError(.ownShift) }
         let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...500).contains(trimmed.count), !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        guard (1...500).contains(trimmed.count),
+            !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
         else { throw TongkaError(.reasonRequired) }
         return trimmed
     }

@@ -181,9 +181,10 @@ public struct StockFileParser: Sendable {
         do throws(TongkaError) {
             number = try CardNumber(fields[0], issuerPrefixes: profile.cardNumberPrefixes)
         } catch {
-            problems.append(error.code == .unknownIssuerPrefix
-                ? (.unknownIssuerPrefix, "card number prefix is not this operator's")
-                : (.invalidCardNumber, "card number must be 19 digits"))
+            problems.append(
+                error.code == .unknownIssuerPrefix
+                    ? (.unknownIssuerPrefix, "card number prefix is not this operator's")
+                    : (.invalidCardNumber, "card number must be 19 digits"))
         }
         let issuerID = fields[1].uppercased()
         if !IssuerProfile.isIssuerID(issuerID) {
@@ -196,14 +197,18 @@ public struct StockFileParser: Sendable {
         if from == nil || to == nil {
             problems.append((.invalidDate, "dates must be YYYYMMDD or YYYY-MM-DD"))
         } else if let from, let to {
-            if to <= from { problems.append((.invalidValidity, "valid_to must be after valid_from")) }
-            else if to < today { problems.append((.expired, "card expired on \(to)")) }
+            if to <= from {
+                problems.append((.invalidValidity, "valid_to must be after valid_from"))
+            } else if to < today {
+                problems.append((.expired, "card expired on \(to)"))
+            }
         }
         let cardType = Int(fields[4]).flatMap(CardType.init(rawValue:))
         if cardType == nil {
             problems.append((.invalidCardType, "card type must be 1-5"))
         } else if cardType != expectedCardType {
-            problems.append((.cardTypeMismatch, "card type \(fields[4]) does not match the product's \(expectedCardType.rawValue)"))
+            problems.append(
+                (.cardTypeMismatch, "card type \(fields[4]) does not match the product's \(expectedCardType.rawValue)"))
         }
         let chip = fields[5].uppercased()
         if ![8, 14, 20].contains(chip.count) || !chip.allSatisfy(\.isHexDigit) || !chip.allSatisfy(\.isASCII) {
@@ -295,7 +300,9 @@ public struct StockFileParser: Sendable {
         switch bytes.count {
         case 8: digits = Array(bytes)
         case 10:
-            guard bytes[bytes.startIndex + 4] == UInt8(ascii: "-"), bytes[bytes.startIndex + 7] == UInt8(ascii: "-") else { return nil }
+            guard bytes[bytes.startIndex + 4] == UInt8(ascii: "-"), bytes[bytes.startIndex + 7] == UInt8(ascii: "-") else {
+                return nil
+            }
             digits = Array(bytes.prefix(4)) + Array(bytes.dropFirst(5).prefix(2)) + Array(bytes.suffix(2))
         default: return nil
         }

@@ -39,7 +39,9 @@ public enum Validate {
         // Counted in Unicode scalars as PostgreSQL's char_length does: a name of combining marks or
         // flags that fits in characters must not overflow the column's limit.
         guard !trimmed.isEmpty, trimmed.unicodeScalars.count <= maxLength,
-            !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format })
+            !trimmed.unicodeScalars.contains(where: {
+                $0.properties.generalCategory == .control || $0.properties.generalCategory == .format
+            })
         else { throw TongkaError(.invalidName, detail: field) }
         return trimmed
     }
@@ -56,7 +58,9 @@ public enum Validate {
         switch characters.count {
         case 0, 1: return name
         case 2: return String(characters[0]) + "*"
-        default: return String(characters[0]) + String(repeating: "*", count: characters.count - 2) + String(characters[characters.count - 1])
+        default:
+            return String(characters[0]) + String(repeating: "*", count: characters.count - 2)
+                + String(characters[characters.count - 1])
         }
     }
 
@@ -70,7 +74,8 @@ public enum Validate {
     /// Idempotency keys: 8-100 ASCII letters, digits, `-` or `_` (a UUID fits).
     public static func idempotencyKey(_ raw: String?) throws(TongkaError) -> String {
         guard let raw, !raw.isEmpty else { throw TongkaError(.idempotencyKeyMissing) }
-        guard raw.count >= 8, raw.count <= 100, raw.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+        guard raw.count >= 8, raw.count <= 100,
+            raw.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
         else { throw TongkaError(.idempotencyKeyInvalid) }
         return raw
     }

@@ -24,9 +24,13 @@ extension APIHandler {
         let (issue, replayed) = try await cards.issue(
             cardNumber: number, holder: holder, paymentMethod: map(body.paymentMethod), paymentReference: body.paymentReference,
             idempotencyKey: input.headers.idempotencyKey, today: today, origin: scope.origin)
-        return .created(.init(body: .json(.init(
-            card: map(issue.card), paidFen: issue.paid.fen, paymentMethod: map(issue.paymentMethod),
-            paymentReference: issue.paymentReference, transactionId: issue.transactionID?.rawValue ?? 0, shiftId: issue.shiftID.rawValue, replayed: replayed))))
+        return .created(
+            .init(
+                body: .json(
+                    .init(
+                        card: map(issue.card), paidFen: issue.paid.fen, paymentMethod: map(issue.paymentMethod),
+                        paymentReference: issue.paymentReference, transactionId: issue.transactionID?.rawValue ?? 0,
+                        shiftId: issue.shiftID.rawValue, replayed: replayed))))
     }
 
     func getCard(_ input: Operations.GetCard.Input) async throws -> Operations.GetCard.Output {

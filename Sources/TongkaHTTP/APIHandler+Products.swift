@@ -8,7 +8,7 @@ extension APIHandler {
     // MARK: Products
 
     func listProducts(_ input: Operations.ListProducts.Input) async throws -> Operations.ListProducts.Output {
-        .ok(.init(body: .json(.init(products: try await catalog.listProducts().map(map)))))
+        .ok(.init(body: .json(.init(products: try await products.listProducts().map(map)))))
     }
 
     func createProduct(_ input: Operations.CreateProduct.Input) async throws -> Operations.CreateProduct.Output {
@@ -24,7 +24,7 @@ extension APIHandler {
             transportModes: body.transportModes.map(map), interconnection: body.interconnection,
             allowsAnonymous: body.allowsAnonymous, allowsRegistered: body.allowsRegistered,
             maximumBalance: try Money.counterAmount(fen: body.maxBalanceFen, field: "maxBalanceFen"))
-        let product = try await catalog.createProduct(definition, origin: scope.origin)
+        let product = try await products.createProduct(definition, origin: scope.origin)
         return .created(.init(body: .json(map(product))))
     }
 

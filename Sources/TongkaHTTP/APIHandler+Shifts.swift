@@ -51,10 +51,14 @@ extension APIHandler {
 
     func checkLedger(_ input: Operations.CheckLedger.Input) async throws -> Operations.CheckLedger.Output {
         let report = try await ledger.check()
-        return .ok(.init(body: .json(.init(
-            passed: report.passed, transactions: report.transactions, entries: report.entries, accounts: report.accounts,
-            totalFen: report.totalFen, unbalancedTransactions: report.unbalancedTransactions,
-            balanceMismatches: report.balanceMismatches, negativeBalances: report.negativeBalances))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        passed: report.passed, transactions: report.transactions, entries: report.entries,
+                        accounts: report.accounts,
+                        totalFen: report.totalFen, unbalancedTransactions: report.unbalancedTransactions,
+                        balanceMismatches: report.balanceMismatches, negativeBalances: report.negativeBalances))))
     }
 
     func listAuditEvents(_ input: Operations.ListAuditEvents.Input) async throws -> Operations.ListAuditEvents.Output {
@@ -63,20 +67,30 @@ extension APIHandler {
             from: try query.from.map { try CalendarDate(parsing: $0) }, to: try query.to.map { try CalendarDate(parsing: $0) },
             actor: query.actor, action: query.action, limit: try Page<AuditEvent>.limit(query.limit), before: query.before,
             cursor: try query.cursor.map { try PageCursor(token: $0) })
-        return .ok(.init(body: .json(.init(next: page.next?.token, events: page.items.map { event in
+        return .ok(
             .init(
-                id: event.id, occurredAt: event.occurredAt, actor: event.actor, role: event.role, hall: event.hallCode,
-                action: event.action, subject: event.subject,
-                details: .init(additionalProperties: event.details), requestId: event.requestID,
-                clientAddress: event.clientAddress, sealed: event.sealed)
-        }))))
+                body: .json(
+                    .init(
+                        next: page.next?.token,
+                        events: page.items.map { event in
+                            .init(
+                                id: event.id, occurredAt: event.occurredAt, actor: event.actor, role: event.role,
+                                hall: event.hallCode,
+                                action: event.action, subject: event.subject,
+                                details: .init(additionalProperties: event.details), requestId: event.requestID,
+                                clientAddress: event.clientAddress, sealed: event.sealed)
+                        }))))
     }
 
     func verifyAuditChain(_ input: Operations.VerifyAuditChain.Input) async throws -> Operations.VerifyAuditChain.Output {
         let result = try await audit.verify()
-        return .ok(.init(body: .json(.init(
-            valid: result.valid, sealedEvents: result.sealedEvents, unsealedEvents: result.unsealedEvents,
-            firstBrokenEventId: result.firstBrokenEventID, headSequence: result.headSequence, headHash: result.headHash))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        valid: result.valid, sealedEvents: result.sealedEvents, unsealedEvents: result.unsealedEvents,
+                        firstBrokenEventId: result.firstBrokenEventID, headSequence: result.headSequence,
+                        headHash: result.headHash))))
     }
 
     // MARK: Mapping
@@ -93,13 +107,17 @@ extension APIHandler {
     func map(_ report: ShiftReport, replayed: Bool) -> Components.Schemas.ShiftReport {
         .init(
             shift: map(report.shift),
-            receipts: report.receipts.map { .init(method: map($0.method), amountFen: $0.amount.fen, transactions: $0.transactions) },
+            receipts: report.receipts.map {
+                .init(method: map($0.method), amountFen: $0.amount.fen, transactions: $0.transactions)
+            },
             stockMovements: report.stockMovements.map {
                 .init(product: $0.productCode, productName: $0.productName, cardsIssued: $0.cardsIssued)
             },
             hallStock: report.hallStock.map { .init(product: $0.productCode, productName: $0.productName, inStock: $0.inStock) },
             channelPayments: report.channelPayments.map {
-                .init(method: map($0.method), reference: $0.reference, amountFen: $0.amount.fen, transactionId: $0.transactionID.rawValue, at: $0.at)
+                .init(
+                    method: map($0.method), reference: $0.reference, amountFen: $0.amount.fen,
+                    transactionId: $0.transactionID.rawValue, at: $0.at)
             },
             replayed: replayed)
     }

@@ -16,7 +16,8 @@ struct APIHandler: APIProtocol {
     let shifts: ShiftStore
     let ledger: LedgerStore
     let audit: AuditStore
-    let catalog: CatalogStore
+    let products: ProductStore
+    let stock: StockStore
     let holders: HolderStore
     let cards: CardStore
     let reports: ReportStore
@@ -39,7 +40,8 @@ struct APIHandler: APIProtocol {
         shifts = ShiftStore(database: database)
         ledger = LedgerStore(database: database)
         audit = AuditStore(database: database)
-        catalog = CatalogStore(database: database)
+        products = ProductStore(database: database)
+        stock = StockStore(database: database)
         holders = HolderStore(database: database)
         cards = CardStore(database: database)
         reports = ReportStore(database: database)
@@ -60,12 +62,14 @@ struct APIHandler: APIProtocol {
         do {
             let status = try await migrator.status(database: database)
             if let problem = status.problem {
-                return .serviceUnavailable(.init(body: .json(.init(status: .notReady, database: "reachable", migrations: problem))))
+                return .serviceUnavailable(
+                    .init(body: .json(.init(status: .notReady, database: "reachable", migrations: problem))))
             }
             return .ok(.init(body: .json(.init(status: .ready, database: "reachable", migrations: "current"))))
         } catch {
             database.logger.warning("readiness check failed", metadata: ["error": "\(LogSafe.describe(error))"])
-            return .serviceUnavailable(.init(body: .json(.init(status: .notReady, database: "unreachable", migrations: "unknown"))))
+            return .serviceUnavailable(
+                .init(body: .json(.init(status: .notReady, database: "unreachable", migrations: "unknown"))))
         }
     }
 
@@ -92,9 +96,12 @@ struct APIHandler: APIProtocol {
         let result = try await hashSlots.run {
             try await sessions.login(username: body.username, password: body.password, origin: origin, now: now())
         }
-        return .created(.init(body: .json(.init(
-            token: result.token, expiresAt: result.expiresAt, mustChangePassword: result.clerk.mustChangePassword,
-            clerk: map(result.clerk)))))
+        return .created(
+            .init(
+                body: .json(
+                    .init(
+                        token: result.token, expiresAt: result.expiresAt, mustChangePassword: result.clerk.mustChangePassword,
+                        clerk: map(result.clerk)))))
     }
 
     func logout(_ input: Operations.Logout.Input) async throws -> Operations.Logout.Output {
@@ -106,8 +113,12 @@ struct APIHandler: APIProtocol {
     func getMe(_ input: Operations.GetMe.Input) async throws -> Operations.GetMe.Output {
         guard let session = scope.session else { throw TongkaError(.unauthenticated) }
         let openShift = try? await shifts.current(actor: session.clerk.actor)
-        return .ok(.init(body: .json(.init(
-            clerk: map(session.clerk), sessionExpiresAt: session.expiresAt, openShiftId: openShift?.shift.id.rawValue))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        clerk: map(session.clerk), sessionExpiresAt: session.expiresAt, openShiftId: openShift?.shift.id.rawValue)
+                )))
     }
 
     func changePassword(_ input: Operations.ChangePassword.Input) async throws -> Operations.ChangePassword.Output {
@@ -179,7 +190,9 @@ struct APIHandler: APIProtocol {
     }
 
     func map(_ hall: Hall) -> Components.Schemas.Hall {
-        .init(id: hall.id.rawValue, code: hall.code, name: hall.name, address: hall.address, open: hall.open, createdAt: hall.createdAt)
+        .init(
+            id: hall.id.rawValue, code: hall.code, name: hall.name, address: hall.address, open: hall.open,
+            createdAt: hall.createdAt)
     }
 
     func map(_ role: Role) -> Components.Schemas.Role {

@@ -39,7 +39,8 @@ public func buildApplication(
     if let keysFile = settings.cardKeysFile {
         do {
             let store = try MasterKeyStore.load(fromFile: keysFile)
-            logger.notice("card keys loaded", metadata: ["keys": "\(store.keyReferences.map(\.description).joined(separator: ", "))"])
+            logger.notice(
+                "card keys loaded", metadata: ["keys": "\(store.keyReferences.map(\.description).joined(separator: ", "))"])
         } catch {
             throw ServerSettings.Problem(key: "card.keys.file", reason: "\(error)")
         }
@@ -51,7 +52,8 @@ public func buildApplication(
     let migrator = try Migrator.bundled()
     let handler = APIHandler(
         database: database, migrator: migrator, metrics: Observability.registry, now: now,
-        loginThrottle: LoginThrottle(limits: settings.loginLimits), hashSlots: HashSlots(limit: settings.loginLimits.concurrentHashes))
+        loginThrottle: LoginThrottle(limits: settings.loginLimits),
+        hashSlots: HashSlots(limit: settings.loginLimits.concurrentHashes))
 
     // The document is read and its schemas compiled once, here; one it cannot enforce stops the start.
     let contract = try ContractValidator.bundled()

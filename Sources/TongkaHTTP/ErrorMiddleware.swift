@@ -10,7 +10,8 @@ import TongkaPostgres
 /// caller's language. Unknown errors become `internal_error`; the log names the operation and the
 /// kind of failure, never the request (whose body can hold identity numbers and passwords).
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
+    {
         do {
             return try await next(request, context)
         } catch {
@@ -31,7 +32,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     /// cause (which names parameters, never values), for the rest `LogSafe`.
     static func logDescription(_ error: any Error) -> String {
         if let serverError = error as? ServerError {
-            return "operation \(serverError.operationID): \(serverError.causeDescription); \(LogSafe.describe(serverError.underlyingError))"
+            return
+                "operation \(serverError.operationID): \(serverError.causeDescription); \(LogSafe.describe(serverError.underlyingError))"
         }
         return LogSafe.describe(error)
     }

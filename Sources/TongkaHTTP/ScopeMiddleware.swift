@@ -12,8 +12,10 @@ struct ScopeMiddleware: RouterMiddleware {
     let jsonBodyLimit: Int
     let importBodyLimit: Int
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let requestID = request.headers[.init("X-Request-ID")!].flatMap { Self.isSafeRequestID($0) ? $0 : nil }
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
+    {
+        let requestID =
+            request.headers[.init("X-Request-ID")!].flatMap { Self.isSafeRequestID($0) ? $0 : nil }
             ?? UUID().uuidString.lowercased()
         let scope = RequestScope(
             requestID: requestID, clientAddress: context.remoteAddress?.ipAddress,
@@ -23,7 +25,8 @@ struct ScopeMiddleware: RouterMiddleware {
             var request = request
             let limit = request.uri.path == "/v1/stock/batches" && request.method == .post ? importBodyLimit : jsonBodyLimit
             if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
-                return ErrorMiddleware<Context>.response(TongkaError(.bodyTooLarge, detail: "limit \(limit) bytes"), language: scope.language)
+                return ErrorMiddleware<Context>.response(
+                    TongkaError(.bodyTooLarge, detail: "limit \(limit) bytes"), language: scope.language)
             }
             request.body = RequestBody(asyncSequence: LimitedBody(base: request.body, limit: limit))
             var response = try await next(request, context)
@@ -41,7 +44,8 @@ struct ScopeMiddleware: RouterMiddleware {
     }
 
     static func isSafeRequestID(_ value: String) -> Bool {
-        (1...64).contains(value.count) && value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+        (1...64).contains(value.count)
+            && value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
     }
 }
 

@@ -100,9 +100,10 @@ public struct ServerSettings: Sendable {
             return number
         }
         let databaseURL = try require("database.url", secret: true)
-        let prefixes = Set(try require("issuer.prefixes").split(separator: ",").map {
-            $0.trimmingCharacters(in: .whitespaces)
-        })
+        let prefixes = Set(
+            try require("issuer.prefixes").split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            })
         let issuer: IssuerProfile
         do {
             issuer = try IssuerProfile(cardNumberPrefixes: prefixes, issuerID: try require("issuer.id"))
@@ -117,7 +118,9 @@ public struct ServerSettings: Sendable {
         let cost = reader.int(forKey: "password.cost", default: 15)
         guard (10...20).contains(cost) else { throw Problem(key: "password.cost", reason: "log2 of scrypt N, 10-20") }
         let levelName = reader.string(forKey: "log.level", default: "info")
-        guard let level = Logger.Level(rawValue: levelName) else { throw Problem(key: "log.level", reason: "trace, debug, info, notice, warning, error or critical") }
+        guard let level = Logger.Level(rawValue: levelName) else {
+            throw Problem(key: "log.level", reason: "trace, debug, info, notice, warning, error or critical")
+        }
         let pairThreshold = try positive("lockout.threshold", default: 5)
         let userThreshold = try positive("lockout.user.threshold", default: LockoutPolicy.standardUserThreshold)
         guard userThreshold >= pairThreshold else {

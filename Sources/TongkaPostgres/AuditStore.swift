@@ -50,7 +50,10 @@ public struct AuditStore: Sendable {
         let end = to?.next.startInstant(in: zone)
         let limit = min(max(limit, 1), 1000)
         let before = try cursor.map { try $0.integerKey() } ?? before
-        let actionPattern = action.map { $0.hasSuffix(".") ? $0.replacingOccurrences(of: "_", with: "\\_") + "%" : $0.replacingOccurrences(of: "_", with: "\\_") }
+        let actionPattern = action.map {
+            $0.hasSuffix(".")
+                ? $0.replacingOccurrences(of: "_", with: "\\_") + "%" : $0.replacingOccurrences(of: "_", with: "\\_")
+        }
         let rows = try await database.read { connection in
             try await connection.all(
                 """

@@ -3,7 +3,6 @@ import Logging
 import PostgresNIO
 import TongkaDomain
 
-
 /// A card as the back office knows it.
 public struct CardView: Sendable, Codable, Equatable {
     public let cardNumber: String
@@ -79,19 +78,20 @@ public struct CardStore: Sendable {
             ) {
                 let (shift, hall) = try await ShiftStore.lockOpenShift(of: actor, connection: connection, logger: logger)
                 try await HallCheck.requireOpen(hall, connection: connection, logger: logger)
-                guard let productID = try await connection.first(
-                    """
-                    UPDATE card_stock SET status = 'issued'
-                     WHERE card_number = \(cardNumber.digits) AND hall_id = \(hall.rawValue) AND status = 'in_stock'
-                       AND valid_to >= \(today.description)::date
-                    RETURNING product_id
-                    """, as: (Int64.self), logger: logger)
+                guard
+                    let productID = try await connection.first(
+                        """
+                        UPDATE card_stock SET status = 'issued'
+                         WHERE card_number = \(cardNumber.digits) AND hall_id = \(hall.rawValue) AND status = 'in_stock'
+                           AND valid_to >= \(today.description)::date
+                        RETURNING product_id
+                        """, as: (Int64.self), logger: logger)
                 else { throw try await whyNotIssuable(cardNumber, hall: hall, today: today, connection: connection) }
 
                 let productRow = try await connection.one(
-                    "SELECT \(unescaped: CatalogStore.productColumns) FROM card_products WHERE product_id = \(productID) FOR SHARE",
-                    as: CatalogStore.ProductRow.self, logger: logger)
-                let product = try CatalogStore.product(productRow)
+                    "SELECT \(unescaped: ProductStore.productColumns) FROM card_products WHERE product_id = \(productID) FOR SHARE",
+                    as: ProductStore.ProductRow.self, logger: logger)
+                let product = try ProductStore.product(productRow)
                 try product.checkIssuable(registered: selection != nil)
                 let holderID = try await selectedHolder(selection, actor: actor, connection: connection)
 
@@ -100,7 +100,9 @@ public struct CardStore: Sendable {
                 let payment = try Payment(method: paymentMethod, reference: paymentReference, amount: deposit + cardCost)
                 _ = try await LedgerStore.accountID(.cardPurse(cardNumber), connection: connection, logger: logger)
                 var transactionID: JournalTransactionID?
-                if let draft = try LedgerRules.cardIssue(shift: shift, payment: payment.method, deposit: deposit, cardCost: cardCost) {
+                if let draft = try LedgerRules.cardIssue(
+                    shift: shift, payment: payment.method, deposit: deposit, cardCost: cardCost)
+                {
                     transactionID = try await LedgerStore.post(
                         draft,
                         context: .init(
@@ -127,7 +129,8 @@ public struct CardStore: Sendable {
                     logger: logger)
                 let card = try await card(cardNumber, connection: connection)
                 return CardIssue(
-                    card: card, paid: deposit + cardCost, paymentMethod: payment.method, paymentReference: payment.reference?.value,
+                    card: card, paid: deposit + cardCost, paymentMethod: payment.method,
+                    paymentReference: payment.reference?.value,
                     transactionID: transactionID, shiftID: shift)
             }
         }
@@ -136,7 +139,9 @@ public struct CardStore: Sendable {
 
     /// The holder a registered sale goes to, locked against change: by number within hall scope,
     /// or by the presented document from any hall.
-    private func selectedHolder(_ selection: HolderSelection?, actor: StaffActor, connection: PostgresConnection) async throws -> HolderID? {
+    private func selectedHolder(
+        _ selection: HolderSelection?, actor: StaffActor, connection: PostgresConnection
+    ) async throws -> HolderID? {
         switch selection {
         case nil:
             return nil
@@ -144,9 +149,10 @@ public struct CardStore: Sendable {
             try await holders.reachHolder(id, actor: actor, lock: true, connection: connection)
             return id
         case .document(let document):
-            guard let id = try await connection.first(
-                "SELECT holder_id FROM holders WHERE document_hash = \(vault.lookupHash(document)) FOR KEY SHARE",
-                as: (Int64.self), logger: logger)
+            guard
+                let id = try await connection.first(
+                    "SELECT holder_id FROM holders WHERE document_hash = \(vault.lookupHash(document)) FOR KEY SHARE",
+                    as: (Int64.self), logger: logger)
             else { throw TongkaError(.holderNotFound) }
             return HolderID(id)
         }
@@ -156,11 +162,12 @@ public struct CardStore: Sendable {
     private func whyNotIssuable(
         _ cardNumber: CardNumber, hall: HallID, today: CalendarDate, connection: PostgresConnection
     ) async throws -> TongkaError {
-        guard let (status, stockHall, expired) = try await connection.first(
-            """
-            SELECT status, hall_id, valid_to < \(today.description)::date FROM card_stock
-             WHERE card_number = \(cardNumber.digits)
-            """, as: (String, Int64?, Bool).self, logger: logger)
+        guard
+            let (status, stockHall, expired) = try await connection.first(
+                """
+                SELECT status, hall_id, valid_to < \(today.description)::date FROM card_stock
+                 WHERE card_number = \(cardNumber.digits)
+                """, as: (String, Int64?, Bool).self, logger: logger)
         else { return TongkaError(.cardNotFound, detail: cardNumber.masked) }
         if status == "issued" { return TongkaError(.cardAlreadyIssued, detail: cardNumber.masked) }
         if stockHall != hall.rawValue { return TongkaError(.cardNotInHallStock, detail: cardNumber.masked) }
@@ -202,8 +209,9 @@ public struct CardStore: Sendable {
     )
 
     func card(_ number: CardNumber, connection: PostgresConnection) async throws -> CardView {
-        guard let row = try await connection.first(
-            "\(unescaped: Self.cardQuery) WHERE c.card_number = \(number.digits)", as: CardRow.self, logger: logger)
+        guard
+            let row = try await connection.first(
+                "\(unescaped: Self.cardQuery) WHERE c.card_number = \(number.digits)", as: CardRow.self, logger: logger)
         else { throw TongkaError(.cardNotFound, detail: number.masked) }
         return try view(row)
     }

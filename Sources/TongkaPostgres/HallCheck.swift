@@ -6,8 +6,9 @@ import TongkaDomain
 /// hall waits for the command in flight and a command never runs in a hall that closed meanwhile.
 enum HallCheck {
     static func requireOpen(_ hall: HallID, connection: PostgresConnection, logger: Logger) async throws {
-        guard let stored = try await connection.first(
-            "SELECT status FROM service_halls WHERE hall_id = \(hall.rawValue) FOR SHARE", as: (String.self), logger: logger)
+        guard
+            let stored = try await connection.first(
+                "SELECT status FROM service_halls WHERE hall_id = \(hall.rawValue) FOR SHARE", as: (String.self), logger: logger)
         else { throw TongkaError(.hallNotFound) }
         try Stored.value(stored, as: HallStatus.self).requireOpen()
     }

@@ -24,7 +24,9 @@ public struct HallStore: Sendable {
         Hall(id: HallID(row.0), code: row.1, name: row.2, address: row.3, open: row.4 == "open", createdAt: row.5)
     }
 
-    public func createHall(code rawCode: String, name rawName: String, address: String?, origin: RequestOrigin) async throws -> Hall {
+    public func createHall(
+        code rawCode: String, name rawName: String, address: String?, origin: RequestOrigin
+    ) async throws -> Hall {
         let code = try Validate.hallCode(rawCode)
         let name = try Validate.name(rawName, field: "hall name")
         let address = try address.map { try Validate.name($0, field: "address", maxLength: 200) }
@@ -47,11 +49,12 @@ public struct HallStore: Sendable {
     public func setHallOpen(code rawCode: String, open: Bool, origin: RequestOrigin) async throws -> Hall {
         let code = try Validate.hallCode(rawCode)
         return try await database.transaction { connection in
-            guard let row = try await connection.first(
-                """
-                UPDATE service_halls SET status = \(open ? "open" : "closed") WHERE code = \(code)
-                RETURNING hall_id, code, name, address, status, created_at
-                """, as: (Int64, String, String, String?, String, Date).self, logger: logger)
+            guard
+                let row = try await connection.first(
+                    """
+                    UPDATE service_halls SET status = \(open ? "open" : "closed") WHERE code = \(code)
+                    RETURNING hall_id, code, name, address, status, created_at
+                    """, as: (Int64, String, String, String?, String, Date).self, logger: logger)
             else { throw TongkaError(.hallNotFound, detail: code) }
             let hall = Self.hall(row)
             try await Audit.record(
@@ -72,11 +75,13 @@ public struct HallStore: Sendable {
 
     public func hall(code rawCode: String) async throws -> Hall {
         let code = try Validate.hallCode(rawCode)
-        guard let row = try await database.read({ connection in
-            try await connection.first(
-                "SELECT hall_id, code, name, address, status, created_at FROM service_halls WHERE code = \(code)",
-                as: (Int64, String, String, String?, String, Date).self, logger: logger)
-        }) else { throw TongkaError(.hallNotFound, detail: code) }
+        guard
+            let row = try await database.read({ connection in
+                try await connection.first(
+                    "SELECT hall_id, code, name, address, status, created_at FROM service_halls WHERE code = \(code)",
+                    as: (Int64, String, String, String?, String, Date).self, logger: logger)
+            })
+        else { throw TongkaError(.hallNotFound, detail: code) }
         return Self.hall(row)
     }
 }

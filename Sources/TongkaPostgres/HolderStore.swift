@@ -3,7 +3,6 @@ import Logging
 import PostgresNIO
 import TongkaDomain
 
-
 /// A holder as shown: identity data masked.
 public struct HolderView: Sendable, Codable, Equatable {
     public let id: HolderID
@@ -57,7 +56,8 @@ public struct HolderStore: Sendable {
     /// Finds a holder by identity document, with its cards. Every lookup, found or not, is audited
     /// and counts against the actor's hourly lookup limit: identity numbers are guessable in about
     /// a thousand tries, so searching is never free or untraced.
-    public func findHolder(document: IdentityDocument, origin: RequestOrigin, now: Date) async throws -> (HolderView, [CardView]) {
+    public func findHolder(document: IdentityDocument, origin: RequestOrigin, now: Date) async throws -> (HolderView, [CardView])
+    {
         let actor = try origin.requireActor()
         let found = try await database.transaction { connection in
             try await checkLookupLimit(actor: actor, now: now, connection: connection)
@@ -114,11 +114,12 @@ public struct HolderStore: Sendable {
     /// Applies the hall-scope rule for reaching a holder by number, from the facts in the
     /// database; `lock` keeps the holder from changing until the transaction ends (selling).
     func reachHolder(_ id: HolderID, actor: StaffActor, lock: Bool, connection: PostgresConnection) async throws {
-        guard let registeredHall = try await connection.first(
-            lock
-                ? "SELECT registered_hall_id FROM holders WHERE holder_id = \(id.rawValue) FOR KEY SHARE"
-                : "SELECT registered_hall_id FROM holders WHERE holder_id = \(id.rawValue)",
-            as: (Int64.self), logger: logger)
+        guard
+            let registeredHall = try await connection.first(
+                lock
+                    ? "SELECT registered_hall_id FROM holders WHERE holder_id = \(id.rawValue) FOR KEY SHARE"
+                    : "SELECT registered_hall_id FROM holders WHERE holder_id = \(id.rawValue)",
+                as: (Int64.self), logger: logger)
         else { throw TongkaError(.holderNotFound) }
         let cardHalls = try await connection.all(
             "SELECT DISTINCT issued_hall_id FROM cards WHERE holder_id = \(id.rawValue)", as: (Int64.self), logger: logger)
@@ -128,13 +129,14 @@ public struct HolderStore: Sendable {
     }
 
     func holder(id: HolderID, connection: PostgresConnection) async throws -> HolderView {
-        guard let row = try await connection.first(
-            """
-            SELECT h.holder_id, h.name, h.document_type, h.document_ciphertext, h.phone_ciphertext, h.registered_at, s.code,
-                   h.document_hash
-              FROM holders h JOIN service_halls s ON s.hall_id = h.registered_hall_id
-             WHERE h.holder_id = \(id.rawValue)
-            """, as: (Int64, String, String, Data, Data?, Date, String, Data).self, logger: logger)
+        guard
+            let row = try await connection.first(
+                """
+                SELECT h.holder_id, h.name, h.document_type, h.document_ciphertext, h.phone_ciphertext, h.registered_at, s.code,
+                       h.document_hash
+                  FROM holders h JOIN service_halls s ON s.hall_id = h.registered_hall_id
+                 WHERE h.holder_id = \(id.rawValue)
+                """, as: (Int64, String, String, Data, Data?, Date, String, Data).self, logger: logger)
         else { throw TongkaError(.holderNotFound) }
         let type = try Stored.value(row.2, as: DocumentType.self)
         let document = try openDocument(type: type, ciphertext: row.3, hash: row.7)

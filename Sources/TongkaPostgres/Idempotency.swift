@@ -30,11 +30,12 @@ enum Idempotency {
             RETURNING 1
             """, as: (Int.self), logger: logger)
         if inserted == nil {
-            guard let (storedOperation, storedHash, storedResult) = try await connection.first(
-                """
-                SELECT operation, request_hash, result::text FROM idempotency_keys
-                 WHERE clerk_id = \(actor.clerkID.rawValue) AND operation = \(operation) AND idempotency_key = \(key)
-                """, as: (String, Data, String).self, logger: logger)
+            guard
+                let (storedOperation, storedHash, storedResult) = try await connection.first(
+                    """
+                    SELECT operation, request_hash, result::text FROM idempotency_keys
+                     WHERE clerk_id = \(actor.clerkID.rawValue) AND operation = \(operation) AND idempotency_key = \(key)
+                    """, as: (String, Data, String).self, logger: logger)
             else { throw TongkaError(.serviceUnavailable, detail: "idempotency record vanished, retry") }
             guard storedOperation == operation, storedHash == requestHash else {
                 throw TongkaError(.idempotencyKeyReused)
@@ -65,7 +66,9 @@ enum Idempotency {
 
     /// Deletes idempotency records older than `cutoff` (the retention period: 30 days by default),
     /// in bounded batches so a large backlog never holds long locks. Returns how many went.
-    static func purge(before cutoff: Date, batch: Int = 10_000, connection: PostgresConnection, logger: Logger) async throws -> Int {
+    static func purge(
+        before cutoff: Date, batch: Int = 10_000, connection: PostgresConnection, logger: Logger
+    ) async throws -> Int {
         let rows = try await connection.all(
             """
             WITH old AS (

@@ -65,15 +65,16 @@ public struct LedgerStore: Sendable {
     static func post(
         _ draft: JournalDraft, context: PostingContext, connection: PostgresConnection, logger: Logger
     ) async throws -> JournalTransactionID {
-        guard let transactionID = try await connection.first(
-            """
-            INSERT INTO journal_transactions (kind, clerk_id, hall_id, shift_id, idempotency_key, memo, payment_method,
-                                              payment_reference)
-            VALUES (\(draft.kind.rawValue), \(context.actor.clerkID.rawValue), \(context.hall?.rawValue),
-                    \(context.shift?.rawValue), \(context.idempotencyKey), \(context.memo),
-                    \(context.payment?.method.rawValue), \(context.payment?.reference?.value))
-            RETURNING transaction_id
-            """, as: (Int64.self), logger: logger)
+        guard
+            let transactionID = try await connection.first(
+                """
+                INSERT INTO journal_transactions (kind, clerk_id, hall_id, shift_id, idempotency_key, memo, payment_method,
+                                                  payment_reference)
+                VALUES (\(draft.kind.rawValue), \(context.actor.clerkID.rawValue), \(context.hall?.rawValue),
+                        \(context.shift?.rawValue), \(context.idempotencyKey), \(context.memo),
+                        \(context.payment?.method.rawValue), \(context.payment?.reference?.value))
+                RETURNING transaction_id
+                """, as: (Int64.self), logger: logger)
         else { throw TongkaError(.internalError, detail: "journal insert returned nothing") }
         var accounts: [Int64] = []
         var amounts: [Int64] = []

@@ -14,7 +14,8 @@ public enum LogSafe {
                 ("sqlState", .sqlState), ("constraint", .constraintName), ("table", .tableName), ("column", .columnName),
                 ("routine", .routine),
             ]
-            return "PSQLError(" + fields.compactMap { name, field in info[field].map { "\(name): \($0)" } }.joined(separator: ", ") + ")"
+            return "PSQLError("
+                + fields.compactMap { name, field in info[field].map { "\(name): \($0)" } }.joined(separator: ", ") + ")"
         case let error as ConnectionPoolError:
             return "ConnectionPoolError(\(error))"
         case let error as DecodingError:
@@ -25,10 +26,13 @@ public enum LogSafe {
     }
 
     private static func codingPath(_ error: DecodingError) -> String {
-        let context: DecodingError.Context? = switch error {
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context), .dataCorrupted(let context): context
-        @unknown default: nil
-        }
+        let context: DecodingError.Context? =
+            switch error {
+            case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context),
+                .dataCorrupted(let context):
+                context
+            @unknown default: nil
+            }
         return context?.codingPath.map(\.stringValue).joined(separator: ".") ?? "?"
     }
 }

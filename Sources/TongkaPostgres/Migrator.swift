@@ -30,8 +30,15 @@ public struct MigrationStatus: Sendable, Equatable {
     public var problem: String? {
         var parts: [String] = []
         if !altered.isEmpty { parts.append("applied migrations were altered: \(altered.joined(separator: ", "))") }
-        if !unknown.isEmpty { parts.append("the database has migrations this build does not know: \(unknown.map(String.init).joined(separator: ", "))") }
-        if !pending.isEmpty { parts.append("pending migrations: \(pending.map { "\($0.version)_\($0.name)" }.joined(separator: ", ")) (run `tongka-server migrate`)") }
+        if !unknown.isEmpty {
+            parts.append(
+                "the database has migrations this build does not know: \(unknown.map(String.init).joined(separator: ", "))")
+        }
+        if !pending.isEmpty {
+            parts.append(
+                "pending migrations: \(pending.map { "\($0.version)_\($0.name)" }.joined(separator: ", ")) (run `tongka-server migrate`)"
+            )
+        }
         return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }
 }
@@ -113,8 +120,9 @@ public struct Migrator: Sendable {
     }
 
     func status(connection: PostgresConnection, logger: Logger) async throws -> MigrationStatus {
-        let exists = try await connection.first(
-            "SELECT to_regclass('schema_migrations') IS NOT NULL", as: (Bool.self), logger: logger) ?? false
+        let exists =
+            try await connection.first(
+                "SELECT to_regclass('schema_migrations') IS NOT NULL", as: (Bool.self), logger: logger) ?? false
         var applied: [(Int, String, String)] = []
         if exists {
             let rows = try await connection.query(

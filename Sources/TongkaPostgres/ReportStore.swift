@@ -73,11 +73,12 @@ public struct ReportStore: Sendable {
         let byType = dims.contains(.cardType)
         let byMode = dims.contains(.mode)
         // Whitelisted fragments only; every value is a bound parameter.
-        let periodFormat: String = switch period {
-        case .day: "YYYY-MM-DD"
-        case .month: "YYYY-MM"
-        case .all: "\"all\""
-        }
+        let periodFormat: String =
+            switch period {
+            case .day: "YYYY-MM-DD"
+            case .month: "YYYY-MM"
+            case .all: "\"all\""
+            }
         let zoneName = zone.identifier
         return try await database.read { [hallID] connection in
             let rows = try await connection.all(

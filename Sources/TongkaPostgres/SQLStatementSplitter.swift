@@ -39,7 +39,8 @@ public enum SQLStatementSplitter {
                 continue
             }
             if c == "'" {
-                let escapes = index > 0 && (chars[index - 1] == "E" || chars[index - 1] == "e")
+                let escapes =
+                    index > 0 && (chars[index - 1] == "E" || chars[index - 1] == "e")
                     && (index < 2 || !isIdentifierCharacter(chars[index - 2]))
                 current.append(c)
                 index += 1

@@ -37,7 +37,9 @@ public struct SessionStore: Sendable {
     /// per clerk (``LockoutPolicy``); every outcome is audited. The session is created only if the
     /// password checked is still the clerk's when it is stored: a password change or reset that
     /// commits meanwhile makes this login fail.
-    public func login(username rawUsername: String, password: String, origin: RequestOrigin, now: Date) async throws -> LoginResult {
+    public func login(
+        username rawUsername: String, password: String, origin: RequestOrigin, now: Date
+    ) async throws -> LoginResult {
         let username = try? Validate.username(rawUsername)
         let found = try await database.read { connection in
             try await connection.first(
@@ -53,7 +55,9 @@ public struct SessionStore: Sendable {
             await settings.passwordHasher.burn()
             throw TongkaError(.invalidCredentials)
         }
-        let clerkRow: StaffStore.ClerkRow = (found.0, found.1, found.2, found.3, found.4, found.5, found.6, found.7, found.8, found.9)
+        let clerkRow: StaffStore.ClerkRow = (
+            found.0, found.1, found.2, found.3, found.4, found.5, found.6, found.7, found.8, found.9
+        )
         let passwordHash = found.10
         let clerk = StaffStore.clerk(clerkRow)
         let loginOrigin = RequestOrigin(actor: clerk.actor, requestID: origin.requestID, clientAddress: origin.clientAddress)
@@ -71,11 +75,12 @@ public struct SessionStore: Sendable {
         try await database.transaction { connection in
             // Locks the clerk's row: a password change or reset either committed before (the
             // hash differs: refused) or waits for this session and then revokes it.
-            guard let current = try await connection.first(
-                """
-                SELECT disabled, locked_until FROM clerks
-                 WHERE clerk_id = \(clerk.id.rawValue) AND password_hash = \(passwordHash) FOR UPDATE
-                """, as: (Bool, Date?).self, logger: logger)
+            guard
+                let current = try await connection.first(
+                    """
+                    SELECT disabled, locked_until FROM clerks
+                     WHERE clerk_id = \(clerk.id.rawValue) AND password_hash = \(passwordHash) FOR UPDATE
+                    """, as: (Bool, Date?).self, logger: logger)
             else { throw TongkaError(.invalidCredentials) }
             // An administrator's lock that arrived meanwhile still wins.
             if current.0 { throw TongkaError(.accountDisabled) }
@@ -132,9 +137,10 @@ public struct SessionStore: Sendable {
         let lockout = settings.lockout
         let since = now.addingTimeInterval(-Double(Self.knownAddressDays) * 86_400)
         let reservation = try await database.transaction { connection in
-            guard let user = try await connection.first(
-                "SELECT disabled, failed_logins, locked_until FROM clerks WHERE clerk_id = \(clerk.id.rawValue) FOR UPDATE",
-                as: (Bool, Int32, Date?).self, logger: logger)
+            guard
+                let user = try await connection.first(
+                    "SELECT disabled, failed_logins, locked_until FROM clerks WHERE clerk_id = \(clerk.id.rawValue) FOR UPDATE",
+                    as: (Bool, Int32, Date?).self, logger: logger)
             else { throw TongkaError(.clerkNotFound) }
             if user.0 { throw TongkaError(.accountDisabled) }
             let pair = try await connection.first(
@@ -170,7 +176,8 @@ public struct SessionStore: Sendable {
             return PasswordAttempt(failuresInARow: failures, locksOut: locksOut)
         case .locked(let until):
             let seconds = Int(until.timeIntervalSince(now).rounded(.up))
-            throw TongkaError(.accountLocked, detail: "until \(ISO8601DateFormatter().string(from: until))", retryAfter: max(1, seconds))
+            throw TongkaError(
+                .accountLocked, detail: "until \(ISO8601DateFormatter().string(from: until))", retryAfter: max(1, seconds))
         }
     }
 
@@ -212,7 +219,8 @@ public struct SessionStore: Sendable {
             try await connection.query(
                 "UPDATE sessions SET revoked_at = \(now) WHERE session_id = \(session.rawValue) AND revoked_at IS NULL",
                 logger: logger)
-            try await Audit.record(connection, origin: origin, action: "session.logout", subject: "session:\(session)", logger: logger)
+            try await Audit.record(
+                connection, origin: origin, action: "session.logout", subject: "session:\(session)", logger: logger)
         }
     }
 
@@ -222,10 +230,13 @@ public struct SessionStore: Sendable {
     public func changePassword(current: String, new: String, session: SessionID, origin: RequestOrigin, now: Date) async throws {
         let actor = try origin.requireActor()
         try Validate.password(new, username: actor.username)
-        guard let stored = try await database.read({ connection in
-            try await connection.first(
-                "SELECT password_hash FROM clerks WHERE clerk_id = \(actor.clerkID.rawValue)", as: (String.self), logger: logger)
-        }) else { throw TongkaError(.clerkNotFound) }
+        guard
+            let stored = try await database.read({ connection in
+                try await connection.first(
+                    "SELECT password_hash FROM clerks WHERE clerk_id = \(actor.clerkID.rawValue)", as: (String.self),
+                    logger: logger)
+            })
+        else { throw TongkaError(.clerkNotFound) }
         // A wrong current password counts like a wrong login: an unattended session must not
         // allow unlimited guessing.
         let clerk = try await staff.clerk(id: actor.clerkID)
@@ -239,12 +250,13 @@ public struct SessionStore: Sendable {
         let address = Self.addressKey(origin)
         try await database.transaction { connection in
             // Only over the password just checked: a concurrent change or reset wins.
-            guard try await connection.first(
-                """
-                UPDATE clerks SET password_hash = \(hash), must_change_password = false, password_changed_at = \(now),
-                       failed_logins = 0, locked_until = NULL
-                 WHERE clerk_id = \(actor.clerkID.rawValue) AND password_hash = \(stored) RETURNING 1
-                """, as: (Int32.self), logger: logger) != nil
+            guard
+                try await connection.first(
+                    """
+                    UPDATE clerks SET password_hash = \(hash), must_change_password = false, password_changed_at = \(now),
+                           failed_logins = 0, locked_until = NULL
+                     WHERE clerk_id = \(actor.clerkID.rawValue) AND password_hash = \(stored) RETURNING 1
+                    """, as: (Int32.self), logger: logger) != nil
             else { throw TongkaError(.invalidCredentials) }
             try await connection.query(
                 "DELETE FROM login_failures WHERE clerk_id = \(actor.clerkID.rawValue) AND client_address = \(address)",
@@ -257,7 +269,8 @@ public struct SessionStore: Sendable {
                 UPDATE sessions SET revoked_at = \(now)
                  WHERE clerk_id = \(actor.clerkID.rawValue) AND session_id <> \(session.rawValue) AND revoked_at IS NULL
                 """, logger: logger)
-            try await Audit.record(connection, origin: origin, action: "clerk.change_password", subject: "clerk:\(actor.clerkID)", logger: logger)
+            try await Audit.record(
+                connection, origin: origin, action: "clerk.change_password", subject: "clerk:\(actor.clerkID)", logger: logger)
         }
     }
 }

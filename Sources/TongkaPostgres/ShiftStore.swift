@@ -93,12 +93,13 @@ public struct ShiftStore: Sendable {
                 request: OpenRequest(openingFloatFen: float.fen), logger: logger
             ) {
                 try await HallCheck.requireOpen(hall, connection: connection, logger: logger)
-                let shiftID = ShiftID(try await connection.one(
-                    """
-                    INSERT INTO shifts (clerk_id, hall_id, opening_float_fen)
-                    VALUES (\(actor.clerkID.rawValue), \(hall.rawValue), \(float.fen))
-                    RETURNING shift_id
-                    """, as: (Int64.self), logger: logger))
+                let shiftID = ShiftID(
+                    try await connection.one(
+                        """
+                        INSERT INTO shifts (clerk_id, hall_id, opening_float_fen)
+                        VALUES (\(actor.clerkID.rawValue), \(hall.rawValue), \(float.fen))
+                        RETURNING shift_id
+                        """, as: (Int64.self), logger: logger))
                 // The drawer account exists from the start, so expected cash is always its balance.
                 _ = try await LedgerStore.accountID(.shiftCash(shiftID), connection: connection, logger: logger)
                 if let draft = try LedgerRules.shiftOpen(shift: shiftID, hall: hall, float: float) {
@@ -119,10 +120,13 @@ public struct ShiftStore: Sendable {
     /// The actor's open shift, locked `FOR SHARE` for the rest of the transaction: money commands
     /// call this first, so a concurrent close waits for them and they cannot post into a shift that
     /// closed meanwhile.
-    static func lockOpenShift(of actor: StaffActor, connection: PostgresConnection, logger: Logger) async throws -> (ShiftID, HallID) {
-        guard let row = try await connection.first(
-            "SELECT shift_id, hall_id FROM shifts WHERE clerk_id = \(actor.clerkID.rawValue) AND closed_at IS NULL FOR SHARE",
-            as: (Int64, Int64).self, logger: logger)
+    static func lockOpenShift(
+        of actor: StaffActor, connection: PostgresConnection, logger: Logger
+    ) async throws -> (ShiftID, HallID) {
+        guard
+            let row = try await connection.first(
+                "SELECT shift_id, hall_id FROM shifts WHERE clerk_id = \(actor.clerkID.rawValue) AND closed_at IS NULL FOR SHARE",
+                as: (Int64, Int64).self, logger: logger)
         else { throw TongkaError(.noOpenShift) }
         return (ShiftID(row.0), HallID(row.1))
     }
@@ -130,9 +134,10 @@ public struct ShiftStore: Sendable {
     /// The actor's open shift with its live figures.
     public func current(actor: StaffActor) async throws -> ShiftReport {
         try await database.read { connection in
-            guard let id = try await connection.first(
-                "SELECT shift_id FROM shifts WHERE clerk_id = \(actor.clerkID.rawValue) AND closed_at IS NULL",
-                as: (Int64.self), logger: logger)
+            guard
+                let id = try await connection.first(
+                    "SELECT shift_id FROM shifts WHERE clerk_id = \(actor.clerkID.rawValue) AND closed_at IS NULL",
+                    as: (Int64.self), logger: logger)
             else { throw TongkaError(.noOpenShift) }
             return try await report(shift: ShiftID(id), connection: connection)
         }
@@ -151,7 +156,9 @@ public struct ShiftStore: Sendable {
     /// Closes the actor's open shift with the cash counted in the drawer. The close takes the
     /// shift row `FOR UPDATE`, waits for money commands in flight, reads the expected cash from the
     /// drawer account, books the difference and can never be undone.
-    public func close(counted: Money, note: String?, idempotencyKey: String, origin: RequestOrigin) async throws -> (ShiftReport, replayed: Bool) {
+    public func close(
+        counted: Money, note: String?, idempotencyKey: String, origin: RequestOrigin
+    ) async throws -> (ShiftReport, replayed: Bool) {
         let actor = try origin.requireActor()
         guard counted.isValidCounterAmount else { throw TongkaError(.amountOutOfRange, detail: "counted cash") }
         let note = try note.flatMap { $0.isEmpty ? nil : try Validate.name($0, field: "note", maxLength: 500) }
@@ -160,9 +167,10 @@ public struct ShiftStore: Sendable {
                 connection, actor: actor, key: idempotencyKey, operation: "shift.close",
                 request: CloseRequest(countedCashFen: counted.fen, note: note), logger: logger
             ) {
-                guard let row = try await connection.first(
-                    "SELECT shift_id, hall_id FROM shifts WHERE clerk_id = \(actor.clerkID.rawValue) AND closed_at IS NULL FOR UPDATE",
-                    as: (Int64, Int64).self, logger: logger)
+                guard
+                    let row = try await connection.first(
+                        "SELECT shift_id, hall_id FROM shifts WHERE clerk_id = \(actor.clerkID.rawValue) AND closed_at IS NULL FOR UPDATE",
+                        as: (Int64, Int64).self, logger: logger)
                 else { throw TongkaError(.noOpenShift) }
                 return try await closeLocked(
                     shift: ShiftID(row.0), hall: HallID(row.1), counted: counted, note: note, forceReason: nil, actor: actor,
@@ -192,9 +200,10 @@ public struct ShiftStore: Sendable {
             try await Idempotency.run(
                 connection, actor: actor, key: idempotencyKey, operation: "shift.force_close", request: request, logger: logger
             ) {
-                guard let row = try await connection.first(
-                    "SELECT clerk_id, hall_id, closed_at IS NOT NULL FROM shifts WHERE shift_id = \(id.rawValue) FOR UPDATE",
-                    as: (Int64, Int64, Bool).self, logger: logger)
+                guard
+                    let row = try await connection.first(
+                        "SELECT clerk_id, hall_id, closed_at IS NOT NULL FROM shifts WHERE shift_id = \(id.rawValue) FOR UPDATE",
+                        as: (Int64, Int64, Bool).self, logger: logger)
                 else { throw TongkaError(.shiftNotFound) }
                 let hall = HallID(row.1)
                 let trimmed = try database.settings.shiftPolicy.checkForceClose(
@@ -214,9 +223,10 @@ public struct ShiftStore: Sendable {
         idempotencyKey: String, origin: RequestOrigin, connection: PostgresConnection
     ) async throws -> ShiftReport {
         let drawer = try await LedgerStore.accountID(.shiftCash(shiftID), connection: connection, logger: logger)
-        let expected = Money(fen: try await connection.one(
-            "SELECT balance_fen FROM ledger_accounts WHERE account_id = \(drawer.rawValue) FOR UPDATE",
-            as: (Int64.self), logger: logger))
+        let expected = Money(
+            fen: try await connection.one(
+                "SELECT balance_fen FROM ledger_accounts WHERE account_id = \(drawer.rawValue) FOR UPDATE",
+                as: (Int64.self), logger: logger))
         if let draft = try LedgerRules.shiftClose(shift: shiftID, hall: hallID, expected: expected, counted: counted) {
             _ = try await LedgerStore.post(
                 draft,
@@ -299,9 +309,10 @@ public struct ShiftStore: Sendable {
     }
 
     func report(shift id: ShiftID, connection: PostgresConnection) async throws -> ShiftReport {
-        guard let row = try await connection.first(
-            "SELECT \(unescaped: Self.summaryColumns) \(unescaped: Self.summaryFrom) WHERE s.shift_id = \(id.rawValue)",
-            as: SummaryRow.self, logger: logger)
+        guard
+            let row = try await connection.first(
+                "SELECT \(unescaped: Self.summaryColumns) \(unescaped: Self.summaryFrom) WHERE s.shift_id = \(id.rawValue)",
+                as: SummaryRow.self, logger: logger)
         else { throw TongkaError(.shiftNotFound) }
         let summary = Self.summary(row)
         // Receipts: what each payment method brought in during the shift, from the journal.
@@ -330,7 +341,8 @@ public struct ShiftStore: Sendable {
             """, as: (String, String, Int64, Int64, Date).self, logger: logger
         ).map { row in
             ChannelPayment(
-                method: try Stored.value(row.0, as: PaymentMethod.self), reference: row.1, amount: Money(fen: row.2), transactionID: JournalTransactionID(row.3), at: row.4)
+                method: try Stored.value(row.0, as: PaymentMethod.self), reference: row.1, amount: Money(fen: row.2),
+                transactionID: JournalTransactionID(row.3), at: row.4)
         }
         let movements = try await stockMovements(shift: id, connection: connection)
         let stock = summary.isOpen ? try await hallStock(hall: summary.hallID, connection: connection) : []

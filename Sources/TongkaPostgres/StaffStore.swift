@@ -145,24 +145,28 @@ public struct StaffStore: Sendable {
 
     public func clerk(username rawUsername: String) async throws -> Clerk {
         let username = try Validate.username(rawUsername)
-        guard let row = try await database.read({ connection in
-            try await connection.first(
-                """
-                SELECT \(unescaped: Self.clerkColumns) FROM clerks c LEFT JOIN service_halls h ON h.hall_id = c.hall_id
-                 WHERE c.username = \(username)
-                """, as: ClerkRow.self, logger: logger)
-        }) else { throw TongkaError(.clerkNotFound, detail: username) }
+        guard
+            let row = try await database.read({ connection in
+                try await connection.first(
+                    """
+                    SELECT \(unescaped: Self.clerkColumns) FROM clerks c LEFT JOIN service_halls h ON h.hall_id = c.hall_id
+                     WHERE c.username = \(username)
+                    """, as: ClerkRow.self, logger: logger)
+            })
+        else { throw TongkaError(.clerkNotFound, detail: username) }
         return Self.clerk(row)
     }
 
     public func clerk(id: ClerkID) async throws -> Clerk {
-        guard let row = try await database.read({ connection in
-            try await connection.first(
-                """
-                SELECT \(unescaped: Self.clerkColumns) FROM clerks c LEFT JOIN service_halls h ON h.hall_id = c.hall_id
-                 WHERE c.clerk_id = \(id.rawValue)
-                """, as: ClerkRow.self, logger: logger)
-        }) else { throw TongkaError(.clerkNotFound) }
+        guard
+            let row = try await database.read({ connection in
+                try await connection.first(
+                    """
+                    SELECT \(unescaped: Self.clerkColumns) FROM clerks c LEFT JOIN service_halls h ON h.hall_id = c.hall_id
+                     WHERE c.clerk_id = \(id.rawValue)
+                    """, as: ClerkRow.self, logger: logger)
+            })
+        else { throw TongkaError(.clerkNotFound) }
         return Self.clerk(row)
     }
 

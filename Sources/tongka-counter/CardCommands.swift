@@ -10,7 +10,8 @@ extension Counter {
     }
 
     func modes(_ modes: [Components.Schemas.TransportMode]) -> String {
-        modes.map { TransportMode(rawValue: $0.rawValue)?.localizedName(language) ?? $0.rawValue }.joined(separator: language == .zh ? "、" : ", ")
+        modes.map { TransportMode(rawValue: $0.rawValue)?.localizedName(language) ?? $0.rawValue }.joined(
+            separator: language == .zh ? "、" : ", ")
     }
 
     func printCard(_ card: Components.Schemas.Card, reveal: Bool) {
@@ -22,7 +23,11 @@ extension Counter {
             (t("Transport modes", "覆盖交通方式"), modes(card.transportModes)),
             (t("Interconnection", "互联互通"), yesNo(card.interconnection)),
             (t("Valid", "有效期"), "\(card.validFrom) – \(card.validTo)"),
-            (t("Holder", "持卡人"), card.holderNameMasked.map { "\($0) (\(card.holderDocumentMasked ?? ""), #\(card.holderId ?? 0))" } ?? t("anonymous", "不记名")),
+            (
+                t("Holder", "持卡人"),
+                card.holderNameMasked.map { "\($0) (\(card.holderDocumentMasked ?? ""), #\(card.holderId ?? 0))" }
+                    ?? t("anonymous", "不记名")
+            ),
             (t("Issued", "发卡"), "\(time(card.issuedAt)) \(card.issuedHall) \(card.issuedBy)"),
             (t("Deposit", "押金"), money(card.depositFen)),
             (t("Card cost", "工本费"), money(card.cardCostFen)),
@@ -34,9 +39,11 @@ extension Counter {
 
     func documentType(_ text: String) throws -> Components.Schemas.DocumentType {
         guard let type = Components.Schemas.DocumentType(rawValue: text) else {
-            throw CounterFailure(code: "invalid_document_number", message: t(
-                "--doc-type is resident_id, passport, hk_macao_permit or taiwan_permit",
-                "--doc-type 应为 resident_id、passport、hk_macao_permit 或 taiwan_permit"))
+            throw CounterFailure(
+                code: "invalid_document_number",
+                message: t(
+                    "--doc-type is resident_id, passport, hk_macao_permit or taiwan_permit",
+                    "--doc-type 应为 resident_id、passport、hk_macao_permit 或 taiwan_permit"))
         }
         return type
     }
@@ -54,7 +61,8 @@ extension Counter {
 // MARK: Cards
 
 struct CardCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "card", abstract: "Cards.", subcommands: [Issue.self, Show.self])
+    static let configuration = CommandConfiguration(
+        commandName: "card", abstract: "Cards.", subcommands: [Issue.self, Show.self])
 
     struct Issue: CounterCommand {
         static let configuration = CommandConfiguration(
@@ -73,10 +81,14 @@ struct CardCommand: AsyncParsableCommand {
 
         func execute(_ counter: Counter) async throws {
             guard let payment = Components.Schemas.PaymentMethod(rawValue: pay) else {
-                throw CounterFailure(code: "invalid_payment_method", message: counter.t("--pay is cash, unionpay, wechat_pay or alipay", "--pay 应为 cash、unionpay、wechat_pay 或 alipay"))
+                throw CounterFailure(
+                    code: "invalid_payment_method",
+                    message: counter.t(
+                        "--pay is cash, unionpay, wechat_pay or alipay", "--pay 应为 cash、unionpay、wechat_pay 或 alipay"))
             }
             if holder != nil, holderDocType != nil {
-                throw ValidationError(counter.t("Give --holder or --holder-doc-type, not both", "--holder 与 --holder-doc-type 只能选一个"))
+                throw ValidationError(
+                    counter.t("Give --holder or --holder-doc-type, not both", "--holder 与 --holder-doc-type 只能选一个"))
             }
             var document: Components.Schemas.DocumentInput?
             if let holderDocType {
@@ -94,7 +106,10 @@ struct CardCommand: AsyncParsableCommand {
             Output.line(counter.t("Card issued.", "发卡成功。") + (issued.replayed ? counter.t(" (repeated request)", "（重复请求）") : ""))
             counter.printCard(issued.card, reveal: reveal)
             counter.fields([
-                (counter.t("Paid", "实收"), "\(counter.money(issued.paidFen)) (\(PaymentMethod(rawValue: issued.paymentMethod.rawValue)?.localizedName(counter.language) ?? issued.paymentMethod.rawValue))"),
+                (
+                    counter.t("Paid", "实收"),
+                    "\(counter.money(issued.paidFen)) (\(PaymentMethod(rawValue: issued.paymentMethod.rawValue)?.localizedName(counter.language) ?? issued.paymentMethod.rawValue))"
+                ),
                 (counter.t("Reference", "交易参考号"), issued.paymentReference ?? "-"),
                 (counter.t("Shift", "班次"), "#\(issued.shiftId)"),
             ])
@@ -102,7 +117,8 @@ struct CardCommand: AsyncParsableCommand {
     }
 
     struct Show: CounterCommand {
-        static let configuration = CommandConfiguration(abstract: "A card by number.", discussion: "JSON: the API's Card (full number).")
+        static let configuration = CommandConfiguration(
+            abstract: "A card by number.", discussion: "JSON: the API's Card (full number).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The 19-digit card number.") var cardNumber: String
         @Flag(help: "Show the full card number.") var reveal = false

@@ -4,7 +4,7 @@ import TongkaClient
 import TongkaDomain
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Options every command takes.
@@ -39,7 +39,8 @@ struct Counter {
         if let requested, !["zh", "en"].contains(requested.lowercased().prefix(2)) {
             throw ValidationError("--lang must be zh or en")
         }
-        language = Language(localeOrHeader: requested ?? environment["LC_ALL"] ?? environment["LC_MESSAGES"] ?? environment["LANG"])
+        language = Language(
+            localeOrHeader: requested ?? environment["LC_ALL"] ?? environment["LC_MESSAGES"] ?? environment["LANG"])
         json = options.json
         timeZone = environment["TONGKA_TIMEZONE"].flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "Asia/Shanghai")!
         sessions = SessionFile()
@@ -51,7 +52,9 @@ struct Counter {
     /// A client with the saved token for this server; fails with a hint when not logged in.
     func client(timeout: Duration = .seconds(60)) throws -> TongkaClient {
         guard let token = sessions.token(for: serverURL) else {
-            throw CounterFailure(code: "unauthenticated", message: t("Not logged in: run `tongka-counter login` first", "尚未登录，请先运行 `tongka-counter login`"))
+            throw CounterFailure(
+                code: "unauthenticated",
+                message: t("Not logged in: run `tongka-counter login` first", "尚未登录，请先运行 `tongka-counter login`"))
         }
         return TongkaClient(serverURL: serverURL, token: token, language: language, timeout: timeout)
     }
@@ -79,14 +82,18 @@ extension CounterCommand {
         do {
             try await execute(counter)
         } catch let failure as APIFailure {
-            report(counter, code: failure.code, message: failure.message, lineErrors: failure.lineErrors, lineErrorCount: failure.lineErrorCount)
+            report(
+                counter, code: failure.code, message: failure.message, lineErrors: failure.lineErrors,
+                lineErrorCount: failure.lineErrorCount)
             // 1: the server refused the request; 69 (EX_UNAVAILABLE): it could not be reached or failed.
             throw ExitCode(failure.status == 0 || failure.status >= 500 ? 69 : 1)
         } catch let failure as CounterFailure {
             report(counter, code: failure.code, message: failure.message, lineErrors: [], lineErrorCount: nil)
             throw ExitCode(1)
         } catch let failure as TongkaError {
-            report(counter, code: failure.code.rawValue, message: failure.message(counter.language), lineErrors: [], lineErrorCount: nil)
+            report(
+                counter, code: failure.code.rawValue, message: failure.message(counter.language), lineErrors: [],
+                lineErrorCount: nil)
             throw ExitCode(1)
         }
     }
@@ -103,7 +110,9 @@ extension CounterCommand {
         Output.error("\(counter.t("error", "错误")) [\(code)] \(message)")
         if !lineErrors.isEmpty {
             let rows = lineErrors.map { [String($0.line), $0.problem, $0.message] }
-            Output.error(Table(headers: [counter.t("line", "行号"), counter.t("problem", "问题"), counter.t("detail", "说明")], rows: rows).render())
+            Output.error(
+                Table(headers: [counter.t("line", "行号"), counter.t("problem", "问题"), counter.t("detail", "说明")], rows: rows)
+                    .render())
             if let lineErrorCount, lineErrorCount > lineErrors.count {
                 Output.error(counter.t("… \(lineErrorCount) problems in all", "……共 \(lineErrorCount) 处问题"))
             }
@@ -122,7 +131,8 @@ struct SessionFile {
         if let explicit = environment["TONGKA_SESSION_FILE"], !explicit.isEmpty {
             path = explicit
         } else {
-            let base = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            let base =
+                environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
                 ?? (NSHomeDirectory() as NSString).appendingPathComponent(".config")
             path = (base as NSString).appendingPathComponent("tongka/session.json")
         }
@@ -143,7 +153,8 @@ struct SessionFile {
 
     private func save(_ entries: [String: Entry]) throws {
         let directory = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -3,7 +3,7 @@ import TongkaClient
 import TongkaDomain
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writing to the terminal, files and pipes.
@@ -72,7 +72,8 @@ struct Table {
             if scalar.properties.generalCategory == .nonspacingMark || scalar.properties.generalCategory == .enclosingMark {
                 return total
             }
-            let wide = (0x1100...0x115F).contains(value) || (0x2E80...0x303E).contains(value)
+            let wide =
+                (0x1100...0x115F).contains(value) || (0x2E80...0x303E).contains(value)
                 || (0x3041...0x33FF).contains(value) || (0x3400...0x4DBF).contains(value)
                 || (0x4E00...0x9FFF).contains(value) || (0xA000...0xA4CF).contains(value)
                 || (0xAC00...0xD7A3).contains(value) || (0xF900...0xFAFF).contains(value)
@@ -138,7 +139,8 @@ final class ProgressLine: @unchecked Sendable {
         if let total, total > 0 {
             let percent = min(100, Int(done * 100 / total))
             let filled = percent / 5
-            text = "\r\(label) [\(String(repeating: "#", count: filled))\(String(repeating: ".", count: 20 - filled))] \(percent)% \(megabytes)"
+            text =
+                "\r\(label) [\(String(repeating: "#", count: filled))\(String(repeating: ".", count: 20 - filled))] \(percent)% \(megabytes)"
         } else {
             text = "\r\(label) \(megabytes)"
         }

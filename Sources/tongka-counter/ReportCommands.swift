@@ -30,7 +30,8 @@ struct ReportCommand: AsyncParsableCommand {
             guard let periodValue = Operations.GetIssuanceReport.Input.Query.PeriodPayload(rawValue: period) else {
                 throw ValidationError(counter.t("--period is day, month or all", "--period 应为 day、month 或 all"))
             }
-            let report = try await counter.client().issuanceReport(from: from, to: to, period: periodValue, groupBy: by, hall: hall)
+            let report = try await counter.client().issuanceReport(
+                from: from, to: to, period: periodValue, groupBy: by, hall: hall)
             if counter.json { return Output.printJSON(report) }
             let dims = Set(report.groupBy)
             var headers = [counter.t("Period", "期间")]
@@ -52,16 +53,21 @@ struct ReportCommand: AsyncParsableCommand {
                 let data = CSV.render(headers: headers, rows: rows)
                 if let output {
                     guard FileManager.default.createFile(atPath: output, contents: data) else {
-                        throw CounterFailure(code: "file_not_written", message: counter.t("Cannot write \(output)", "无法写入 \(output)"))
+                        throw CounterFailure(
+                            code: "file_not_written", message: counter.t("Cannot write \(output)", "无法写入 \(output)"))
                     }
-                    if Output.stderrIsTerminal { Output.error(counter.t("Wrote \(rows.count) rows to \(output)", "已写入 \(rows.count) 行至 \(output)")) }
+                    if Output.stderrIsTerminal {
+                        Output.error(counter.t("Wrote \(rows.count) rows to \(output)", "已写入 \(rows.count) 行至 \(output)"))
+                    }
                 } else {
                     Output.write(data)
                 }
                 return
             }
-            Output.line(counter.t(
-                "Cards issued \(report.from) – \(report.to) (\(report.timeZone))", "发卡数量 \(report.from) 至 \(report.to)（\(report.timeZone)）"))
+            Output.line(
+                counter.t(
+                    "Cards issued \(report.from) – \(report.to) (\(report.timeZone))",
+                    "发卡数量 \(report.from) 至 \(report.to)（\(report.timeZone)）"))
             Output.line(Table(headers: headers, rows: rows).render())
             Output.line()
             counter.fields([

@@ -19,9 +19,10 @@ extension Counter {
         do {
             return try await body(key)
         } catch let failure as APIFailure where failure.status == 0 || failure.status >= 500 {
-            Output.error(t(
-                "The outcome is unknown. Repeat with --idempotency-key \(key) to get the first result instead of a second transaction.",
-                "结果未知。请加 --idempotency-key \(key) 重试，将返回首次结果而不会重复记账。"))
+            Output.error(
+                t(
+                    "The outcome is unknown. Repeat with --idempotency-key \(key) to get the first result instead of a second transaction.",
+                    "结果未知。请加 --idempotency-key \(key) 重试，将返回首次结果而不会重复记账。"))
             throw failure
         }
     }
@@ -52,30 +53,44 @@ extension Counter {
         fields(pairs)
         if !report.receipts.isEmpty {
             Output.line()
-            Output.line(Table(
-                headers: [t("Payment", "收款方式"), t("Amount", "金额"), t("Transactions", "笔数")],
-                rows: report.receipts.map {
-                    [PaymentMethod(rawValue: $0.method.rawValue)?.localizedName(language) ?? $0.method.rawValue, money($0.amountFen), String($0.transactions)]
-                }).render())
+            Output.line(
+                Table(
+                    headers: [t("Payment", "收款方式"), t("Amount", "金额"), t("Transactions", "笔数")],
+                    rows: report.receipts.map {
+                        [
+                            PaymentMethod(rawValue: $0.method.rawValue)?.localizedName(language) ?? $0.method.rawValue,
+                            money($0.amountFen), String($0.transactions),
+                        ]
+                    }
+                ).render())
         }
         if !report.channelPayments.isEmpty {
             Output.line()
-            Output.line(Table(
-                headers: [t("Channel", "支付渠道"), t("Reference", "交易参考号"), t("Amount", "金额"), t("Time", "时间")],
-                rows: report.channelPayments.map {
-                    [PaymentMethod(rawValue: $0.method.rawValue)?.localizedName(language) ?? $0.method.rawValue, $0.reference,
-                     money($0.amountFen), time($0.at)]
-                }).render())
+            Output.line(
+                Table(
+                    headers: [t("Channel", "支付渠道"), t("Reference", "交易参考号"), t("Amount", "金额"), t("Time", "时间")],
+                    rows: report.channelPayments.map {
+                        [
+                            PaymentMethod(rawValue: $0.method.rawValue)?.localizedName(language) ?? $0.method.rawValue,
+                            $0.reference,
+                            money($0.amountFen), time($0.at),
+                        ]
+                    }
+                ).render())
         }
         Output.line()
-        Output.line(Table(
-            headers: [t("Product", "卡产品"), t("Name", "名称"), t("Cards issued", "发卡数量")],
-            rows: report.stockMovements.map { [$0.product, $0.productName, String($0.cardsIssued)] }).render())
+        Output.line(
+            Table(
+                headers: [t("Product", "卡产品"), t("Name", "名称"), t("Cards issued", "发卡数量")],
+                rows: report.stockMovements.map { [$0.product, $0.productName, String($0.cardsIssued)] }
+            ).render())
         if !report.hallStock.isEmpty {
             Output.line()
-            Output.line(Table(
-                headers: [t("Product", "卡产品"), t("Name", "名称"), t("In hall stock", "网点库存")],
-                rows: report.hallStock.map { [$0.product, $0.productName, String($0.inStock)] }).render())
+            Output.line(
+                Table(
+                    headers: [t("Product", "卡产品"), t("Name", "名称"), t("In hall stock", "网点库存")],
+                    rows: report.hallStock.map { [$0.product, $0.productName, String($0.inStock)] }
+                ).render())
         }
     }
 }
@@ -96,7 +111,9 @@ struct ShiftCommand: AsyncParsableCommand {
         func execute(_ counter: Counter) async throws {
             let fen = try counter.amount(float, field: "--float")
             let client = try counter.client()
-            let report = try await counter.money(key: money.key) { key in try await client.openShift(floatFen: fen, idempotencyKey: key) }
+            let report = try await counter.money(key: money.key) { key in
+                try await client.openShift(floatFen: fen, idempotencyKey: key)
+            }
             if counter.json { return Output.printJSON(report) }
             Output.line(counter.t("Shift opened.", "已开班。"))
             counter.printShift(report)
@@ -104,7 +121,8 @@ struct ShiftCommand: AsyncParsableCommand {
     }
 
     struct Status: CounterCommand {
-        static let configuration = CommandConfiguration(abstract: "Your open shift: expected cash, receipts, cards issued.", discussion: "JSON: the API's ShiftReport.")
+        static let configuration = CommandConfiguration(
+            abstract: "Your open shift: expected cash, receipts, cards issued.", discussion: "JSON: the API's ShiftReport.")
         @OptionGroup var global: GlobalOptions
 
         func execute(_ counter: Counter) async throws {
@@ -138,7 +156,8 @@ struct ShiftCommand: AsyncParsableCommand {
     struct ForceClose: CounterCommand {
         static let configuration = CommandConfiguration(
             commandName: "force-close",
-            abstract: "Close another clerk's open shift with the counted cash and a reason (supervisor of the hall, admin). Final.",
+            abstract:
+                "Close another clerk's open shift with the counted cash and a reason (supervisor of the hall, admin). Final.",
             discussion: "JSON: the API's ShiftReport.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var money: MoneyOptions
@@ -170,26 +189,30 @@ struct ShiftCommand: AsyncParsableCommand {
         @Flag(help: "Only open shifts.") var open = false
 
         func execute(_ counter: Counter) async throws {
-            let shifts = try await counter.client().shifts(hall: hall, from: from, to: to, differencesOnly: differences, openOnly: open)
+            let shifts = try await counter.client().shifts(
+                hall: hall, from: from, to: to, differencesOnly: differences, openOnly: open)
             if counter.json { return Output.printJSON(Components.Schemas.ShiftList(shifts: shifts)) }
-            Output.line(Table(
-                headers: [
-                    "#", counter.t("Hall", "网点"), counter.t("Clerk", "柜员"), counter.t("Opened", "开班"),
-                    counter.t("Closed", "结班"), counter.t("Expected", "应有"), counter.t("Counted", "实点"),
-                    counter.t("Difference", "差额"),
-                ],
-                rows: shifts.map {
-                    [
-                        String($0.id), $0.hall, $0.clerk, counter.time($0.openedAt),
-                        $0.closedAt.map(counter.time) ?? counter.t("open", "营业中"), counter.money($0.expectedCashFen),
-                        $0.countedCashFen.map(counter.money) ?? "", $0.differenceFen.map(counter.money) ?? "",
-                    ]
-                }).render())
+            Output.line(
+                Table(
+                    headers: [
+                        "#", counter.t("Hall", "网点"), counter.t("Clerk", "柜员"), counter.t("Opened", "开班"),
+                        counter.t("Closed", "结班"), counter.t("Expected", "应有"), counter.t("Counted", "实点"),
+                        counter.t("Difference", "差额"),
+                    ],
+                    rows: shifts.map {
+                        [
+                            String($0.id), $0.hall, $0.clerk, counter.time($0.openedAt),
+                            $0.closedAt.map(counter.time) ?? counter.t("open", "营业中"), counter.money($0.expectedCashFen),
+                            $0.countedCashFen.map(counter.money) ?? "", $0.differenceFen.map(counter.money) ?? "",
+                        ]
+                    }
+                ).render())
         }
     }
 
     struct Show: CounterCommand {
-        static let configuration = CommandConfiguration(abstract: "One shift by number.", discussion: "JSON: the API's ShiftReport.")
+        static let configuration = CommandConfiguration(
+            abstract: "One shift by number.", discussion: "JSON: the API's ShiftReport.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Shift number.") var id: Int64
 
@@ -202,11 +225,13 @@ struct ShiftCommand: AsyncParsableCommand {
 }
 
 struct LedgerCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ledger", abstract: "The double-entry ledger.", subcommands: [Check.self])
+    static let configuration = CommandConfiguration(
+        commandName: "ledger", abstract: "The double-entry ledger.", subcommands: [Check.self])
 
     struct Check: CounterCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Prove every transaction sums to zero and every balance equals its entries (auditor, admin). Exits 1 when not.",
+            abstract:
+                "Prove every transaction sums to zero and every balance equals its entries (auditor, admin). Exits 1 when not.",
             discussion: "JSON: the API's LedgerCheck.")
         @OptionGroup var global: GlobalOptions
 
@@ -221,7 +246,10 @@ struct LedgerCommand: AsyncParsableCommand {
                     (counter.t("Entries", "分录条数"), String(check.entries)),
                     (counter.t("Accounts", "账户数"), String(check.accounts)),
                     (counter.t("Sum of all entries", "全部分录合计"), counter.money(check.totalFen)),
-                    (counter.t("Unbalanced transactions", "不平衡交易"), check.unbalancedTransactions.map(String.init).joined(separator: ", ")),
+                    (
+                        counter.t("Unbalanced transactions", "不平衡交易"),
+                        check.unbalancedTransactions.map(String.init).joined(separator: ", ")
+                    ),
                     (counter.t("Balance mismatches", "余额不符账户"), check.balanceMismatches.map(String.init).joined(separator: ", ")),
                     (counter.t("Negative balances", "负余额账户"), check.negativeBalances.map(String.init).joined(separator: ", ")),
                 ])
@@ -236,7 +264,8 @@ struct AuditCommand: AsyncParsableCommand {
         commandName: "audit", abstract: "The audit log (auditor, admin).", subcommands: [List.self, Verify.self])
 
     struct List: CounterCommand {
-        static let configuration = CommandConfiguration(abstract: "Audit events, newest first.", discussion: "JSON: {\"events\": [AuditEvent]}.")
+        static let configuration = CommandConfiguration(
+            abstract: "Audit events, newest first.", discussion: "JSON: {\"events\": [AuditEvent]}.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "First day, YYYY-MM-DD.") var from: String?
         @Option(help: "Last day, YYYY-MM-DD.") var to: String?
@@ -247,15 +276,21 @@ struct AuditCommand: AsyncParsableCommand {
         func execute(_ counter: Counter) async throws {
             let events = try await counter.client().auditEvents(from: from, to: to, actor: actor, action: action, limit: limit)
             if counter.json { return Output.printJSON(Components.Schemas.AuditEventList(events: events)) }
-            Output.line(Table(
-                headers: ["#", counter.t("Time", "时间"), counter.t("User", "用户"), counter.t("Hall", "网点"), counter.t("Action", "操作"), counter.t("Subject", "对象"), counter.t("Details", "详情")],
-                rows: events.map { event in
-                    [
-                        String(event.id), counter.time(event.occurredAt), event.actor ?? "-", event.hall ?? "-", event.action,
-                        event.subject ?? "",
-                        event.details.additionalProperties.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "),
-                    ]
-                }).render())
+            Output.line(
+                Table(
+                    headers: [
+                        "#", counter.t("Time", "时间"), counter.t("User", "用户"), counter.t("Hall", "网点"), counter.t("Action", "操作"),
+                        counter.t("Subject", "对象"), counter.t("Details", "详情"),
+                    ],
+                    rows: events.map { event in
+                        [
+                            String(event.id), counter.time(event.occurredAt), event.actor ?? "-", event.hall ?? "-", event.action,
+                            event.subject ?? "",
+                            event.details.additionalProperties.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
+                                separator: " "),
+                        ]
+                    }
+                ).render())
         }
     }
 
@@ -277,9 +312,10 @@ struct AuditCommand: AsyncParsableCommand {
                     (counter.t("First broken event", "首个异常事件"), result.firstBrokenEventId.map(String.init) ?? "-"),
                     (counter.t("Chain head", "链头"), "#\(result.headSequence) \(result.headHash)"),
                 ])
-                Output.line(counter.t(
-                    "Record the chain head outside the database; a later check must show the same hash at that number.",
-                    "请在数据库之外记录链头；以后核验时，该序号处的哈希必须相同。"))
+                Output.line(
+                    counter.t(
+                        "Record the chain head outside the database; a later check must show the same hash at that number.",
+                        "请在数据库之外记录链头；以后核验时，该序号处的哈希必须相同。"))
             }
             if !result.valid { throw ExitCode(1) }
         }

@@ -26,7 +26,8 @@ struct Login: CounterCommand {
             if !counter.json {
                 Output.error(counter.t("This is a one-time password; choose your own now.", "当前为一次性密码，请设置新密码。"))
             }
-            let new = try Prompt.secret(counter.t("New password (10+ characters): ", "新密码（至少10个字符）："), environment: "TONGKA_NEW_PASSWORD")
+            let new = try Prompt.secret(
+                counter.t("New password (10+ characters): ", "新密码（至少10个字符）："), environment: "TONGKA_NEW_PASSWORD")
             if ProcessInfo.processInfo.environment["TONGKA_NEW_PASSWORD"] == nil {
                 let again = try Prompt.secret(counter.t("New password again: ", "再次输入新密码："), environment: "TONGKA_NEW_PASSWORD")
                 guard again == new else {
@@ -41,13 +42,17 @@ struct Login: CounterCommand {
         try counter.sessions.store(
             .init(token: session.token, username: session.clerk.username, expiresAt: session.expiresAt), for: counter.serverURL)
         if counter.json {
-            Output.printJSON(SessionSummary(clerk: session.clerk, expiresAt: session.expiresAt, mustChangePassword: session.mustChangePassword))
+            Output.printJSON(
+                SessionSummary(clerk: session.clerk, expiresAt: session.expiresAt, mustChangePassword: session.mustChangePassword)
+            )
             return
         }
         let clerk = session.clerk
-        Output.line(counter.t(
-            "Logged in as \(clerk.displayName) (\(clerk.username), \(counter.role(clerk.role))\(clerk.hall.map { ", hall \($0)" } ?? "")); session valid until \(counter.time(session.expiresAt)).",
-            "已登录：\(clerk.displayName)（\(clerk.username)，\(counter.role(clerk.role))\(clerk.hall.map { "，网点 \($0)" } ?? "")），会话有效至 \(counter.time(session.expiresAt))。"))
+        Output.line(
+            counter.t(
+                "Logged in as \(clerk.displayName) (\(clerk.username), \(counter.role(clerk.role))\(clerk.hall.map { ", hall \($0)" } ?? "")); session valid until \(counter.time(session.expiresAt)).",
+                "已登录：\(clerk.displayName)（\(clerk.username)，\(counter.role(clerk.role))\(clerk.hall.map { "，网点 \($0)" } ?? "")），会话有效至 \(counter.time(session.expiresAt))。"
+            ))
     }
 
     struct SessionSummary: Encodable {
@@ -103,7 +108,8 @@ struct Passwd: CounterCommand {
     func execute(_ counter: Counter) async throws {
         let client = try counter.client()
         let current = try Prompt.secret(counter.t("Current password: ", "当前密码："), environment: "TONGKA_PASSWORD")
-        let new = try Prompt.secret(counter.t("New password (10+ characters): ", "新密码（至少10个字符）："), environment: "TONGKA_NEW_PASSWORD")
+        let new = try Prompt.secret(
+            counter.t("New password (10+ characters): ", "新密码（至少10个字符）："), environment: "TONGKA_NEW_PASSWORD")
         try await client.changePassword(current: current, new: new)
         if counter.json { Output.printJSON(["changed": true]) } else { Output.line(counter.t("Password changed.", "密码已修改。")) }
     }
@@ -147,15 +153,21 @@ struct HallCommand: AsyncParsableCommand {
         func execute(_ counter: Counter) async throws {
             let halls = try await counter.client().halls()
             if counter.json { return Output.printJSON(Components.Schemas.HallList(halls: halls)) }
-            Output.line(Table(
-                headers: [counter.t("Code", "编码"), counter.t("Name", "名称"), counter.t("Status", "状态"), counter.t("Address", "地址")],
-                rows: halls.map { [$0.code, $0.name, $0.open ? counter.t("open", "营业") : counter.t("closed", "关闭"), $0.address ?? ""] }
-            ).render())
+            Output.line(
+                Table(
+                    headers: [
+                        counter.t("Code", "编码"), counter.t("Name", "名称"), counter.t("Status", "状态"), counter.t("Address", "地址"),
+                    ],
+                    rows: halls.map {
+                        [$0.code, $0.name, $0.open ? counter.t("open", "营业") : counter.t("closed", "关闭"), $0.address ?? ""]
+                    }
+                ).render())
         }
     }
 
     struct Add: CounterCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a service hall (admin).", discussion: "JSON: the new Hall.")
+        static let configuration = CommandConfiguration(
+            abstract: "Create a service hall (admin).", discussion: "JSON: the new Hall.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "Hall code, 2-16 of A-Z 0-9 -.") var code: String
         @Option(help: "Hall name.") var name: String
@@ -178,23 +190,32 @@ struct ClerkCommand: AsyncParsableCommand {
 
     static func status(_ clerk: Components.Schemas.Clerk, _ counter: Counter) -> String {
         if clerk.disabled { return counter.t("locked by admin", "已被管理员锁定") }
-        if clerk.locked { return counter.t("locked until \(counter.time(clerk.lockedUntil))", "锁定至 \(counter.time(clerk.lockedUntil))") }
+        if clerk.locked {
+            return counter.t("locked until \(counter.time(clerk.lockedUntil))", "锁定至 \(counter.time(clerk.lockedUntil))")
+        }
         if clerk.mustChangePassword { return counter.t("one-time password", "一次性密码") }
         return counter.t("active", "正常")
     }
 
     struct List: CounterCommand {
-        static let configuration = CommandConfiguration(abstract: "List staff (admin, auditor; supervisors see their hall).", discussion: "JSON: {\"clerks\": [Clerk]}.")
+        static let configuration = CommandConfiguration(
+            abstract: "List staff (admin, auditor; supervisors see their hall).", discussion: "JSON: {\"clerks\": [Clerk]}.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "Only this hall.") var hall: String?
 
         func execute(_ counter: Counter) async throws {
             let clerks = try await counter.client().clerks(hall: hall)
             if counter.json { return Output.printJSON(Components.Schemas.ClerkList(clerks: clerks)) }
-            Output.line(Table(
-                headers: [counter.t("User", "用户名"), counter.t("Name", "姓名"), counter.t("Role", "角色"), counter.t("Hall", "网点"), counter.t("Status", "状态")],
-                rows: clerks.map { [$0.username, $0.displayName, counter.role($0.role), $0.hall ?? "-", ClerkCommand.status($0, counter)] }
-            ).render())
+            Output.line(
+                Table(
+                    headers: [
+                        counter.t("User", "用户名"), counter.t("Name", "姓名"), counter.t("Role", "角色"), counter.t("Hall", "网点"),
+                        counter.t("Status", "状态"),
+                    ],
+                    rows: clerks.map {
+                        [$0.username, $0.displayName, counter.role($0.role), $0.hall ?? "-", ClerkCommand.status($0, counter)]
+                    }
+                ).render())
         }
     }
 
@@ -210,18 +231,23 @@ struct ClerkCommand: AsyncParsableCommand {
 
         func execute(_ counter: Counter) async throws {
             guard let role = Components.Schemas.Role(rawValue: role) else {
-                throw CounterFailure(code: "invalid_role", message: counter.t("--role is clerk, supervisor, admin or auditor", "--role 应为 clerk、supervisor、admin 或 auditor"))
+                throw CounterFailure(
+                    code: "invalid_role",
+                    message: counter.t(
+                        "--role is clerk, supervisor, admin or auditor", "--role 应为 clerk、supervisor、admin 或 auditor"))
             }
             let created = try await counter.client().createClerk(username: user, displayName: name, role: role, hall: hall)
             if counter.json { return Output.printJSON(created) }
-            Output.line(counter.t(
-                "Created \(created.clerk.username) (\(counter.role(created.clerk.role))). One-time password: \(created.oneTimePassword)",
-                "已创建 \(created.clerk.username)（\(counter.role(created.clerk.role))）。一次性密码：\(created.oneTimePassword)"))
+            Output.line(
+                counter.t(
+                    "Created \(created.clerk.username) (\(counter.role(created.clerk.role))). One-time password: \(created.oneTimePassword)",
+                    "已创建 \(created.clerk.username)（\(counter.role(created.clerk.role))）。一次性密码：\(created.oneTimePassword)"))
         }
     }
 
     struct Lock: CounterCommand {
-        static let configuration = CommandConfiguration(abstract: "Lock an account and end its sessions (admin).", discussion: "JSON: the Clerk.")
+        static let configuration = CommandConfiguration(
+            abstract: "Lock an account and end its sessions (admin).", discussion: "JSON: the Clerk.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "User name.") var user: String
 
@@ -254,9 +280,10 @@ struct ClerkCommand: AsyncParsableCommand {
         func execute(_ counter: Counter) async throws {
             let reset = try await counter.client().resetPassword(user)
             if counter.json { return Output.printJSON(reset) }
-            Output.line(counter.t(
-                "New one-time password for \(reset.clerk.username): \(reset.oneTimePassword)",
-                "\(reset.clerk.username) 的新一次性密码：\(reset.oneTimePassword)"))
+            Output.line(
+                counter.t(
+                    "New one-time password for \(reset.clerk.username): \(reset.oneTimePassword)",
+                    "\(reset.clerk.username) 的新一次性密码：\(reset.oneTimePassword)"))
         }
     }
 }

@@ -47,22 +47,26 @@ struct StockCommand: AsyncParsableCommand {
             let client = try counter.client(timeout: .seconds(30 * 60))
             let batch: Components.Schemas.StockBatch
             do {
-                batch = try await client.importStock(product: product, hall: hall, fileName: (file as NSString).lastPathComponent, body: body)
+                batch = try await client.importStock(
+                    product: product, hall: hall, fileName: (file as NSString).lastPathComponent, body: body)
                 progress.finish()
             } catch {
                 progress.finish()
                 throw error
             }
             if counter.json { return Output.printJSON(batch) }
-            Output.line(counter.t(
-                "Imported batch #\(batch.id): \(batch.cards) cards of \(batch.product) into \(batch.hall ?? "the warehouse"), \(CardNumber.mask(batch.firstCardNumber)) – \(CardNumber.mask(batch.lastCardNumber)).",
-                "已导入批次 #\(batch.id)：\(batch.product) 共 \(batch.cards) 张，入库至 \(batch.hall ?? "中心库")，卡号 \(CardNumber.mask(batch.firstCardNumber)) – \(CardNumber.mask(batch.lastCardNumber))。"))
+            Output.line(
+                counter.t(
+                    "Imported batch #\(batch.id): \(batch.cards) cards of \(batch.product) into \(batch.hall ?? "the warehouse"), \(CardNumber.mask(batch.firstCardNumber)) – \(CardNumber.mask(batch.lastCardNumber)).",
+                    "已导入批次 #\(batch.id)：\(batch.product) 共 \(batch.cards) 张，入库至 \(batch.hall ?? "中心库")，卡号 \(CardNumber.mask(batch.firstCardNumber)) – \(CardNumber.mask(batch.lastCardNumber))。"
+                ))
         }
     }
 
     struct Show: CounterCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Cards in stock by hall and product (hall staff: own hall).", discussion: "JSON: {\"levels\": [StockLevel]}.")
+            abstract: "Cards in stock by hall and product (hall staff: own hall).",
+            discussion: "JSON: {\"levels\": [StockLevel]}.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "Hall code.") var hall: String?
         @Option(help: "Product code.") var product: String?
@@ -70,16 +74,23 @@ struct StockCommand: AsyncParsableCommand {
         func execute(_ counter: Counter) async throws {
             let levels = try await counter.client().stockLevels(hall: hall, product: product)
             if counter.json { return Output.printJSON(Components.Schemas.StockLevelList(levels: levels)) }
-            Output.line(Table(
-                headers: [counter.t("Hall", "网点"), counter.t("Product", "卡产品"), counter.t("Name", "名称"), counter.t("In stock", "库存")],
-                rows: levels.map { [$0.hall ?? counter.t("warehouse", "中心库"), $0.product, $0.productName, String($0.inStock)] }
-            ).render())
+            Output.line(
+                Table(
+                    headers: [
+                        counter.t("Hall", "网点"), counter.t("Product", "卡产品"), counter.t("Name", "名称"),
+                        counter.t("In stock", "库存"),
+                    ],
+                    rows: levels.map {
+                        [$0.hall ?? counter.t("warehouse", "中心库"), $0.product, $0.productName, String($0.inStock)]
+                    }
+                ).render())
         }
     }
 
     struct Allocate: CounterCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Move cards of a product from the warehouse (or a hall) to a hall (admin).", discussion: "JSON: the API's StockAllocation.")
+            abstract: "Move cards of a product from the warehouse (or a hall) to a hall (admin).",
+            discussion: "JSON: the API's StockAllocation.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "Product code.") var product: String
         @Option(help: "Hall to move the cards to.") var hall: String
@@ -87,26 +98,38 @@ struct StockCommand: AsyncParsableCommand {
         @Option(help: "How many cards.") var quantity: Int
 
         func execute(_ counter: Counter) async throws {
-            let moved = try await counter.client().allocateStock(product: product, toHall: hall, fromHall: fromHall, quantity: quantity)
+            let moved = try await counter.client().allocateStock(
+                product: product, toHall: hall, fromHall: fromHall, quantity: quantity)
             if counter.json { return Output.printJSON(moved) }
-            Output.line(counter.t(
-                "Moved \(moved.moved) cards of \(moved.product) to \(moved.toHall): \(CardNumber.mask(moved.firstCardNumber)) – \(CardNumber.mask(moved.lastCardNumber)).",
-                "已调拨 \(moved.product) 共 \(moved.moved) 张至 \(moved.toHall)：\(CardNumber.mask(moved.firstCardNumber)) – \(CardNumber.mask(moved.lastCardNumber))。"))
+            Output.line(
+                counter.t(
+                    "Moved \(moved.moved) cards of \(moved.product) to \(moved.toHall): \(CardNumber.mask(moved.firstCardNumber)) – \(CardNumber.mask(moved.lastCardNumber)).",
+                    "已调拨 \(moved.product) 共 \(moved.moved) 张至 \(moved.toHall)：\(CardNumber.mask(moved.firstCardNumber)) – \(CardNumber.mask(moved.lastCardNumber))。"
+                ))
         }
     }
 
     struct Batches: CounterCommand {
-        static let configuration = CommandConfiguration(abstract: "Imported batches (admin, auditor).", discussion: "JSON: {\"batches\": [StockBatch]}.")
+        static let configuration = CommandConfiguration(
+            abstract: "Imported batches (admin, auditor).", discussion: "JSON: {\"batches\": [StockBatch]}.")
         @OptionGroup var global: GlobalOptions
 
         func execute(_ counter: Counter) async throws {
             let batches = try await counter.client().stockBatches()
             if counter.json { return Output.printJSON(Components.Schemas.StockBatchList(batches: batches)) }
-            Output.line(Table(
-                headers: ["#", counter.t("Product", "卡产品"), counter.t("Cards", "张数"), counter.t("Into", "入库至"), counter.t("File", "文件"), counter.t("Imported", "导入时间"), counter.t("By", "操作员")],
-                rows: batches.map {
-                    [String($0.id), $0.product, String($0.cards), $0.hall ?? counter.t("warehouse", "中心库"), $0.fileName ?? "", counter.time($0.importedAt), $0.importedBy]
-                }).render())
+            Output.line(
+                Table(
+                    headers: [
+                        "#", counter.t("Product", "卡产品"), counter.t("Cards", "张数"), counter.t("Into", "入库至"),
+                        counter.t("File", "文件"), counter.t("Imported", "导入时间"), counter.t("By", "操作员"),
+                    ],
+                    rows: batches.map {
+                        [
+                            String($0.id), $0.product, String($0.cards), $0.hall ?? counter.t("warehouse", "中心库"),
+                            $0.fileName ?? "", counter.time($0.importedAt), $0.importedBy,
+                        ]
+                    }
+                ).render())
         }
     }
 }

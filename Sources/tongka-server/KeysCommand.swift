@@ -65,7 +65,8 @@ struct Keys: AsyncParsableCommand {
     }
 
     struct Check: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Validate a key file and list its keys (names and versions only).")
+        static let configuration = CommandConfiguration(
+            abstract: "Validate a key file and list its keys (names and versions only).")
 
         @Option(help: "The key file.")
         var file: String
@@ -73,7 +74,9 @@ struct Keys: AsyncParsableCommand {
         func run() async throws {
             do {
                 let store = try MasterKeyStore.load(fromFile: file)
-                print("\(file): issuer \(Hex.encode(store.configuration.issuerID)), diversification \(store.configuration.diversification)")
+                print(
+                    "\(file): issuer \(Hex.encode(store.configuration.issuerID)), diversification \(store.configuration.diversification)"
+                )
                 for reference in store.keyReferences { print("  \(reference)") }
             } catch {
                 throw ValidationError("\(error)")

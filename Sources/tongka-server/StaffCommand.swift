@@ -61,7 +61,8 @@ struct Staff: AsyncParsableCommand {
             let (clerk, password) = try await target.run { staff, user in
                 try await staff.resetPassword(username: user, origin: Staff.origin("reset-password"), now: Date())
             }
-            print("""
+            print(
+                """
                 One-time password for \(clerk.username): \(password)
                 Log in with `tongka-counter login --user \(clerk.username)`; you will be asked to change it.
                 """)

@@ -46,7 +46,8 @@ struct ConfigOptions: ParsableArguments {
             EnvironmentVariablesProvider().prefixKeys(with: "tongka"),
         ]
         if let config {
-            providers.append(try await EnvironmentVariablesProvider(environmentFilePath: .init(config)).prefixKeys(with: "tongka"))
+            providers.append(
+                try await EnvironmentVariablesProvider(environmentFilePath: .init(config)).prefixKeys(with: "tongka"))
         }
         do {
             return try ServerSettings(reader: ConfigReader(providers: providers))
@@ -109,12 +110,15 @@ struct Serve: AsyncParsableCommand {
             } else {
                 logger.critical("refusing to start: \(problem)")
                 throw ValidationError(
-                    "refusing to serve: \(problem). Connect as a member of tongka_service (README, Configuration), or set TONGKA_DATABASE_ALLOW_OWNER=true for a throwaway database.")
+                    "refusing to serve: \(problem). Connect as a member of tongka_service (README, Configuration), or set TONGKA_DATABASE_ALLOW_OWNER=true for a throwaway database."
+                )
             }
         }
-        let app = try buildApplication(settings: settings, logger: logger, onServerRunning: { port in
-            logger.notice("tongka-server listening on http://\(settings.host):\(port)")
-        })
+        let app = try buildApplication(
+            settings: settings, logger: logger,
+            onServerRunning: { port in
+                logger.notice("tongka-server listening on http://\(settings.host):\(port)")
+            })
         try await app.runService()
     }
 }
@@ -143,7 +147,10 @@ struct Migrate: AsyncParsableCommand {
                 return
             }
             let applied = try await migrator.migrate(client: database.client, logger: logger)
-            print(applied.isEmpty ? "migrations current; nothing to apply" : "applied: \(applied.map { "\($0.version)_\($0.name)" }.joined(separator: ", "))")
+            print(
+                applied.isEmpty
+                    ? "migrations current; nothing to apply"
+                    : "applied: \(applied.map { "\($0.version)_\($0.name)" }.joined(separator: ", "))")
         }
     }
 }
@@ -179,12 +186,14 @@ struct Bootstrap: AsyncParsableCommand {
                     adminUsername: admin, adminName: adminName, hallCode: hallCode, hallName: hallName, now: Date())
             }
             if let passwordFile {
-                guard FileManager.default.createFile(
-                    atPath: passwordFile, contents: Data("\(result.admin.username) \(result.oneTimePassword)\n".utf8),
-                    attributes: [.posixPermissions: 0o600])
+                guard
+                    FileManager.default.createFile(
+                        atPath: passwordFile, contents: Data("\(result.admin.username) \(result.oneTimePassword)\n".utf8),
+                        attributes: [.posixPermissions: 0o600])
                 else { throw ValidationError("could not write \(passwordFile)") }
             }
-            print("""
+            print(
+                """
                 Bootstrapped hall \(result.hall.code) (\(result.hall.name)) and admin \(result.admin.username).
                 One-time password for \(result.admin.username): \(result.oneTimePassword)
                 Log in with `tongka-counter login --user \(result.admin.username)`; you will be asked to change it.

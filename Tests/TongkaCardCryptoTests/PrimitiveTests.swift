@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TongkaCardCrypto
 
 @Suite("Hex, ciphers, MACs and key hygiene")
@@ -13,8 +14,11 @@ struct PrimitiveTests {
     @Test("Hex refuses odd length and non-hex characters without echoing the text")
     func hexIsStrict() {
         #expect(cryptoError { _ = try Hex.decode("ABC", field: "k") } == .badHex(field: "k", problem: .oddLength(3)))
-        #expect(cryptoError { _ = try Hex.decode("ABG0F1", field: "k") } == .badHex(field: "k", problem: .invalidCharacter(offset: 2)))
-        #expect(cryptoError { _ = try Hex.decode("0x12", field: "k") } == .badHex(field: "k", problem: .invalidCharacter(offset: 1)))
+        #expect(
+            cryptoError { _ = try Hex.decode("ABG0F1", field: "k") } == .badHex(field: "k", problem: .invalidCharacter(offset: 2))
+        )
+        #expect(
+            cryptoError { _ = try Hex.decode("0x12", field: "k") } == .badHex(field: "k", problem: .invalidCharacter(offset: 1)))
         let secret = "00112233445566778899AABBCCDDEEFZ"
         let error = cryptoError { _ = try SecretKey(hex: secret, field: "DLK") }
         #expect(error == .badHex(field: "DLK", problem: .invalidCharacter(offset: 31)))
@@ -24,27 +28,44 @@ struct PrimitiveTests {
     @Test("Ciphers refuse wrong key lengths with a typed error")
     func wrongKeyLengths() {
         let block8 = [UInt8](repeating: 0, count: 8), block16 = [UInt8](repeating: 0, count: 16)
-        #expect(cryptoError { _ = try CardCipher.tripleDESEncrypt(block8, key: key("0011223344556677")) } == .wrongKeyLength(expected: [16], actual: 8))
-        #expect(cryptoError { _ = try CardCipher.desEncrypt(block8, key: key("00112233445566778899AABBCCDDEEFF")) } == .wrongKeyLength(expected: [8], actual: 16))
-        #expect(cryptoError { _ = try CardCipher.sm4Encrypt(block16, key: key("0011223344556677")) } == .wrongKeyLength(expected: [16], actual: 8))
-        #expect(cryptoError { _ = try CardMAC.pboc(block8, key: key("00112233445566778899AABBCCDDEEFF")) } == .wrongKeyLength(expected: [8], actual: 16))
-        #expect(cryptoError { _ = try CardMAC.retail(block8, key: key("0011223344556677")) } == .wrongKeyLength(expected: [16], actual: 8))
-        #expect(cryptoError { _ = try KeyDiversification.diversify(key("00"), algorithm: .sm4, data: block8) } == .wrongKeyLength(expected: [16], actual: 1))
+        #expect(
+            cryptoError { _ = try CardCipher.tripleDESEncrypt(block8, key: key("0011223344556677")) }
+                == .wrongKeyLength(expected: [16], actual: 8))
+        #expect(
+            cryptoError { _ = try CardCipher.desEncrypt(block8, key: key("00112233445566778899AABBCCDDEEFF")) }
+                == .wrongKeyLength(expected: [8], actual: 16))
+        #expect(
+            cryptoError { _ = try CardCipher.sm4Encrypt(block16, key: key("0011223344556677")) }
+                == .wrongKeyLength(expected: [16], actual: 8))
+        #expect(
+            cryptoError { _ = try CardMAC.pboc(block8, key: key("00112233445566778899AABBCCDDEEFF")) }
+                == .wrongKeyLength(expected: [8], actual: 16))
+        #expect(
+            cryptoError { _ = try CardMAC.retail(block8, key: key("0011223344556677")) }
+                == .wrongKeyLength(expected: [16], actual: 8))
+        #expect(
+            cryptoError { _ = try KeyDiversification.diversify(key("00"), algorithm: .sm4, data: block8) }
+                == .wrongKeyLength(expected: [16], actual: 1))
     }
 
     @Test("Ciphers refuse data that is not whole blocks, and wrong IV lengths")
     func wrongDataLengths() {
         let k16 = key("00112233445566778899AABBCCDDEEFF")
-        #expect(cryptoError { _ = try CardCipher.tripleDESEncrypt([1, 2, 3, 4, 5, 6, 7], key: k16) }
+        #expect(
+            cryptoError { _ = try CardCipher.tripleDESEncrypt([1, 2, 3, 4, 5, 6, 7], key: k16) }
                 == .wrongDataLength(field: "cipher input", expected: "a non-empty multiple of 8", actual: 7))
         #expect(cryptoError { _ = try CardCipher.tripleDESEncrypt([], key: k16) } != nil)
-        #expect(cryptoError { _ = try CardCipher.sm4Encrypt([UInt8](repeating: 0, count: 8), key: k16) }
+        #expect(
+            cryptoError { _ = try CardCipher.sm4Encrypt([UInt8](repeating: 0, count: 8), key: k16) }
                 == .wrongDataLength(field: "cipher input", expected: "a non-empty multiple of 16", actual: 8))
-        #expect(cryptoError { _ = try CardMAC.retail([1], key: k16, initialVector: [0, 0, 0, 0]) }
+        #expect(
+            cryptoError { _ = try CardMAC.retail([1], key: k16, initialVector: [0, 0, 0, 0]) }
                 == .wrongDataLength(field: "initial vector", expected: "8", actual: 4))
-        #expect(cryptoError { _ = try KeyDiversification.diversify(k16, algorithm: .tripleDES, data: [1, 2, 3]) }
+        #expect(
+            cryptoError { _ = try KeyDiversification.diversify(k16, algorithm: .tripleDES, data: [1, 2, 3]) }
                 == .wrongDataLength(field: "diversification data", expected: "8", actual: 3))
-        #expect(cryptoError { _ = try PurseCrypto.sessionKey(cardKey: k16, algorithm: .tripleDES, input: [1]) }
+        #expect(
+            cryptoError { _ = try PurseCrypto.sessionKey(cardKey: k16, algorithm: .tripleDES, input: [1]) }
                 == .wrongDataLength(field: "session key input", expected: "8", actual: 1))
     }
 
@@ -102,7 +123,7 @@ struct PrimitiveTests {
         var dumped = ""
         dump(k, to: &dumped)
         #expect(!dumped.contains("0011"))
-        #expect(!dumped.contains("17"))     // 0x11 as a decimal byte
+        #expect(!dumped.contains("17"))  // 0x11 as a decimal byte
         #expect(Mirror(reflecting: k).children.isEmpty)
     }
 
@@ -140,8 +161,12 @@ struct PrimitiveTests {
     @Test("Key check values are the first 3 bytes of a zero block's encryption")
     func keyCheckValue() throws {
         let k = key("0123456789ABCDEFFEDCBA9876543210")
-        #expect(try KeyCheckValue.compute(k, algorithm: .tripleDES) == Array(CardCipher.tripleDESEncrypt([UInt8](repeating: 0, count: 8), key: k).prefix(3)))
-        #expect(try KeyCheckValue.compute(k, algorithm: .sm4) == Array(CardCipher.sm4Encrypt([UInt8](repeating: 0, count: 16), key: k).prefix(3)))
+        #expect(
+            try KeyCheckValue.compute(k, algorithm: .tripleDES)
+                == Array(CardCipher.tripleDESEncrypt([UInt8](repeating: 0, count: 8), key: k).prefix(3)))
+        #expect(
+            try KeyCheckValue.compute(k, algorithm: .sm4)
+                == Array(CardCipher.sm4Encrypt([UInt8](repeating: 0, count: 16), key: k).prefix(3)))
     }
 }
 
@@ -155,17 +180,22 @@ struct CardValueTests {
         #expect(Hex.encode(card.diversificationData) == "4820000170907984")
     }
 
-    @Test("Card numbers and serials are validated", arguments: ["310482000017090798", "31048200001709079845", "310482000017090798A", ""])
+    @Test(
+        "Card numbers and serials are validated",
+        arguments: ["310482000017090798", "31048200001709079845", "310482000017090798A", ""])
     func badCardNumbers(_ number: String) {
         #expect(cryptoError { _ = try CardIdentity(cardNumber: number, issuerID: testIssuerID) } != nil)
     }
 
     @Test("A serial must be BCD with a leading 0 and the issuer id 8 bytes")
     func badSerials() {
-        #expect(cryptoError { _ = try CardIdentity(issuerID: testIssuerID, applicationSerial: bytes("1310482000017090798A")) } != nil)
-        #expect(cryptoError { _ = try CardIdentity(issuerID: testIssuerID, applicationSerial: bytes("13104820000170907984")) }
+        #expect(
+            cryptoError { _ = try CardIdentity(issuerID: testIssuerID, applicationSerial: bytes("1310482000017090798A")) } != nil)
+        #expect(
+            cryptoError { _ = try CardIdentity(issuerID: testIssuerID, applicationSerial: bytes("13104820000170907984")) }
                 == .invalidValue(field: "application serial", reason: "leading digit must be 0"))
-        #expect(cryptoError { _ = try CardIdentity(issuerID: [1, 2], applicationSerial: bytes("03104820000170907984")) }
+        #expect(
+            cryptoError { _ = try CardIdentity(issuerID: [1, 2], applicationSerial: bytes("03104820000170907984")) }
                 == .wrongDataLength(field: "issuer id", expected: "8", actual: 2))
     }
 
@@ -194,6 +224,8 @@ struct CardValueTests {
         let record = bytes("0007000000000000640600112233445520240101120000")
         #expect(try PurseTransactionRecord(bytes: record).bytes == record)
         #expect(cryptoError { _ = try PurseTransactionRecord(bytes: Array(record.dropLast())) } != nil)
-        #expect(cryptoError { _ = try TerminalNumber(hex: "0011") } == .wrongDataLength(field: "terminal number", expected: "6", actual: 2))
+        #expect(
+            cryptoError { _ = try TerminalNumber(hex: "0011") }
+                == .wrongDataLength(field: "terminal number", expected: "6", actual: 2))
     }
 }

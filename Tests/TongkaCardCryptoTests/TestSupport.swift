@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TongkaCardCrypto
 
 /// One entry of Resources/epurse.json (copied unchanged from shared/vectors).
@@ -58,8 +59,10 @@ func testCard(_ number: String = "3104820000170907984") throws -> CardIdentity {
 }
 
 /// A store with fixed, obviously fake keys for both algorithms.
-func makeStore(chain: DiversificationChain = .issuerThenCard, sm4Rules: SM4PurseRules = .assumedV1,
-               algorithmIDs: [UInt8: KeyAlgorithm] = CardKeyConfiguration.defaultAlgorithmIDs) throws -> MasterKeyStore {
+func makeStore(
+    chain: DiversificationChain = .issuerThenCard, sm4Rules: SM4PurseRules = .assumedV1,
+    algorithmIDs: [UInt8: KeyAlgorithm] = CardKeyConfiguration.defaultAlgorithmIDs
+) throws -> MasterKeyStore {
     var keys: [KeyReference: SecretKey] = [:]
     for (i, name) in KeyReference.purseKeyNames.enumerated() {
         keys[KeyReference(name: name, version: 1, algorithm: .tripleDES)] =
@@ -67,8 +70,9 @@ func makeStore(chain: DiversificationChain = .issuerThenCard, sm4Rules: SM4Purse
         keys[KeyReference(name: name, version: 1, algorithm: .sm4)] =
             key(String(repeating: String(format: "%02X", 0x21 + i), count: 16))
     }
-    let configuration = try CardKeyConfiguration(issuerID: testIssuerID, diversification: chain,
-                                                 algorithmIDs: algorithmIDs, sm4PurseRules: sm4Rules)
+    let configuration = try CardKeyConfiguration(
+        issuerID: testIssuerID, diversification: chain,
+        algorithmIDs: algorithmIDs, sm4PurseRules: sm4Rules)
     return try MasterKeyStore(configuration: configuration, keys: keys)
 }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TongkaCardCrypto
 
 @Suite("Published and regression vectors from epurse.json")
@@ -17,16 +18,18 @@ struct VectorTests {
         switch vector.id {
         case "V1", "V4":
             // Load session key: rebuild the input from its fields, then derive.
-            let input = try PurseLayouts.loadSessionInput(random: Array(data[0..<4]),
-                                                          onlineSerial: UInt16(data[4]) << 8 | UInt16(data[5]))
+            let input = try PurseLayouts.loadSessionInput(
+                random: Array(data[0..<4]),
+                onlineSerial: UInt16(data[4]) << 8 | UInt16(data[5]))
             #expect(input == data)
             let session = try PurseCrypto.sessionKey(cardKey: k, algorithm: .tripleDES, input: input)
             #expect(keyHex(session) == vector.out)
         case "V6":
             let terminalSerial = UInt32(data[6]) << 8 | UInt32(data[7])
-            let input = try PurseLayouts.purchaseSessionInput(random: Array(data[0..<4]),
-                                                              offlineSerial: UInt16(data[4]) << 8 | UInt16(data[5]),
-                                                              terminalSerial: terminalSerial)
+            let input = try PurseLayouts.purchaseSessionInput(
+                random: Array(data[0..<4]),
+                offlineSerial: UInt16(data[4]) << 8 | UInt16(data[5]),
+                terminalSerial: terminalSerial)
             #expect(input == data)
             let session = try PurseCrypto.sessionKey(cardKey: k, algorithm: .tripleDES, input: input)
             #expect(keyHex(session) == vector.out)
@@ -45,7 +48,8 @@ struct VectorTests {
                 #expect(PurseLayouts.purchaseMAC2Data(amount: 0x1000) == data)
             }
         case "V5":
-            let rebuilt = PurseLayouts.loadMAC1Data(oldBalance: 0, amount: 0x1234, terminal: try TerminalNumber(hex: "000000000001"))
+            let rebuilt = PurseLayouts.loadMAC1Data(
+                oldBalance: 0, amount: 0x1234, terminal: try TerminalNumber(hex: "000000000001"))
             #expect(rebuilt == data)
             #expect(try PurseCrypto.mac(rebuilt, key: k, algorithm: .tripleDES) == expected)
         case "V9":
@@ -69,18 +73,23 @@ struct VectorTests {
     func hostVerifiesRealCardMAC1() throws {
         // The real card reported algorithm id 01 with a DLK whose halves are equal; an empty
         // chain makes the master key the card key, as in the published example.
-        let configuration = try CardKeyConfiguration(issuerID: testIssuerID, diversification: DiversificationChain([]),
-                                                     algorithmIDs: [0x01: .tripleDES])
-        let store = try MasterKeyStore(configuration: configuration, keys: [
-            KeyReference(name: "DLK", version: 0, algorithm: .tripleDES): key("3F013F013F013F013F013F013F013F01"),
-        ])
-        let response = try InitializeForLoadResponse(data: bytes("00000000000000 01F9CABA916C394D64".replacingOccurrences(of: " ", with: "")))
+        let configuration = try CardKeyConfiguration(
+            issuerID: testIssuerID, diversification: DiversificationChain([]),
+            algorithmIDs: [0x01: .tripleDES])
+        let store = try MasterKeyStore(
+            configuration: configuration,
+            keys: [
+                KeyReference(name: "DLK", version: 0, algorithm: .tripleDES): key("3F013F013F013F013F013F013F013F01")
+            ])
+        let response = try InitializeForLoadResponse(
+            data: bytes("00000000000000 01F9CABA916C394D64".replacingOccurrences(of: " ", with: "")))
         #expect(response.algorithmID == 0x01)
         let host = PurseHost(keyStore: store)
-        let authorization = try host.authorizeLoad(card: try testCard(), amount: 0x1234,
-                                                   terminal: try TerminalNumber(hex: "000000000001"),
-                                                   dateTime: try TransactionDateTime(yyyymmdd: "20240101", hhmmss: "120000"),
-                                                   response: response)
+        let authorization = try host.authorizeLoad(
+            card: try testCard(), amount: 0x1234,
+            terminal: try TerminalNumber(hex: "000000000001"),
+            dateTime: try TransactionDateTime(yyyymmdd: "20240101", hhmmss: "120000"),
+            response: response)
         #expect(authorization.newBalance == 0x1234)
         #expect(authorization.mac2.count == 4)
     }

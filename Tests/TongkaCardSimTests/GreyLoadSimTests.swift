@@ -1,19 +1,23 @@
 import Foundation
 import Testing
 import TongkaCardCrypto
+
 @testable import TongkaCardSim
 
 /// A load host that hands out a corrupted MAC2 (a broken host or a man in the middle).
 private struct CorruptingHost: LoadHost {
     let inner: PurseHost
-    func authorizeLoad(card: CardIdentity, amount: UInt32, terminal: TerminalNumber, dateTime: TransactionDateTime,
-                       response: InitializeForLoadResponse) async throws -> LoadAuthorization {
+    func authorizeLoad(
+        card: CardIdentity, amount: UInt32, terminal: TerminalNumber, dateTime: TransactionDateTime,
+        response: InitializeForLoadResponse
+    ) async throws -> LoadAuthorization {
         let real = try inner.authorizeLoad(card: card, amount: amount, terminal: terminal, dateTime: dateTime, response: response)
         var mac2 = real.mac2
         mac2[0] ^= 0xFF
-        return LoadAuthorization(card: real.card, amount: real.amount, terminal: real.terminal, dateTime: real.dateTime,
-                                 oldBalance: real.oldBalance, newBalance: real.newBalance, onlineSerial: real.onlineSerial,
-                                 keyVersion: real.keyVersion, algorithmID: real.algorithmID, mac2: mac2)
+        return LoadAuthorization(
+            card: real.card, amount: real.amount, terminal: real.terminal, dateTime: real.dateTime,
+            oldBalance: real.oldBalance, newBalance: real.newBalance, onlineSerial: real.onlineSerial,
+            keyVersion: real.keyVersion, algorithmID: real.algorithmID, mac2: mac2)
     }
     func confirmLoad(_ load: LoadAuthorization, tac: [UInt8]) async throws {
         try await inner.confirmLoad(load, tac: tac)
@@ -51,8 +55,9 @@ struct GreyLoadSimTests {
         let fixture = try SimFixture()
         try await fixture.connect()
         let error = await thrownError {
-            _ = try await fixture.terminal.load(amount: 900, terminal: terminalNumber, dateTime: dateTime(),
-                                                host: CorruptingHost(inner: fixture.host))
+            _ = try await fixture.terminal.load(
+                amount: 900, terminal: terminalNumber, dateTime: dateTime(),
+                host: CorruptingHost(inner: fixture.host))
         }
         guard case .loadNotCredited(let load, let word)? = error as? PurseTerminalError else {
             Issue.record("expected loadNotCredited, got \(String(describing: error))")

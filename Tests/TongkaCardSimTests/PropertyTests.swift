@@ -1,14 +1,16 @@
 import Foundation
 import Testing
 import TongkaCardCrypto
+
 @testable import TongkaCardSim
 
 @Suite("Property: random load/purchase sequences keep the purse consistent")
 struct PropertyTests {
     /// Each seed drives 100 random steps; the seed also feeds the card's random numbers, so a
     /// failing seed replays exactly.
-    @Test("Balance = credits - debits, every MAC and TAC verifies, serials advance by one per success",
-          arguments: [UInt64(1), 2, 3, 20250615])
+    @Test(
+        "Balance = credits - debits, every MAC and TAC verifies, serials advance by one per success",
+        arguments: [UInt64(1), 2, 3, 20250615])
     func randomSequences(seed: UInt64) async throws {
         let algorithm: KeyAlgorithm = seed % 2 == 0 ? .sm4 : .tripleDES
         let fixture = try SimFixture(algorithm: algorithm, maxBalance: 50_000, seed: seed)
@@ -44,9 +46,10 @@ struct PropertyTests {
                     #expect(amount <= balance, "step \(step): purchase beyond the balance was accepted")
                     #expect(result.oldBalance == balance && result.newBalance == balance - amount)
                     #expect(result.offlineSerial == offline)
-                    try fixture.host.verifyPurchaseTAC(result.tac, card: fixture.card, amount: amount, terminal: terminalNumber,
-                                                       terminalSerial: terminalSerial, dateTime: when, tacKeyVersion: 1,
-                                                       algorithmID: algorithm == .sm4 ? 0x04 : 0x00)
+                    try fixture.host.verifyPurchaseTAC(
+                        result.tac, card: fixture.card, amount: amount, terminal: terminalNumber,
+                        terminalSerial: terminalSerial, dateTime: when, tacKeyVersion: 1,
+                        algorithmID: algorithm == .sm4 ? 0x04 : 0x00)
                     debits += UInt64(amount)
                     expectedLog.insert((0x06, offline, amount), at: 0)
                     offline += 1

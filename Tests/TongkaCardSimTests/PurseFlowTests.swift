@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TongkaCardCrypto
+
 @testable import TongkaCardSim
 
 @Suite("Load and purchase cycles on the simulator, verified by the host")
@@ -8,8 +9,9 @@ struct PurseFlowTests {
     static let configurations: [(KeyAlgorithm, DiversificationChain)] =
         [(.tripleDES, .issuerThenCard), (.tripleDES, .cardOnly), (.sm4, .issuerThenCard), (.sm4, .cardOnly)]
 
-    @Test("A load credits the card, its MAC1 and TAC verify on the host and the online serial goes up by one",
-          arguments: configurations)
+    @Test(
+        "A load credits the card, its MAC1 and TAC verify on the host and the online serial goes up by one",
+        arguments: configurations)
     func loadCycle(_ algorithm: KeyAlgorithm, _ chain: DiversificationChain) async throws {
         let fixture = try SimFixture(algorithm: algorithm, chain: chain)
         try await fixture.connect()
@@ -26,8 +28,9 @@ struct PurseFlowTests {
         #expect(newest.terminal == terminalNumber && newest.dateTime == dateTime(16))
     }
 
-    @Test("A purchase debits the card, MAC2 and TAC verify and the offline serial goes up by one",
-          arguments: configurations)
+    @Test(
+        "A purchase debits the card, MAC2 and TAC verify and the offline serial goes up by one",
+        arguments: configurations)
     func purchaseCycle(_ algorithm: KeyAlgorithm, _ chain: DiversificationChain) async throws {
         let fixture = try SimFixture(algorithm: algorithm, chain: chain)
         try await fixture.connect()
@@ -37,13 +40,15 @@ struct PurseFlowTests {
         // The back office verifies the TAC again from the uploaded record fields alone.
         let record = try #require(try await fixture.terminal.readTransactionLog().first)
         #expect(record.transactionType == 0x06 && record.serial == 0 && record.amount == 150)
-        try fixture.host.verifyPurchaseTAC(purchase.tac, card: fixture.card, amount: record.amount, terminal: record.terminal,
-                                           terminalSerial: 0x0102_0304, dateTime: record.dateTime, tacKeyVersion: 1,
-                                           algorithmID: algorithm == .sm4 ? 0x04 : 0x00)
+        try fixture.host.verifyPurchaseTAC(
+            purchase.tac, card: fixture.card, amount: record.amount, terminal: record.terminal,
+            terminalSerial: 0x0102_0304, dateTime: record.dateTime, tacKeyVersion: 1,
+            algorithmID: algorithm == .sm4 ? 0x04 : 0x00)
         #expect(throws: CardCryptoError.macMismatch(what: "purchase TAC")) {
-            try fixture.host.verifyPurchaseTAC(purchase.tac, card: fixture.card, amount: record.amount, terminal: record.terminal,
-                                               terminalSerial: 0x0102_0305, dateTime: record.dateTime, tacKeyVersion: 1,
-                                               algorithmID: algorithm == .sm4 ? 0x04 : 0x00)
+            try fixture.host.verifyPurchaseTAC(
+                purchase.tac, card: fixture.card, amount: record.amount, terminal: record.terminal,
+                terminalSerial: 0x0102_0305, dateTime: record.dateTime, tacKeyVersion: 1,
+                algorithmID: algorithm == .sm4 ? 0x04 : 0x00)
         }
         let snapshot = try fixture.snapshot()
         #expect(snapshot.balance == 1_850 && snapshot.offlineSerial == 1 && snapshot.onlineSerial == 1)
@@ -65,8 +70,9 @@ struct PurseFlowTests {
         _ = try await fixture.select()
         let initReply = try await fixture.send("805000020B 01 00000BB8 000000001234 10")
         let response = try InitializeForLoadResponse(data: initReply.data)
-        let load = try fixture.host.authorizeLoad(card: fixture.card, amount: 3_000, terminal: terminalNumber,
-                                                  dateTime: dateTime(), response: response)
+        let load = try fixture.host.authorizeLoad(
+            card: fixture.card, amount: 3_000, terminal: terminalNumber,
+            dateTime: dateTime(), response: response)
         var mac2 = load.mac2
         mac2[2] ^= 0x20
         let reply = try await fixture.reader.transmit([0x80, 0x52, 0x00, 0x00, 0x0B] + dateTime().bytes + mac2 + [0x04])
@@ -81,24 +87,28 @@ struct PurseFlowTests {
         try await fixture.connect()
         _ = try await fixture.select()
         let response = try InitializeForLoadResponse(data: try await fixture.send("805000020B 01 00000BB8 000000001234 10").data)
-        let load = try fixture.host.authorizeLoad(card: fixture.card, amount: 3_000, terminal: terminalNumber,
-                                                  dateTime: dateTime(), response: response)
+        let load = try fixture.host.authorizeLoad(
+            card: fixture.card, amount: 3_000, terminal: terminalNumber,
+            dateTime: dateTime(), response: response)
         let reply = try await fixture.reader.transmit([0x80, 0x52, 0x00, 0x00, 0x0B] + dateTime(16).bytes + load.mac2 + [0x04])
         #expect(reply.statusWord == 0x9302)
         #expect(try fixture.snapshot().balance == 0)
     }
 
-    @Test("DEBIT with a flipped MAC1, another terminal serial, or a MAC1 for another amount answers 9302 and debits nothing",
-          arguments: ["mac1", "terminalSerial", "amount"])
+    @Test(
+        "DEBIT with a flipped MAC1, another terminal serial, or a MAC1 for another amount answers 9302 and debits nothing",
+        arguments: ["mac1", "terminalSerial", "amount"])
     func debitTampering(_ what: String) async throws {
         let fixture = try SimFixture()
         try await fixture.connect()
         try await fixture.load(1_000)
         _ = try await fixture.select()
-        let response = try InitializeForPurchaseResponse(data: try await fixture.send("805001020B 01 00000064 000000001234 0F").data)
-        let purchase = try fixture.host.authorizePurchase(card: fixture.card, amount: what == "amount" ? 101 : 100,
-                                                          terminal: terminalNumber, terminalSerial: 7,
-                                                          dateTime: dateTime(), response: response)
+        let response = try InitializeForPurchaseResponse(
+            data: try await fixture.send("805001020B 01 00000064 000000001234 0F").data)
+        let purchase = try fixture.host.authorizePurchase(
+            card: fixture.card, amount: what == "amount" ? 101 : 100,
+            terminal: terminalNumber, terminalSerial: 7,
+            dateTime: dateTime(), response: response)
         var mac1 = purchase.mac1
         if what == "mac1" { mac1[0] ^= 0x01 }
         let serial: [UInt8] = what == "terminalSerial" ? [0, 0, 0, 8] : [0, 0, 0, 7]
@@ -118,28 +128,34 @@ struct PurseFlowTests {
             var data = raw
             data[index] ^= 0x01
             #expect(throws: CardCryptoError.macMismatch(what: "load MAC1")) {
-                _ = try fixture.host.authorizeLoad(card: fixture.card, amount: 1_000, terminal: terminalNumber,
-                                                   dateTime: dateTime(), response: try InitializeForLoadResponse(data: data))
+                _ = try fixture.host.authorizeLoad(
+                    card: fixture.card, amount: 1_000, terminal: terminalNumber,
+                    dateTime: dateTime(), response: try InitializeForLoadResponse(data: data))
             }
         }
         let response = try InitializeForLoadResponse(data: raw)
         #expect(throws: CardCryptoError.macMismatch(what: "load MAC1")) {
-            _ = try fixture.host.authorizeLoad(card: fixture.card, amount: 1_001, terminal: terminalNumber, dateTime: dateTime(), response: response)
+            _ = try fixture.host.authorizeLoad(
+                card: fixture.card, amount: 1_001, terminal: terminalNumber, dateTime: dateTime(), response: response)
         }
         #expect(throws: CardCryptoError.macMismatch(what: "load MAC1")) {
-            _ = try fixture.host.authorizeLoad(card: fixture.card, amount: 1_000, terminal: try TerminalNumber(hex: "000000001235"),
-                                               dateTime: dateTime(), response: response)
+            _ = try fixture.host.authorizeLoad(
+                card: fixture.card, amount: 1_000, terminal: try TerminalNumber(hex: "000000001235"),
+                dateTime: dateTime(), response: response)
         }
-        _ = try fixture.host.authorizeLoad(card: fixture.card, amount: 1_000, terminal: terminalNumber, dateTime: dateTime(), response: response)
+        _ = try fixture.host.authorizeLoad(
+            card: fixture.card, amount: 1_000, terminal: terminalNumber, dateTime: dateTime(), response: response)
     }
 
     @Test("A card from a key set the host does not hold fails MAC1")
     func wrongKeys() async throws {
         let fixture = try SimFixture()
-        let otherStore = try MasterKeyStore.load(keyFileContents: MasterKeyStore.generateKeyFile(issuerID: issuer, diversification: .issuerThenCard))
+        let otherStore = try MasterKeyStore.load(
+            keyFileContents: MasterKeyStore.generateKeyFile(issuerID: issuer, diversification: .issuerThenCard))
         try await fixture.connect()
         let error = await thrownError {
-            _ = try await fixture.terminal.load(amount: 100, terminal: terminalNumber, dateTime: dateTime(), host: PurseHost(keyStore: otherStore))
+            _ = try await fixture.terminal.load(
+                amount: 100, terminal: terminalNumber, dateTime: dateTime(), host: PurseHost(keyStore: otherStore))
         }
         #expect(error as? CardCryptoError == .macMismatch(what: "load MAC1"))
         #expect(try fixture.snapshot().balance == 0)
@@ -191,7 +207,7 @@ struct PurseFlowTests {
         try await fixture.connect()
         try await fixture.load(1_000)
         try await fixture.load(1_000)
-        _ = await thrownError { try await fixture.load(100_000) }   // refused: no serial change
+        _ = await thrownError { try await fixture.load(100_000) }  // refused: no serial change
         try await fixture.purchase(10, serial: 1)
         _ = await thrownError { try await fixture.purchase(1_000_000, serial: 2) }
         try await fixture.purchase(10, serial: 3)
@@ -265,7 +281,7 @@ struct BlockingTests {
         try await fixture.connect()
         _ = try await fixture.select()
         let challenge = try await fixture.send("0084000004").data
-        _ = try await fixture.send("805C000204")     // uses up the challenge
+        _ = try await fixture.send("805C000204")  // uses up the challenge
         let command = try fixture.host.applicationBlockCommand(card: fixture.card, challenge: challenge, keyVersion: 1)
         #expect(try await fixture.reader.transmit(command).statusWord == 0x6985)
         #expect(try fixture.snapshot().status == .active)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TongkaCardCrypto
+
 @testable import TongkaCardSim
 
 @Suite("Simulated card: personalisation, files and status words")
@@ -13,16 +14,18 @@ struct SimCardTests {
         #expect(line.cardType == 2 && line.interconnection)
     }
 
-    @Test("Bad stock lines are refused field by field", arguments: [
-        "3104820000170907984,01025510FFFFFFFF,20250101,20341231,2",
-        "310482000017090798,01025510FFFFFFFF,20250101,20341231,2,1",
-        "3104820000170907984,01025510FFFF,20250101,20341231,2,1",
-        "3104820000170907984,01025510FFFFFFFG,20250101,20341231,2,1",
-        "3104820000170907984,01025510FFFFFFFF,20250230,20341231,2,1",
-        "3104820000170907984,01025510FFFFFFFF,20350101,20341231,2,1",
-        "3104820000170907984,01025510FFFFFFFF,20250101,20341231,6,1",
-        "3104820000170907984,01025510FFFFFFFF,20250101,20341231,1,yes",
-    ])
+    @Test(
+        "Bad stock lines are refused field by field",
+        arguments: [
+            "3104820000170907984,01025510FFFFFFFF,20250101,20341231,2",
+            "310482000017090798,01025510FFFFFFFF,20250101,20341231,2,1",
+            "3104820000170907984,01025510FFFF,20250101,20341231,2,1",
+            "3104820000170907984,01025510FFFFFFFG,20250101,20341231,2,1",
+            "3104820000170907984,01025510FFFFFFFF,20250230,20341231,2,1",
+            "3104820000170907984,01025510FFFFFFFF,20350101,20341231,2,1",
+            "3104820000170907984,01025510FFFFFFFF,20250101,20341231,6,1",
+            "3104820000170907984,01025510FFFFFFFF,20250101,20341231,1,yes",
+        ])
     func badStockLines(_ text: String) {
         #expect(throws: CardSimError.self) { _ = try StockLine(line: text) }
     }
@@ -37,7 +40,8 @@ struct SimCardTests {
         #expect(snapshot.card.cardNumber == "3104820000170907984")
         // The file holds card keys (diversified), never the master keys from the store.
         let text = try String(contentsOfFile: fixture.path, encoding: .utf8)
-        let cardDLK = try fixture.store.deriveCardKey(KeyReference(name: "DLK", version: 1, algorithm: .tripleDES), for: fixture.card)
+        let cardDLK = try fixture.store.deriveCardKey(
+            KeyReference(name: "DLK", version: 1, algorithm: .tripleDES), for: fixture.card)
         #expect(text.contains(cardDLK.withUnsafeBytes { Hex.encode($0) }))
         #expect(throws: CardSimError.cardFileExists(path: fixture.path)) {
             try SimulatedCard.create(at: fixture.path, from: StockLine(line: stockText), keyStore: fixture.store)
@@ -62,11 +66,12 @@ struct SimCardTests {
         #expect(Hex.encode(select.data) == "6F108408A000000632010105A5049F080102")
         let f15 = try await fixture.send("00B0950000")
         #expect(f15.statusWord == 0x9000)
-        #expect(Hex.encode(f15.data) == "01025510FFFFFFFF" + "02" + "01" + "03104820000170907984" + "20250101" + "20341231" + "0000")
+        #expect(
+            Hex.encode(f15.data) == "01025510FFFFFFFF" + "02" + "01" + "03104820000170907984" + "20250101" + "20341231" + "0000")
         let f17 = try await fixture.send("00B0970000")
         #expect(f17.data.count == 60)
         #expect(Array(f17.data[8...10]) == [0x00, 0x01, 0x02])
-        let part = try await fixture.send("00B095140A")   // offset 20, 10 bytes: the validity dates and more
+        let part = try await fixture.send("00B095140A")  // offset 20, 10 bytes: the validity dates and more
         #expect(Hex.encode(part.data) == "2025010120341231" + "0000")
         let info = try await fixture.terminal.readCard()
         #expect(info.card == fixture.card && info.cardType == 2 && info.interconnection && info.balance == 0)
@@ -77,15 +82,15 @@ struct SimCardTests {
     func statusWords() async throws {
         let fixture = try SimFixture()
         try await fixture.connect()
-        #expect(try await fixture.send("805C000204").statusWord == 0x6985)       // not selected yet
+        #expect(try await fixture.send("805C000204").statusWord == 0x6985)  // not selected yet
         #expect(try await fixture.send("00A4040008A000000632010106").statusWord == 0x6A82)
         #expect(try await fixture.select().statusWord == 0x9000)
-        #expect(try await fixture.send("00B0960000").statusWord == 0x6A82)       // SFI 16 does not exist
-        #expect(try await fixture.send("00B2010C17").statusWord == 0x6A82)       // record file SFI 01
-        #expect(try await fixture.send("00B20BC417").statusWord == 0x6A83)       // record 11
-        #expect(try await fixture.send("00B201C417").statusWord == 0x6A83)       // empty log
-        #expect(try await fixture.send("00B0951F00").statusWord == 0x6B00)       // offset beyond 30
-        #expect(try await fixture.send("00B0951E05").statusWord == 0x6C00)       // 5 bytes asked, none left
+        #expect(try await fixture.send("00B0960000").statusWord == 0x6A82)  // SFI 16 does not exist
+        #expect(try await fixture.send("00B2010C17").statusWord == 0x6A82)  // record file SFI 01
+        #expect(try await fixture.send("00B20BC417").statusWord == 0x6A83)  // record 11
+        #expect(try await fixture.send("00B201C417").statusWord == 0x6A83)  // empty log
+        #expect(try await fixture.send("00B0951F00").statusWord == 0x6B00)  // offset beyond 30
+        #expect(try await fixture.send("00B0951E05").statusWord == 0x6C00)  // 5 bytes asked, none left
         #expect(try await fixture.send("805C0002").statusWord == 0x6700)
         #expect(try await fixture.send("805C000208").statusWord == 0x6700)
         #expect(try await fixture.send("805000020A0100000001000000001234").statusWord == 0x6700)  // Lc 0A
@@ -93,10 +98,10 @@ struct SimCardTests {
         #expect(try await fixture.send("00A4").statusWord == 0x6700)
         #expect(try await fixture.send("80CA000000").statusWord == 0x6D00)
         #expect(try await fixture.send("005C000204").statusWord == 0x6E00)
-        #expect(try await fixture.send("805C000104").statusWord == 0x6A86)       // passbook (ED) not supported
+        #expect(try await fixture.send("805C000104").statusWord == 0x6A86)  // passbook (ED) not supported
         #expect(try await fixture.send("805003020B010000000100000000123410").statusWord == 0x6A86)  // composite purchase
         #expect(try await fixture.send("805000020B020000000100000000123410").statusWord == 0x9403)  // key index 2
-        #expect(try await fixture.send("00840000").statusWord == 0x6700)         // GET CHALLENGE without Le
+        #expect(try await fixture.send("00840000").statusWord == 0x6700)  // GET CHALLENGE without Le
         #expect(try await fixture.send("0084000004").data.count == 4)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TongkaCardCrypto
+
 @testable import TongkaCardSim
 
 /// A reproducible generator (SplitMix64) for card randoms and the property test.
@@ -41,18 +42,22 @@ final class SimFixture: Sendable {
     let terminal: PurseTerminal
     let card: CardIdentity
 
-    init(algorithm: KeyAlgorithm = .tripleDES, chain: DiversificationChain = .issuerThenCard,
-         sm4Rules: SM4PurseRules = .assumedV1, maxBalance: UInt32 = 100_000, seed: UInt64 = 1,
-         stock: String = stockText) throws {
+    init(
+        algorithm: KeyAlgorithm = .tripleDES, chain: DiversificationChain = .issuerThenCard,
+        sm4Rules: SM4PurseRules = .assumedV1, maxBalance: UInt32 = 100_000, seed: UInt64 = 1,
+        stock: String = stockText
+    ) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("tongka-sim-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         path = directory + "/card.json"
-        let content = try MasterKeyStore.generateKeyFile(issuerID: issuer, diversification: chain,
-                                                         algorithms: [.tripleDES, .sm4], sm4PurseRules: sm4Rules)
+        let content = try MasterKeyStore.generateKeyFile(
+            issuerID: issuer, diversification: chain,
+            algorithms: [.tripleDES, .sm4], sm4PurseRules: sm4Rules)
         store = try MasterKeyStore.load(keyFileContents: content)
         host = PurseHost(keyStore: store)
-        card = try SimulatedCard.create(at: path, from: StockLine(line: stock), keyStore: store,
-                                        options: SimulatedCardOptions(maxBalance: maxBalance, purseAlgorithm: algorithm))
+        card = try SimulatedCard.create(
+            at: path, from: StockLine(line: stock), keyStore: store,
+            options: SimulatedCardOptions(maxBalance: maxBalance, purseAlgorithm: algorithm))
         reader = SimulatedCardReader(cardFile: path, random: SplitMix64(seed: seed))
         terminal = PurseTerminal(reader: reader)
     }
@@ -83,9 +88,11 @@ final class SimFixture: Sendable {
     }
 
     @discardableResult
-    func purchase(_ amount: UInt32, serial: UInt32 = 1, at when: TransactionDateTime = dateTime()) async throws -> PurchaseResult {
-        try await terminal.purchase(amount: amount, terminal: terminalNumber, terminalSerial: serial, dateTime: when,
-                                    securityModule: host)
+    func purchase(_ amount: UInt32, serial: UInt32 = 1, at when: TransactionDateTime = dateTime()) async throws -> PurchaseResult
+    {
+        try await terminal.purchase(
+            amount: amount, terminal: terminalNumber, terminalSerial: serial, dateTime: when,
+            securityModule: host)
     }
 }
 

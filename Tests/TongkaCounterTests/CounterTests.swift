@@ -82,13 +82,16 @@ import TongkaTestSupport
             let admin = try await Self.adminCounter(server)
             _ = try await admin.counter(["hall", "add", "--code", "CS01", "--name", "五一广场"])
             let product = try await admin.counter([
-                "product", "add", "--code", "STD", "--name", "普通卡", "--deposit", "20", "--cost", "5", "--modes", "bus,metro,ferry",
+                "product", "add", "--code", "STD", "--name", "普通卡", "--deposit", "20", "--cost", "5", "--modes",
+                "bus,metro,ferry",
             ])
             #expect(product.exitCode == 0, "\(product.stderr)")
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("stock-\(UUID().uuidString).csv")
             var lines = ["card_number,issuer_id,valid_from,valid_to,card_type,chip_uid"]
             for serial in 1...30 {
-                lines.append("310482000000\(String(format: "%07d", serial)),31045510FFFFFFFF,20260101,20361231,1,\(String(format: "%08X", 0xB000_0000 + serial))")
+                lines.append(
+                    "310482000000\(String(format: "%07d", serial)),31045510FFFFFFFF,20260101,20361231,1,\(String(format: "%08X", 0xB000_0000 + serial))"
+                )
             }
             try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
             let imported = try await admin.counter(["stock", "import", file.path, "--product", "STD"])
@@ -96,7 +99,9 @@ import TongkaTestSupport
             #expect(imported.stdout.contains("30"))
             // Progress is shown on a terminal only; here standard error is a pipe.
             #expect(!imported.stderr.contains("%"))
-            #expect(try await admin.counter(["stock", "allocate", "--product", "STD", "--hall", "CS01", "--quantity", "10"]).exitCode == 0)
+            #expect(
+                try await admin.counter(["stock", "allocate", "--product", "STD", "--hall", "CS01", "--quantity", "10"]).exitCode
+                    == 0)
 
             let clerk = try await Self.staffCounter(admin: admin, user: "zhangsan", role: "clerk", hall: "CS01")
             #expect(try await clerk.counter(["shift", "open", "--float", "100"]).exitCode == 0)
@@ -113,7 +118,9 @@ import TongkaTestSupport
             #expect(anonymous.stdout.contains("3104***********0001"))
             #expect(!anonymous.stdout.contains("3104820000000000001"))
             #expect(anonymous.stdout.contains("¥25.00"))
-            let unreferenced = try await clerk.counter(["card", "issue", "3104820000000000002", "--holder", "\(holderID)", "--pay", "alipay"])
+            let unreferenced = try await clerk.counter([
+                "card", "issue", "3104820000000000002", "--holder", "\(holderID)", "--pay", "alipay",
+            ])
             #expect(unreferenced.exitCode == 1)
             #expect(unreferenced.stderr.contains("[payment_reference_required]"))
             let registered = try await clerk.counter([
@@ -138,7 +145,9 @@ import TongkaTestSupport
             #expect(channelPayments.map { $0["reference"] as? String } == ["ALI2026120100001"])
 
             let today = CalendarDate(Date(), in: TimeZone(identifier: "Asia/Shanghai")!).description
-            let csv = try await admin.counter(["report", "issuance", "--from", today, "--to", today, "--by", "hall,product,mode", "--csv"])
+            let csv = try await admin.counter([
+                "report", "issuance", "--from", today, "--to", today, "--by", "hall,product,mode", "--csv",
+            ])
             #expect(csv.exitCode == 0, "\(csv.stderr)")
             #expect(csv.stdoutData.starts(with: [0xEF, 0xBB, 0xBF]))
             let csvLines = csv.stdout.dropFirst().split(separator: "\r\n").map(String.init)
@@ -199,10 +208,12 @@ import TongkaTestSupport
                 ["login", "--user", "admin"], environment: ["TONGKA_PASSWORD": "whatever-password"])
             #expect(unreachable.exitCode == 69)
             #expect(unreachable.stderr.contains("[transport_error]"))
-            let wrong = try await admin.anotherCounter().counter(["login", "--user", "admin"], environment: ["TONGKA_PASSWORD": "wrong-password"])
+            let wrong = try await admin.anotherCounter().counter(
+                ["login", "--user", "admin"], environment: ["TONGKA_PASSWORD": "wrong-password"])
             #expect(wrong.exitCode == 1)
             #expect(wrong.stderr.contains("[invalid_credentials]"))
-            let mismatch = try await admin.counter(["passwd"], environment: ["TONGKA_PASSWORD": "not-my-password", "TONGKA_NEW_PASSWORD": "another-password-1"])
+            let mismatch = try await admin.counter(
+                ["passwd"], environment: ["TONGKA_PASSWORD": "not-my-password", "TONGKA_NEW_PASSWORD": "another-password-1"])
             #expect(mismatch.stderr.contains("[invalid_credentials]"))
         }
     }
@@ -214,7 +225,8 @@ import TongkaTestSupport
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tongka-session-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let login = try await admin.anotherCounter().counter(
-                ["login", "--user", "admin"], environment: ["TONGKA_PASSWORD": Self.password, "TONGKA_SESSION_FILE": directory.path])
+                ["login", "--user", "admin"],
+                environment: ["TONGKA_PASSWORD": Self.password, "TONGKA_SESSION_FILE": directory.path])
             #expect(login.exitCode == 1)
             #expect(login.stderr.contains("[file_not_written]"), "\(login.stderr)")
             #expect(!FileManager.default.fileExists(atPath: directory.path + ".tmp"))
@@ -245,13 +257,15 @@ import TongkaTestSupport
     @Test func aStockFileWithBadLinesIsRefusedLineByLine() async throws {
         try await withTestServer { server in
             let admin = try await Self.adminCounter(server)
-            _ = try await admin.counter(["product", "add", "--code", "STD", "--name", "普通卡", "--deposit", "20", "--cost", "0", "--modes", "bus"])
+            _ = try await admin.counter([
+                "product", "add", "--code", "STD", "--name", "普通卡", "--deposit", "20", "--cost", "0", "--modes", "bus",
+            ])
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).csv")
             try """
-                3104820000000000001,31045510FFFFFFFF,20260101,20361231,1,A0000001
-                3104820000000000002,31045510FFFFFFFF,20260101,20361231,1
-                3104820000000000001,31045510FFFFFFFF,20260101,20361231,1,A0000003
-                """.write(to: file, atomically: true, encoding: .utf8)
+            3104820000000000001,31045510FFFFFFFF,20260101,20361231,1,A0000001
+            3104820000000000002,31045510FFFFFFFF,20260101,20361231,1
+            3104820000000000001,31045510FFFFFFFF,20260101,20361231,1,A0000003
+            """.write(to: file, atomically: true, encoding: .utf8)
             let refused = try await admin.counter(["stock", "import", file.path, "--product", "STD"])
             #expect(refused.exitCode == 1)
             #expect(refused.stderr.contains("[stock_file_invalid]"))
@@ -287,13 +301,19 @@ import TongkaTestSupport
         environment["TONGKA_HTTP_PORT"] = "0"
         let refused = try await CommandRunner.server(["serve"], environment: environment, timeout: .seconds(60))
         #expect(refused.exitCode != 0)
-        #expect((refused.stderr + refused.stdout).contains("pending migrations: 1_foundation, 2_cards, 3_ledger_guards, 4_stock_speed, 5_closed_shift_guard, 6_review_fixes, 7_login_failures"))
+        #expect(
+            (refused.stderr + refused.stdout).contains(
+                "pending migrations: 1_foundation, 2_cards, 3_ledger_guards, 4_stock_speed, 5_closed_shift_guard, 6_review_fixes, 7_login_failures"
+            ))
 
         let check = try await CommandRunner.server(["migrate", "--check"], environment: environment)
         #expect(check.exitCode == 3)
         let migrated = try await CommandRunner.server(["migrate"], environment: environment)
         #expect(migrated.exitCode == 0, "\(migrated.stderr)")
-        #expect(migrated.stdout.contains("applied: 1_foundation, 2_cards, 3_ledger_guards, 4_stock_speed, 5_closed_shift_guard, 6_review_fixes, 7_login_failures"))
+        #expect(
+            migrated.stdout.contains(
+                "applied: 1_foundation, 2_cards, 3_ledger_guards, 4_stock_speed, 5_closed_shift_guard, 6_review_fixes, 7_login_failures"
+            ))
         #expect(try await CommandRunner.server(["migrate", "--check"], environment: environment).exitCode == 0)
         // Migrated, but connected as the cluster's superuser: serve refuses the owner's rights.
         let owner = try await CommandRunner.server(["serve"], environment: environment, timeout: .seconds(60))
@@ -331,9 +351,13 @@ import TongkaTestSupport
             _ = try await server.bootstrapAdmin()
             let anonymous = server.anonymous()
             for _ in 0..<5 {
-                await expectFailure(.invalidCredentials) { try await anonymous.login(username: "admin", password: "wrong-password") }
+                await expectFailure(.invalidCredentials) {
+                    try await anonymous.login(username: "admin", password: "wrong-password")
+                }
             }
-            await expectFailure(.accountLocked) { try await anonymous.login(username: "admin", password: TestServer.defaultPassword) }
+            await expectFailure(.accountLocked) {
+                try await anonymous.login(username: "admin", password: TestServer.defaultPassword)
+            }
             let environment = [
                 "TONGKA_DATABASE_URL": server.settings.databaseURL,
                 "TONGKA_DATA_KEY": Data(server.settings.dataKey).base64EncodedString(),
@@ -342,8 +366,10 @@ import TongkaTestSupport
             ]
             // The same configuration as `migrate`: here a --config file of KEY=VALUE lines.
             let config = FileManager.default.temporaryDirectory.appendingPathComponent("server-\(UUID().uuidString).env").path
-            try environment.map { "\($0.key)=\($0.value)" }.joined(separator: "\n").write(toFile: config, atomically: true, encoding: .utf8)
-            let unlocked = try await CommandRunner.server(["staff", "unlock", "--user", "admin", "--config", config], environment: [:])
+            try environment.map { "\($0.key)=\($0.value)" }.joined(separator: "\n").write(
+                toFile: config, atomically: true, encoding: .utf8)
+            let unlocked = try await CommandRunner.server(
+                ["staff", "unlock", "--user", "admin", "--config", config], environment: [:])
             #expect(unlocked.exitCode == 0, "\(unlocked.stderr)")
             #expect(unlocked.stdout.contains("Unlocked admin"))
             _ = try await server.login(username: "admin")
@@ -352,8 +378,11 @@ import TongkaTestSupport
             #expect(reset.exitCode == 0, "\(reset.stderr)")
             let line = try #require(reset.stdout.split(separator: "\n").first { $0.hasPrefix("One-time password for admin: ") })
             let oneTime = String(line.dropFirst("One-time password for admin: ".count))
-            await expectFailure(.invalidCredentials) { try await anonymous.login(username: "admin", password: TestServer.defaultPassword) }
-            let admin = try await server.firstLogin(username: "admin", oneTimePassword: oneTime, newPassword: "recovered-password-9")
+            await expectFailure(.invalidCredentials) {
+                try await anonymous.login(username: "admin", password: TestServer.defaultPassword)
+            }
+            let admin = try await server.firstLogin(
+                username: "admin", oneTimePassword: oneTime, newPassword: "recovered-password-9")
             // Audited with no actor, naming the command.
             let events = try await admin.auditEvents(action: "clerk.").filter { $0.actor == nil }
             #expect(Set(events.map(\.action)) == ["clerk.unlock", "clerk.reset_password"])
@@ -367,14 +396,16 @@ import TongkaTestSupport
 
     @Test func keysGenerateWritesAPrivateFileAndNeverReplacesOne() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString).json").path
-        let made = try await CommandRunner.server(["keys", "generate", "--out", path, "--issuer-id", "31045510FFFFFFFF"], environment: [:])
+        let made = try await CommandRunner.server(
+            ["keys", "generate", "--out", path, "--issuer-id", "31045510FFFFFFFF"], environment: [:])
         #expect(made.exitCode == 0, "\(made.stderr)")
         #expect(made.stdout.contains("DLK v1 3DES"))
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
         let contents = try String(contentsOfFile: path, encoding: .utf8)
         #expect(contents.contains("\"format\": \"tongka-card-keys\""))
-        let again = try await CommandRunner.server(["keys", "generate", "--out", path, "--issuer-id", "31045510FFFFFFFF"], environment: [:])
+        let again = try await CommandRunner.server(
+            ["keys", "generate", "--out", path, "--issuer-id", "31045510FFFFFFFF"], environment: [:])
         #expect(again.exitCode != 0)
         #expect(try String(contentsOfFile: path, encoding: .utf8) == contents)
         let checked = try await CommandRunner.server(["keys", "check", "--file", path], environment: [:])

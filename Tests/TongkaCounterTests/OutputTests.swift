@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import tongka_counter
 
 @Suite struct OutputTests {

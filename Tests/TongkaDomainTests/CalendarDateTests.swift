@@ -11,7 +11,8 @@ struct CalendarDateTests {
     static func utcInstant(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int = 0, _ second: Int = 0) -> Date {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = utc
-        return calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second))!
+        return calendar.date(
+            from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second))!
     }
 
     @Test(arguments: ["2026-11-25", "20261125", " 2026-11-25 ", "\t20261125"])
@@ -92,7 +93,8 @@ struct CalendarDateTests {
 
     @Test func ordersByYearThenMonthThenDay() {
         let dates = [date(2026, 11, 25), date(2025, 12, 31), date(2026, 1, 30), date(2026, 11, 24), date(2026, 2, 1)]
-        #expect(dates.sorted() == [date(2025, 12, 31), date(2026, 1, 30), date(2026, 2, 1), date(2026, 11, 24), date(2026, 11, 25)])
+        #expect(
+            dates.sorted() == [date(2025, 12, 31), date(2026, 1, 30), date(2026, 2, 1), date(2026, 11, 24), date(2026, 11, 25)])
         #expect(date(2026, 1, 31) < date(2026, 2, 1))
         #expect(date(2025, 12, 31) < date(2026, 1, 1))
         #expect(!(date(2026, 1, 1) < date(2026, 1, 1)))

@@ -38,7 +38,9 @@ struct CorrectionRulesTests {
         expectError(.paymentReferenceNotAllowed) { try Payment(method: .cash, reference: "ABCD", amount: amount) }
         for method in [PaymentMethod.unionpay, .wechatPay, .alipay] {
             expectError(.paymentReferenceRequired) { try Payment(method: method, reference: nil, amount: amount) }
-            #expect(try Payment(method: method, reference: " 4200001234_56-78 ", amount: amount).reference?.value == "4200001234_56-78")
+            #expect(
+                try Payment(method: method, reference: " 4200001234_56-78 ", amount: amount).reference?.value
+                    == "4200001234_56-78")
             // Nothing paid, nothing to reference.
             #expect(try Payment(method: method, reference: nil, amount: .zero).reference == nil)
         }
@@ -59,10 +61,16 @@ struct CorrectionRulesTests {
     @Test func onlyASupervisorOfTheHallOrAnAdminForceClosesAnotherClerksShiftWithAReason() throws {
         let policy = ShiftPolicy()
         let owner = ClerkID(7)
-        #expect(try policy.checkForceClose(actor: staff(.supervisor, hall: ownHall), owner: owner, hall: ownHall, reason: " 病假 ") == "病假")
+        #expect(
+            try policy.checkForceClose(actor: staff(.supervisor, hall: ownHall), owner: owner, hall: ownHall, reason: " 病假 ")
+                == "病假")
         #expect(try policy.checkForceClose(actor: staff(.admin, hall: nil), owner: owner, hall: otherHall, reason: "x") == "x")
-        expectError(.forbiddenRole) { try policy.checkForceClose(actor: staff(.clerk, hall: ownHall), owner: owner, hall: ownHall, reason: "x") }
-        expectError(.forbiddenRole) { try policy.checkForceClose(actor: staff(.auditor, hall: nil), owner: owner, hall: ownHall, reason: "x") }
+        expectError(.forbiddenRole) {
+            try policy.checkForceClose(actor: staff(.clerk, hall: ownHall), owner: owner, hall: ownHall, reason: "x")
+        }
+        expectError(.forbiddenRole) {
+            try policy.checkForceClose(actor: staff(.auditor, hall: nil), owner: owner, hall: ownHall, reason: "x")
+        }
         expectError(.forbiddenHall) {
             try policy.checkForceClose(actor: staff(.supervisor, hall: otherHall), owner: owner, hall: ownHall, reason: "x")
         }
@@ -113,6 +121,8 @@ struct CorrectionRulesTests {
             transportModes: [.bus], interconnection: true, allowsAnonymous: true, allowsRegistered: true,
             maximumBalance: Money(fen: 100_000))
         try Product(id: ProductID(1), definition: definition, active: true).checkIssuable(registered: false)
-        expectError(.invalidProduct) { try Product(id: ProductID(1), definition: definition, active: false).checkIssuable(registered: false) }
+        expectError(.invalidProduct) {
+            try Product(id: ProductID(1), definition: definition, active: false).checkIssuable(registered: false)
+        }
     }
 }

@@ -10,7 +10,8 @@ struct ErrorCatalogTests {
         #expect(!english.trimmingCharacters(in: .whitespaces).isEmpty)
         #expect(!chinese.trimmingCharacters(in: .whitespaces).isEmpty)
         #expect(english != chinese)
-        #expect(chinese.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) }, "the Chinese message has Han characters")
+        #expect(
+            chinese.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) }, "the Chinese message has Han characters")
         #expect(english.allSatisfy { $0.isASCII || $0 == "¥" }, "the English message is English")
     }
 
@@ -24,7 +25,8 @@ struct ErrorCatalogTests {
         #expect(Set(raws).count == raws.count)
         for raw in raws {
             let words = raw.split(separator: "_", omittingEmptySubsequences: false)
-            #expect(!words.isEmpty && words.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isLowercase } }, "\(raw)")
+            #expect(
+                !words.isEmpty && words.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isLowercase } }, "\(raw)")
         }
     }
 
@@ -60,7 +62,9 @@ struct ErrorCatalogTests {
     }
 
     @Test func descriptionStartsWithTheStableCode() {
-        #expect(TongkaError(.invalidDate, detail: "\"x\"").description == "invalid_date: The date is not valid (use YYYY-MM-DD): \"x\"")
+        #expect(
+            TongkaError(.invalidDate, detail: "\"x\"").description
+                == "invalid_date: The date is not valid (use YYYY-MM-DD): \"x\"")
         #expect("\(TongkaError(.hallRequired))" == "hall_required: Clerks and supervisors belong to a service hall")
     }
 

@@ -20,9 +20,12 @@ struct JournalDraftTests {
             kind: .shiftOpen, postings: [Posting(.shiftCash(shift), yuan(500)), Posting(.hallCashOffice(hall), yuan(-500))])
         #expect(two.kind == .shiftOpen)
         #expect(two.postings.count == 2)
-        let three = try JournalDraft(kind: .cardIssue, postings: [
-            Posting(.paymentChannel(.alipay), yuan(25)), Posting(.depositsHeld, yuan(-20)), Posting(.cardCostIncome, yuan(-5)),
-        ])
+        let three = try JournalDraft(
+            kind: .cardIssue,
+            postings: [
+                Posting(.paymentChannel(.alipay), yuan(25)), Posting(.depositsHeld, yuan(-20)),
+                Posting(.cardCostIncome, yuan(-5)),
+            ])
         #expect(three.postings.map(\.amount) == [yuan(25), yuan(-20), yuan(-5)])
     }
 
@@ -32,21 +35,27 @@ struct JournalDraftTests {
     }
 
     @Test func refusesASingleEntry() {
-        expectError(.unbalancedTransaction) { try JournalDraft(kind: .shiftOpen, postings: [Posting(.shiftCash(shift), yuan(1))]) }
+        expectError(.unbalancedTransaction) {
+            try JournalDraft(kind: .shiftOpen, postings: [Posting(.shiftCash(shift), yuan(1))])
+        }
     }
 
     @Test func refusesAZeroEntryEvenWhenTheRestBalances() {
         let error = expectError(.unbalancedTransaction) {
-            try JournalDraft(kind: .shiftClose, postings: [
-                Posting(.shiftCash(shift), yuan(-10)), Posting(.hallCashOffice(hall), yuan(10)), Posting(.cashOverShort(hall), .zero),
-            ])
+            try JournalDraft(
+                kind: .shiftClose,
+                postings: [
+                    Posting(.shiftCash(shift), yuan(-10)), Posting(.hallCashOffice(hall), yuan(10)),
+                    Posting(.cashOverShort(hall), .zero),
+                ])
         }
         #expect(error?.detail == "3 entries, 1 zero")
     }
 
     @Test func refusesTwoZeroEntries() {
         expectError(.unbalancedTransaction) {
-            try JournalDraft(kind: .shiftOpen, postings: [Posting(.shiftCash(shift), .zero), Posting(.hallCashOffice(hall), .zero)])
+            try JournalDraft(
+                kind: .shiftOpen, postings: [Posting(.shiftCash(shift), .zero), Posting(.hallCashOffice(hall), .zero)])
         }
     }
 
@@ -64,7 +73,8 @@ struct JournalDraftTests {
 
     @Test func acceptsEntriesOfExactlyTheMaximum() throws {
         let max = Money(fen: Money.maximumFen)
-        let draft = try JournalDraft(kind: .shiftOpen, postings: [Posting(.shiftCash(shift), max), Posting(.hallCashOffice(hall), -max)])
+        let draft = try JournalDraft(
+            kind: .shiftOpen, postings: [Posting(.shiftCash(shift), max), Posting(.hallCashOffice(hall), -max)])
         #expect(draft.postings.map(\.amount) == [max, -max])
     }
 
@@ -80,10 +90,12 @@ struct JournalDraftTests {
     @Test func refusesACreditAboveTheMaximumSplitAcrossDebits() {
         let half = Money.maximumFen / 2 + 1
         expectError(.amountOutOfRange) {
-            try JournalDraft(kind: .cardIssue, postings: [
-                Posting(.shiftCash(shift), Money(fen: half)), Posting(.paymentChannel(.unionpay), Money(fen: half)),
-                Posting(.depositsHeld, Money(fen: -2 * half)),
-            ])
+            try JournalDraft(
+                kind: .cardIssue,
+                postings: [
+                    Posting(.shiftCash(shift), Money(fen: half)), Posting(.paymentChannel(.unionpay), Money(fen: half)),
+                    Posting(.depositsHeld, Money(fen: -2 * half)),
+                ])
         }
     }
 }
@@ -103,29 +115,34 @@ struct LedgerRulesTests {
     }
 
     @Test func shiftOpenRefusesAFloatAboveTheMaximum() {
-        expectError(.amountOutOfRange) { try LedgerRules.shiftOpen(shift: shift, hall: hall, float: Money(fen: Money.maximumFen + 1)) }
+        expectError(.amountOutOfRange) {
+            try LedgerRules.shiftOpen(shift: shift, hall: hall, float: Money(fen: Money.maximumFen + 1))
+        }
     }
 
     // MARK: Closing a shift
 
     @Test func shiftCloseWithCashOverCreditsOverShort() throws {
         // Expected 1,000, counted 1,002.50: 2.50 over, a credit (income) on over/short.
-        let draft = try #require(try LedgerRules.shiftClose(shift: shift, hall: hall, expected: yuan(1000), counted: Money(fen: 100_250)))
+        let draft = try #require(
+            try LedgerRules.shiftClose(shift: shift, hall: hall, expected: yuan(1000), counted: Money(fen: 100_250)))
         #expect(draft.kind == .shiftClose)
-        #expect(draft.postings == [
-            Posting(.shiftCash(shift), yuan(-1000)),
-            Posting(.hallCashOffice(hall), Money(fen: 100_250)),
-            Posting(.cashOverShort(hall), Money(fen: -250)),
-        ])
+        #expect(
+            draft.postings == [
+                Posting(.shiftCash(shift), yuan(-1000)),
+                Posting(.hallCashOffice(hall), Money(fen: 100_250)),
+                Posting(.cashOverShort(hall), Money(fen: -250)),
+            ])
     }
 
     @Test func shiftCloseWithCashShortDebitsOverShort() throws {
         let draft = try #require(try LedgerRules.shiftClose(shift: shift, hall: hall, expected: yuan(1000), counted: yuan(990)))
-        #expect(draft.postings == [
-            Posting(.shiftCash(shift), yuan(-1000)),
-            Posting(.hallCashOffice(hall), yuan(990)),
-            Posting(.cashOverShort(hall), yuan(10)),
-        ])
+        #expect(
+            draft.postings == [
+                Posting(.shiftCash(shift), yuan(-1000)),
+                Posting(.hallCashOffice(hall), yuan(990)),
+                Posting(.cashOverShort(hall), yuan(10)),
+            ])
     }
 
     @Test func shiftCloseWithExactCashHasNoOverShortEntry() throws {
@@ -162,17 +179,19 @@ struct LedgerRulesTests {
     @Test func cardIssuePaidInCashLandsInTheShiftDrawer() throws {
         let draft = try #require(try LedgerRules.cardIssue(shift: shift, payment: .cash, deposit: yuan(20), cardCost: yuan(5)))
         #expect(draft.kind == .cardIssue)
-        #expect(draft.postings == [
-            Posting(.shiftCash(shift), yuan(25)), Posting(.depositsHeld, yuan(-20)), Posting(.cardCostIncome, yuan(-5)),
-        ])
+        #expect(
+            draft.postings == [
+                Posting(.shiftCash(shift), yuan(25)), Posting(.depositsHeld, yuan(-20)), Posting(.cardCostIncome, yuan(-5)),
+            ])
     }
 
     @Test(arguments: [PaymentMethod.wechatPay, .alipay, .unionpay])
     func cardIssuePaidOtherwiseLandsInThePaymentChannel(method: PaymentMethod) throws {
         let draft = try #require(try LedgerRules.cardIssue(shift: shift, payment: method, deposit: yuan(20), cardCost: yuan(5)))
-        #expect(draft.postings == [
-            Posting(.paymentChannel(method), yuan(25)), Posting(.depositsHeld, yuan(-20)), Posting(.cardCostIncome, yuan(-5)),
-        ])
+        #expect(
+            draft.postings == [
+                Posting(.paymentChannel(method), yuan(25)), Posting(.depositsHeld, yuan(-20)), Posting(.cardCostIncome, yuan(-5)),
+            ])
         #expect(!draft.postings.contains { $0.account.kind == .shiftCash })
     }
 
@@ -182,8 +201,12 @@ struct LedgerRulesTests {
     }
 
     @Test func cardIssueWithOnlyACardCostHasNoDepositEntry() throws {
-        let draft = try #require(try LedgerRules.cardIssue(shift: shift, payment: .wechatPay, deposit: .zero, cardCost: Money(fen: 1_550)))
-        #expect(draft.postings == [Posting(.paymentChannel(.wechatPay), Money(fen: 1_550)), Posting(.cardCostIncome, Money(fen: -1_550))])
+        let draft = try #require(
+            try LedgerRules.cardIssue(shift: shift, payment: .wechatPay, deposit: .zero, cardCost: Money(fen: 1_550)))
+        #expect(
+            draft.postings == [
+                Posting(.paymentChannel(.wechatPay), Money(fen: 1_550)), Posting(.cardCostIncome, Money(fen: -1_550)),
+            ])
     }
 
     @Test(arguments: PaymentMethod.allCases)
@@ -193,7 +216,8 @@ struct LedgerRulesTests {
 
     @Test func cardIssueRefusesATotalAboveTheMaximum() {
         expectError(.amountOutOfRange) {
-            try LedgerRules.cardIssue(shift: shift, payment: .cash, deposit: Money(fen: Money.maximumFen), cardCost: Money(fen: 1))
+            try LedgerRules.cardIssue(
+                shift: shift, payment: .cash, deposit: Money(fen: Money.maximumFen), cardCost: Money(fen: 1))
         }
     }
 

@@ -42,7 +42,9 @@ import TongkaDomain
     let policy = LockoutPolicy(pairThreshold: 5, userThreshold: 50, duration: 900)
 
     /// Reserves `count` failed attempts from one address, feeding the counts back as the store does.
-    func fail(_ count: Int, pair: inout FailureCount, user: inout FailureCount, known: Bool = false, now: Date) -> [LockoutPolicy.Reservation] {
+    func fail(
+        _ count: Int, pair: inout FailureCount, user: inout FailureCount, known: Bool = false, now: Date
+    ) -> [LockoutPolicy.Reservation] {
         (0..<count).map { _ in
             let reservation = policy.reserve(pair: pair, user: user, knownAddress: known, now: now)
             if case .reserved(let newPair, let newUser, _, _) = reservation {
@@ -58,8 +60,15 @@ import TongkaDomain
         var user = FailureCount()
         let results = fail(6, pair: &pair, user: &user, now: start)
         let until = start.addingTimeInterval(900)
-        #expect(results[3] == .reserved(pair: FailureCount(failures: 4), user: FailureCount(failures: 4), failuresInARow: 4, locksOut: false))
-        #expect(results[4] == .reserved(pair: FailureCount(failures: 0, lockedUntil: until), user: FailureCount(failures: 5), failuresInARow: 5, locksOut: true))
+        #expect(
+            results[3]
+                == .reserved(pair: FailureCount(failures: 4), user: FailureCount(failures: 4), failuresInARow: 4, locksOut: false)
+        )
+        #expect(
+            results[4]
+                == .reserved(
+                    pair: FailureCount(failures: 0, lockedUntil: until), user: FailureCount(failures: 5), failuresInARow: 5,
+                    locksOut: true))
         #expect(results[5] == .locked(until: until))
         // Another address has its own count, and the per-user count is far from its threshold.
         #expect(policy.reserve(pair: FailureCount(), user: user, knownAddress: false, now: start) != .locked(until: until))
@@ -68,9 +77,12 @@ import TongkaDomain
     @Test func aPairLockLiftsByItselfAndTheCountStartsAfresh() {
         let lock = FailureCount(failures: 0, lockedUntil: start.addingTimeInterval(900))
         let later = start.addingTimeInterval(901)
-        #expect(policy.reserve(pair: lock, user: FailureCount(), knownAddress: true, now: start) == .locked(until: lock.lockedUntil!))
-        #expect(policy.reserve(pair: lock, user: FailureCount(), knownAddress: true, now: later)
-            == .reserved(pair: FailureCount(failures: 1), user: FailureCount(failures: 1), failuresInARow: 1, locksOut: false))
+        #expect(
+            policy.reserve(pair: lock, user: FailureCount(), knownAddress: true, now: start) == .locked(until: lock.lockedUntil!))
+        #expect(
+            policy.reserve(pair: lock, user: FailureCount(), knownAddress: true, now: later)
+                == .reserved(pair: FailureCount(failures: 1), user: FailureCount(failures: 1), failuresInARow: 1, locksOut: false)
+        )
     }
 
     @Test func manyFailuresFromManyAddressesLockTheUserOutOfUnknownAddressesButNotKnownOnes() {

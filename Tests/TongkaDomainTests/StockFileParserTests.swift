@@ -112,8 +112,9 @@ struct StockFileParserTests {
         #expect(result.errors.map(\.problem) == richFileErrors.map(\.1))
         #expect(result.errorCount == richFileErrors.count)
         #expect(!result.errors.contains { $0.message.isEmpty })
-        #expect(!result.errors.contains { $0.message.contains("3104820000") || $0.message.contains("3105170000") },
-                "messages never carry card numbers")
+        #expect(
+            !result.errors.contains { $0.message.contains("3104820000") || $0.message.contains("3105170000") },
+            "messages never carry card numbers")
     }
 
     @Test(arguments: 1...7)
@@ -172,7 +173,10 @@ struct StockFileParserTests {
         let result = parse(lineA + "\n" + header + "\n")
         #expect(result.cards.map(\.line) == [1])
         #expect(result.errors.map(\.line) == Array(repeating: 2, count: 5))
-        #expect(result.errors.map(\.problem) == [.invalidCardNumber, .invalidIssuerID, .invalidDate, .invalidCardType, .invalidChipUID])
+        #expect(
+            result.errors.map(\.problem) == [
+                .invalidCardNumber, .invalidIssuerID, .invalidDate, .invalidCardType, .invalidChipUID,
+            ])
     }
 
     // MARK: One problem at a time
@@ -227,11 +231,15 @@ struct StockFileParserTests {
         BadLine("chip UID not hex", row(chip: "04A1B2CG"), [.invalidChipUID]),
         BadLine("empty chip UID", row(chip: ""), [.invalidChipUID]),
         BadLine("full-width hex chip UID", row(chip: "０４Ａ１Ｂ２Ｃ３"), [.invalidChipUID]),
-        BadLine("invalid byte", bytes("3104820000170907984,") + [0xFF] + bytes(",20250101,20301231,1,04A1B2C3"), [.invalidEncoding]),
-        BadLine("truncated UTF-8 sequence", bytes(row(chip: "04A1B2C3")) + [0xE5, 0x8D], [.invalidEncoding]),
-        BadLine("UTF-16 with byte-order mark", [0xFF, 0xFE] + row().utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }, [.invalidEncoding]),
         BadLine(
-            "many things at once", row(card: "3105170000170907984", issuer: "31051000FFFFFFFF", to: "20261124", type: "2", chip: "XYZ"),
+            "invalid byte", bytes("3104820000170907984,") + [0xFF] + bytes(",20250101,20301231,1,04A1B2C3"), [.invalidEncoding]),
+        BadLine("truncated UTF-8 sequence", bytes(row(chip: "04A1B2C3")) + [0xE5, 0x8D], [.invalidEncoding]),
+        BadLine(
+            "UTF-16 with byte-order mark", [0xFF, 0xFE] + row().utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] },
+            [.invalidEncoding]),
+        BadLine(
+            "many things at once",
+            row(card: "3105170000170907984", issuer: "31051000FFFFFFFF", to: "20261124", type: "2", chip: "XYZ"),
             [.unknownIssuerPrefix, .issuerIDMismatch, .expired, .cardTypeMismatch, .invalidChipUID]),
         BadLine(
             "everything malformed", row(card: "1", issuer: "2", from: "3", to: "4", type: "7", chip: "8"),
@@ -299,7 +307,10 @@ struct StockFileParserTests {
     @Test func aLineRepeatedWholeIsBothDuplicates() {
         let result = parse(lineA + "\n" + lineA + "\n" + lineA + "\n")
         #expect(result.cards.map(\.line) == [1])
-        #expect(result.errors.map(\.problem) == [.duplicateCardInFile, .duplicateChipInFile, .duplicateCardInFile, .duplicateChipInFile])
+        #expect(
+            result.errors.map(\.problem) == [
+                .duplicateCardInFile, .duplicateChipInFile, .duplicateCardInFile, .duplicateChipInFile,
+            ])
         #expect(result.errors.map(\.line) == [2, 2, 3, 3])
         #expect(result.errors.allSatisfy { $0.message.hasSuffix("line 1") })
     }
@@ -413,10 +424,11 @@ struct StockFileParserTests {
         parser.reject(line: 2, .alreadyInStock, "card number is already in stock")
         parser.reject(line: 1, .chipAlreadyInStock, "chip UID is already in stock")
         #expect(parser.errorCount == 2)
-        #expect(parser.errors == [
-            StockLineError(line: 2, problem: .alreadyInStock, message: "card number is already in stock"),
-            StockLineError(line: 1, problem: .chipAlreadyInStock, message: "chip UID is already in stock"),
-        ])
+        #expect(
+            parser.errors == [
+                StockLineError(line: 2, problem: .alreadyInStock, message: "card number is already in stock"),
+                StockLineError(line: 1, problem: .chipAlreadyInStock, message: "chip UID is already in stock"),
+            ])
     }
 
     @Test func cardCountCountsDistinctValidCardNumbers() {

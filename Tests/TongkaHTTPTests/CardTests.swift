@@ -14,7 +14,9 @@ enum Cards {
     static func file(first: Int = 1, count: Int, cardType: Int = 1, header: Bool = true) -> String {
         var lines = header ? ["card_number,issuer_id,valid_from,valid_to,card_type,chip_uid"] : []
         for serial in first..<(first + count) {
-            lines.append("\(number(serial)),31045510FFFFFFFF,20260101,20361231,\(cardType),\(String(format: "%08X", 0xA000_0000 + serial))")
+            lines.append(
+                "\(number(serial)),31045510FFFFFFFF,20260101,20361231,\(cardType),\(String(format: "%08X", 0xA000_0000 + serial))"
+            )
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -90,7 +92,8 @@ enum Cards {
         try await withFixture { fixture in
             _ = try await fixture.admin.createProduct(Cards.standard)
             let batch = try await fixture.admin.importStock(
-                product: "STD", hall: nil, fileName: "factory-2026-11.csv", body: Cards.body("\u{FEFF}" + Cards.file(count: 30).replacingOccurrences(of: "\n", with: "\r\n")))
+                product: "STD", hall: nil, fileName: "factory-2026-11.csv",
+                body: Cards.body("\u{FEFF}" + Cards.file(count: 30).replacingOccurrences(of: "\n", with: "\r\n")))
             #expect(batch.cards == 30)
             #expect(batch.hall == nil)
             #expect(batch.firstCardNumber == Cards.number(1))
@@ -111,10 +114,13 @@ enum Cards {
                 try await fixture.admin.allocateStock(product: "STD", toHall: "CS01", fromHall: nil, quantity: 19)
             }
             #expect(try await fixture.auditor.stockLevels(product: "STD").first { $0.hall == nil }?.inStock == 18)
-            await expectFailure(.productNotFound) { try await fixture.admin.allocateStock(product: "NOPE", toHall: "CS01", fromHall: nil, quantity: 1) }
+            await expectFailure(.productNotFound) {
+                try await fixture.admin.allocateStock(product: "NOPE", toHall: "CS01", fromHall: nil, quantity: 1)
+            }
             #expect(try await fixture.auditor.stockBatches().map(\.fileName) == ["factory-2026-11.csv"])
             // Straight into a hall.
-            let direct = try await fixture.admin.importStock(product: "STD", hall: "HQ", fileName: nil, body: Cards.body(Cards.file(first: 100, count: 3)))
+            let direct = try await fixture.admin.importStock(
+                product: "STD", hall: "HQ", fileName: nil, body: Cards.body(Cards.file(first: 100, count: 3)))
             #expect(direct.hall == "HQ")
         }
     }
@@ -123,18 +129,20 @@ enum Cards {
         try await withFixture { fixture in
             _ = try await fixture.admin.createProduct(Cards.standard)
             var lines = Cards.file(count: 6).split(separator: "\n").map(String.init)
-            lines[2] = "31048200000000000X2,31045510FFFFFFFF,20260101,20361231,1,A0000002"   // line 3: letters
-            lines[4] = "9999820000000000004,31045510FFFFFFFF,20260101,20361231,1,A0000004"   // line 5: foreign prefix
-            lines[5] = Cards.number(5) + ",31045510FFFFFFFF,20361231,20260101,2,XYZ"           // line 6: dates, type, chip
-            lines.append(lines[1])                                                            // line 8: duplicate of line 2
+            lines[2] = "31048200000000000X2,31045510FFFFFFFF,20260101,20361231,1,A0000002"  // line 3: letters
+            lines[4] = "9999820000000000004,31045510FFFFFFFF,20260101,20361231,1,A0000004"  // line 5: foreign prefix
+            lines[5] = Cards.number(5) + ",31045510FFFFFFFF,20361231,20260101,2,XYZ"  // line 6: dates, type, chip
+            lines.append(lines[1])  // line 8: duplicate of line 2
             let failure = await expectFailure(.stockFileInvalid) {
-                try await fixture.admin.importStock(product: "STD", hall: nil, fileName: nil, body: Cards.body(lines.joined(separator: "\n")))
+                try await fixture.admin.importStock(
+                    product: "STD", hall: nil, fileName: nil, body: Cards.body(lines.joined(separator: "\n")))
             }
             let problems = Set((failure?.lineErrors ?? []).map { "\($0.line):\($0.problem)" })
-            #expect(problems.isSuperset(of: [
-                "3:invalid_card_number", "5:unknown_issuer_prefix", "6:invalid_validity", "6:card_type_mismatch",
-                "6:invalid_chip_uid", "8:duplicate_card_in_file",
-            ]))
+            #expect(
+                problems.isSuperset(of: [
+                    "3:invalid_card_number", "5:unknown_issuer_prefix", "6:invalid_validity", "6:card_type_mismatch",
+                    "6:invalid_chip_uid", "8:duplicate_card_in_file",
+                ]))
             #expect(failure?.lineErrorCount == failure?.lineErrors.count)
             #expect(try await fixture.auditor.stockLevels().isEmpty)
             #expect(try await fixture.auditor.stockBatches().isEmpty)
@@ -153,9 +161,10 @@ enum Cards {
             let failure = await expectFailure(.stockFileInvalid) {
                 try await fixture.admin.importStock(product: "STD", hall: nil, fileName: nil, body: Cards.body(overlapping))
             }
-            #expect(failure?.lineErrors.map { "\($0.line):\($0.problem)" } == [
-                "2:already_in_stock", "2:chip_already_in_stock", "3:already_in_stock", "3:chip_already_in_stock",
-            ])
+            #expect(
+                failure?.lineErrors.map { "\($0.line):\($0.problem)" } == [
+                    "2:already_in_stock", "2:chip_already_in_stock", "3:already_in_stock", "3:chip_already_in_stock",
+                ])
             #expect(try await fixture.auditor.stockLevels().first?.inStock == 5)
         }
     }
@@ -164,24 +173,31 @@ enum Cards {
         try await withFixture { fixture in
             _ = try await fixture.admin.createProduct(Cards.standard)
             await expectFailure(.stockFileEmpty) {
-                try await fixture.admin.importStock(product: "STD", hall: nil, fileName: nil, body: Cards.body(Cards.file(count: 0)))
+                try await fixture.admin.importStock(
+                    product: "STD", hall: nil, fileName: nil, body: Cards.body(Cards.file(count: 0)))
             }
             await expectFailure(.productNotFound) {
-                try await fixture.admin.importStock(product: "NOPE", hall: nil, fileName: nil, body: Cards.body(Cards.file(count: 1)))
+                try await fixture.admin.importStock(
+                    product: "NOPE", hall: nil, fileName: nil, body: Cards.body(Cards.file(count: 1)))
             }
             await expectFailure(.hallNotFound) {
-                try await fixture.admin.importStock(product: "STD", hall: "NOPE", fileName: nil, body: Cards.body(Cards.file(count: 1)))
+                try await fixture.admin.importStock(
+                    product: "STD", hall: "NOPE", fileName: nil, body: Cards.body(Cards.file(count: 1)))
             }
             await expectFailure(.forbiddenRole) {
-                try await fixture.supervisor.importStock(product: "STD", hall: nil, fileName: nil, body: Cards.body(Cards.file(count: 1)))
+                try await fixture.supervisor.importStock(
+                    product: "STD", hall: nil, fileName: nil, body: Cards.body(Cards.file(count: 1)))
             }
             let token = try await fixture.server.token(username: "admin")
             let json = try await fixture.server.raw(.POST, "/v1/stock/batches?product=STD", token: token, body: Data("{}".utf8))
             #expect(json.status == 415)
             #expect(json.code == "unsupported_media_type")
-            await expectFailure(.unsupportedMediaType) { throw APIFailure(status: json.status, code: json.code ?? "", message: "") }
+            await expectFailure(.unsupportedMediaType) {
+                throw APIFailure(status: json.status, code: json.code ?? "", message: "")
+            }
             let binary = try await fixture.server.raw(
-                .POST, "/v1/stock/batches?product=STD", token: token, body: Data([0xFF, 0xFE, 0x00, 0x0A]), contentType: "text/csv")
+                .POST, "/v1/stock/batches?product=STD", token: token, body: Data([0xFF, 0xFE, 0x00, 0x0A]),
+                contentType: "text/csv")
             #expect(binary.status == 422)
             #expect(binary.text.contains("invalid_encoding"))
         }
@@ -208,7 +224,8 @@ enum Cards {
             await expectFailure(.holderNotFound) { try await fixture.clerk.holder(id: 999) }
             await expectFailure(.forbiddenRole) { try await fixture.admin.holder(id: holder.id) }
             await expectFailure(.forbiddenRole) {
-                try await fixture.auditor.registerHolder(.init(name: "x", documentType: .passport, documentNumber: "E12345678", phone: nil))
+                try await fixture.auditor.registerHolder(
+                    .init(name: "x", documentType: .passport, documentNumber: "E12345678", phone: nil))
             }
         }
     }
@@ -223,7 +240,8 @@ enum Cards {
                     "SELECT row_to_json(h)::text FROM holders h", logger: logger)
                 var text = ""
                 for try await row in rows.decode(String.self) { text += row }
-                let audit = try await connection.query("SELECT details::text || COALESCE(subject, '') FROM audit_events", logger: logger)
+                let audit = try await connection.query(
+                    "SELECT details::text || COALESCE(subject, '') FROM audit_events", logger: logger)
                 for try await row in audit.decode(String.self) { text += row }
                 return text
             }
@@ -236,16 +254,20 @@ enum Cards {
     @Test func documentNumbersAndPhonesAreValidated() async throws {
         try await withFixture { fixture in
             await expectFailure(.invalidDocumentNumber) {
-                try await fixture.clerk.registerHolder(.init(name: "x", documentType: .residentId, documentNumber: "110105194912310021", phone: nil))
+                try await fixture.clerk.registerHolder(
+                    .init(name: "x", documentType: .residentId, documentNumber: "110105194912310021", phone: nil))
             }
             await expectFailure(.invalidDocumentNumber) {
-                try await fixture.clerk.registerHolder(.init(name: "x", documentType: .hkMacaoPermit, documentNumber: "X12345678", phone: nil))
+                try await fixture.clerk.registerHolder(
+                    .init(name: "x", documentType: .hkMacaoPermit, documentNumber: "X12345678", phone: nil))
             }
             await expectFailure(.invalidPhone) {
-                try await fixture.clerk.registerHolder(.init(name: "x", documentType: .passport, documentNumber: "E12345678", phone: "12345"))
+                try await fixture.clerk.registerHolder(
+                    .init(name: "x", documentType: .passport, documentNumber: "E12345678", phone: "12345"))
             }
             await expectFailure(.invalidName) {
-                try await fixture.clerk.registerHolder(.init(name: " ", documentType: .passport, documentNumber: "E12345678", phone: nil))
+                try await fixture.clerk.registerHolder(
+                    .init(name: " ", documentType: .passport, documentNumber: "E12345678", phone: nil))
             }
             await expectFailure(.invalidDocumentNumber) { try await fixture.clerk.findHolder(type: .residentId, number: "123") }
         }
@@ -257,7 +279,8 @@ enum Cards {
         try await withFixture { fixture in
             try await Cards.stock(fixture)
             let shift = try await fixture.clerk.openShift(floatFen: 10_000, idempotencyKey: "open-issue-1")
-            let anonymous = try await fixture.clerk.issueCard(cardNumber: Cards.number(1), holderID: nil, payment: .cash, idempotencyKey: "issue-0001")
+            let anonymous = try await fixture.clerk.issueCard(
+                cardNumber: Cards.number(1), holderID: nil, payment: .cash, idempotencyKey: "issue-0001")
             #expect(anonymous.card.status == .active)
             #expect(anonymous.card.holderId == nil)
             #expect(anonymous.paidFen == 2_500)
@@ -298,38 +321,49 @@ enum Cards {
         try await withFixture { fixture in
             try await Cards.stock(fixture)
             await expectFailure(.noOpenShift) {
-                try await fixture.clerk.issueCard(cardNumber: Cards.number(1), holderID: nil, payment: .cash, idempotencyKey: "issue-noshift")
+                try await fixture.clerk.issueCard(
+                    cardNumber: Cards.number(1), holderID: nil, payment: .cash, idempotencyKey: "issue-noshift")
             }
             _ = try await fixture.clerk.openShift(floatFen: 0, idempotencyKey: "open-issue-2")
             _ = try await fixture.otherClerk.openShift(floatFen: 0, idempotencyKey: "open-issue-3")
-            _ = try await fixture.clerk.issueCard(cardNumber: Cards.number(1), holderID: nil, payment: .cash, idempotencyKey: "issue-0003")
+            _ = try await fixture.clerk.issueCard(
+                cardNumber: Cards.number(1), holderID: nil, payment: .cash, idempotencyKey: "issue-0003")
             await expectFailure(.cardAlreadyIssued) {
-                try await fixture.clerk.issueCard(cardNumber: Cards.number(1), holderID: nil, payment: .cash, idempotencyKey: "issue-0004")
+                try await fixture.clerk.issueCard(
+                    cardNumber: Cards.number(1), holderID: nil, payment: .cash, idempotencyKey: "issue-0004")
             }
             // Card 15 is still in the warehouse; card 2 is in CS01's stock, not HQ's.
             await expectFailure(.cardNotInHallStock) {
-                try await fixture.clerk.issueCard(cardNumber: Cards.number(15), holderID: nil, payment: .cash, idempotencyKey: "issue-0005")
+                try await fixture.clerk.issueCard(
+                    cardNumber: Cards.number(15), holderID: nil, payment: .cash, idempotencyKey: "issue-0005")
             }
             await expectFailure(.cardNotInHallStock) {
-                try await fixture.otherClerk.issueCard(cardNumber: Cards.number(2), holderID: nil, payment: .cash, idempotencyKey: "issue-0006")
+                try await fixture.otherClerk.issueCard(
+                    cardNumber: Cards.number(2), holderID: nil, payment: .cash, idempotencyKey: "issue-0006")
             }
             await expectFailure(.cardNotFound) {
-                try await fixture.clerk.issueCard(cardNumber: Cards.number(999), holderID: nil, payment: .cash, idempotencyKey: "issue-0007")
+                try await fixture.clerk.issueCard(
+                    cardNumber: Cards.number(999), holderID: nil, payment: .cash, idempotencyKey: "issue-0007")
             }
             await expectFailure(.invalidCardNumber) {
-                try await fixture.clerk.issueCard(cardNumber: "31048200", holderID: nil, payment: .cash, idempotencyKey: "issue-0008")
+                try await fixture.clerk.issueCard(
+                    cardNumber: "31048200", holderID: nil, payment: .cash, idempotencyKey: "issue-0008")
             }
             await expectFailure(.unknownIssuerPrefix) {
-                try await fixture.clerk.issueCard(cardNumber: "3104770000000000001", holderID: nil, payment: .cash, idempotencyKey: "issue-0009")
+                try await fixture.clerk.issueCard(
+                    cardNumber: "3104770000000000001", holderID: nil, payment: .cash, idempotencyKey: "issue-0009")
             }
             await expectFailure(.holderNotFound) {
-                try await fixture.clerk.issueCard(cardNumber: Cards.number(2), holderID: 4242, payment: .cash, idempotencyKey: "issue-0010")
+                try await fixture.clerk.issueCard(
+                    cardNumber: Cards.number(2), holderID: 4242, payment: .cash, idempotencyKey: "issue-0010")
             }
             await expectFailure(.forbiddenRole) {
-                try await fixture.admin.issueCard(cardNumber: Cards.number(2), holderID: nil, payment: .cash, idempotencyKey: "issue-0011")
+                try await fixture.admin.issueCard(
+                    cardNumber: Cards.number(2), holderID: nil, payment: .cash, idempotencyKey: "issue-0011")
             }
             // None of the refusals changed anything: card 2 is still available and sells.
-            _ = try await fixture.clerk.issueCard(cardNumber: Cards.number(2), holderID: nil, payment: .cash, idempotencyKey: "issue-0012")
+            _ = try await fixture.clerk.issueCard(
+                cardNumber: Cards.number(2), holderID: nil, payment: .cash, idempotencyKey: "issue-0012")
             #expect(try await fixture.clerk.stockLevels().first?.inStock == 8)
             #expect(try await fixture.auditor.checkLedger().transactions == 2)
         }
@@ -339,19 +373,27 @@ enum Cards {
         try await withFixture { fixture in
             _ = try await fixture.admin.createProduct(Cards.student)
             _ = try await fixture.admin.createProduct(Cards.anonymousOnly)
-            _ = try await fixture.admin.importStock(product: "STU", hall: "CS01", fileName: nil, body: Cards.body(Cards.file(first: 1, count: 3, cardType: 2)))
-            _ = try await fixture.admin.importStock(product: "TOUR", hall: "CS01", fileName: nil, body: Cards.body(Cards.file(first: 10, count: 3)))
+            _ = try await fixture.admin.importStock(
+                product: "STU", hall: "CS01", fileName: nil, body: Cards.body(Cards.file(first: 1, count: 3, cardType: 2)))
+            _ = try await fixture.admin.importStock(
+                product: "TOUR", hall: "CS01", fileName: nil, body: Cards.body(Cards.file(first: 10, count: 3)))
             _ = try await fixture.clerk.openShift(floatFen: 0, idempotencyKey: "open-issue-4")
-            let holder = try await fixture.clerk.registerHolder(.init(name: "学生", documentType: .passport, documentNumber: "E12345678", phone: nil))
+            let holder = try await fixture.clerk.registerHolder(
+                .init(name: "学生", documentType: .passport, documentNumber: "E12345678", phone: nil))
             await expectFailure(.anonymousNotAllowed) {
-                try await fixture.clerk.issueCard(cardNumber: Cards.number(1), holderID: nil, payment: .cash, idempotencyKey: "issue-stu-1")
+                try await fixture.clerk.issueCard(
+                    cardNumber: Cards.number(1), holderID: nil, payment: .cash, idempotencyKey: "issue-stu-1")
             }
             await expectFailure(.registrationNotAllowed) {
-                try await fixture.clerk.issueCard(cardNumber: Cards.number(10), holderID: holder.id, payment: .cash, idempotencyKey: "issue-tour-1")
+                try await fixture.clerk.issueCard(
+                    cardNumber: Cards.number(10), holderID: holder.id, payment: .cash, idempotencyKey: "issue-tour-1")
             }
-            let student = try await fixture.clerk.issueCard(cardNumber: Cards.number(1), holderID: holder.id, payment: .cash, idempotencyKey: "issue-stu-2")
+            let student = try await fixture.clerk.issueCard(
+                cardNumber: Cards.number(1), holderID: holder.id, payment: .cash, idempotencyKey: "issue-stu-2")
             #expect(student.paidFen == 2_000)
-            let tour = try await fixture.clerk.issueCard(cardNumber: Cards.number(10), holderID: nil, payment: .alipay, reference: "ALI-TOUR-2", idempotencyKey: "issue-tour-2")
+            let tour = try await fixture.clerk.issueCard(
+                cardNumber: Cards.number(10), holderID: nil, payment: .alipay, reference: "ALI-TOUR-2",
+                idempotencyKey: "issue-tour-2")
             #expect(tour.paidFen == 3_000)
             #expect(try await fixture.clerk.currentShift().shift.expectedCashFen == 2_000)
         }
@@ -361,12 +403,15 @@ enum Cards {
         try await withFixture { fixture in
             try await Cards.stock(fixture)
             _ = try await fixture.clerk.openShift(floatFen: 0, idempotencyKey: "open-issue-5")
-            let first = try await fixture.clerk.issueCard(cardNumber: Cards.number(3), holderID: nil, payment: .cash, idempotencyKey: "issue-repeat")
-            let again = try await fixture.clerk.issueCard(cardNumber: Cards.number(3), holderID: nil, payment: .cash, idempotencyKey: "issue-repeat")
+            let first = try await fixture.clerk.issueCard(
+                cardNumber: Cards.number(3), holderID: nil, payment: .cash, idempotencyKey: "issue-repeat")
+            let again = try await fixture.clerk.issueCard(
+                cardNumber: Cards.number(3), holderID: nil, payment: .cash, idempotencyKey: "issue-repeat")
             #expect(again.replayed)
             #expect(again.transactionId == first.transactionId)
             await expectFailure(.idempotencyKeyReused) {
-                try await fixture.clerk.issueCard(cardNumber: Cards.number(4), holderID: nil, payment: .cash, idempotencyKey: "issue-repeat")
+                try await fixture.clerk.issueCard(
+                    cardNumber: Cards.number(4), holderID: nil, payment: .cash, idempotencyKey: "issue-repeat")
             }
             #expect(try await fixture.clerk.currentShift().shift.expectedCashFen == 2_500)
         }
@@ -380,8 +425,14 @@ enum Cards {
             _ = try await second.openShift(floatFen: 0, idempotencyKey: "open-race-b")
             for round in 1...5 {
                 let number = Cards.number(round)
-                async let a = outcome { try await fixture.clerk.issueCard(cardNumber: number, holderID: nil, payment: .cash, idempotencyKey: "race-a-\(round)") }
-                async let b = outcome { try await second.issueCard(cardNumber: number, holderID: nil, payment: .cash, idempotencyKey: "race-b-\(round)") }
+                async let a = outcome {
+                    try await fixture.clerk.issueCard(
+                        cardNumber: number, holderID: nil, payment: .cash, idempotencyKey: "race-a-\(round)")
+                }
+                async let b = outcome {
+                    try await second.issueCard(
+                        cardNumber: number, holderID: nil, payment: .cash, idempotencyKey: "race-b-\(round)")
+                }
                 let results = await [a, b]
                 let winners = results.filter { if case .success = $0 { true } else { false } }
                 #expect(winners.count == 1, "round \(round)")
@@ -392,7 +443,8 @@ enum Cards {
             let logger = fixture.server.database.logger
             let counts = try await fixture.server.database.read { connection in
                 let rows = try await connection.query(
-                    "SELECT (SELECT count(*) FROM cards), (SELECT count(*) FROM card_stock WHERE status = 'issued')", logger: logger)
+                    "SELECT (SELECT count(*) FROM cards), (SELECT count(*) FROM card_stock WHERE status = 'issued')",
+                    logger: logger)
                 for try await row in rows.decode((Int64, Int64).self) { return row }
                 return (0, 0)
             }
@@ -408,7 +460,8 @@ enum Cards {
     @Test func manyConcurrentSalesOnOneShiftKeepTheLedgerExact() async throws {
         try await withFixture { fixture in
             _ = try await fixture.admin.createProduct(Cards.standard)
-            _ = try await fixture.admin.importStock(product: "STD", hall: "CS01", fileName: nil, body: Cards.body(Cards.file(count: 40)))
+            _ = try await fixture.admin.importStock(
+                product: "STD", hall: "CS01", fileName: nil, body: Cards.body(Cards.file(count: 40)))
             _ = try await fixture.clerk.openShift(floatFen: 100_000, idempotencyKey: "open-many")
             // 40 sales, each sent twice at once with the same key, plus 10 attempts at cards
             // already sold: exactly 40 charges must land.
@@ -454,7 +507,8 @@ enum Cards {
         try await withFixture { fixture in
             try await Cards.stock(fixture)
             _ = try await fixture.clerk.openShift(floatFen: 0, idempotencyKey: "open-lookup")
-            _ = try await fixture.clerk.issueCard(cardNumber: Cards.number(5), holderID: nil, payment: .cash, idempotencyKey: "issue-lookup")
+            _ = try await fixture.clerk.issueCard(
+                cardNumber: Cards.number(5), holderID: nil, payment: .cash, idempotencyKey: "issue-lookup")
             let card = try await fixture.otherClerk.card(Cards.number(5))
             #expect(card.cardNumber == Cards.number(5))
             #expect(card.transportModes == [.bus, .metro, .ferry])

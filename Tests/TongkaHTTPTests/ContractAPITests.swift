@@ -23,10 +23,12 @@ import TongkaTestSupport
             // maxLength counted in characters, not bytes: 500 Chinese characters pass, 501 do not.
             _ = try await fixture.clerk.openShift(floatFen: 0, idempotencyKey: "contract-open-1")
             let close = await expectFailure(.malformedRequest) {
-                try await fixture.clerk.closeShift(countedFen: 0, note: String(repeating: "短", count: 501), idempotencyKey: "contract-close-1")
+                try await fixture.clerk.closeShift(
+                    countedFen: 0, note: String(repeating: "短", count: 501), idempotencyKey: "contract-close-1")
             }
             #expect(close?.message.hasSuffix("/body/note: must have at most 500 characters") == true)
-            let closed = try await fixture.clerk.closeShift(countedFen: 0, note: String(repeating: "短", count: 500), idempotencyKey: "contract-close-2")
+            let closed = try await fixture.clerk.closeShift(
+                countedFen: 0, note: String(repeating: "短", count: 500), idempotencyKey: "contract-close-2")
             #expect(closed.shift.closeNote?.count == 500)
 
             // maximum on a query parameter.
@@ -40,7 +42,8 @@ import TongkaTestSupport
 
             // enum on a query parameter, and a query parameter the operation does not declare.
             let token = try await fixture.server.token(username: "lisi")
-            let period = try await fixture.server.raw(.GET, "/v1/reports/issuance?from=2026-11-01&to=2026-11-30&period=week", token: token)
+            let period = try await fixture.server.raw(
+                .GET, "/v1/reports/issuance?from=2026-11-01&to=2026-11-30&period=week", token: token)
             #expect(period.status == 400)
             #expect(period.code == ErrorCode.malformedRequest.rawValue)
             #expect(period.message?.hasSuffix("/query/period: must be one of day, month, all") == true)
@@ -59,7 +62,8 @@ import TongkaTestSupport
             #expect(duplicated.code == ErrorCode.malformedRequest.rawValue)
             #expect(duplicated.message?.hasSuffix("/body/name: member appears more than once") == true)
             let wrongType = try await fixture.server.raw(
-                .POST, "/v1/stock/allocations", token: token, body: Data(#"{"product": "STD", "toHall": "CS01", "quantity": "5"}"#.utf8))
+                .POST, "/v1/stock/allocations", token: token,
+                body: Data(#"{"product": "STD", "toHall": "CS01", "quantity": "5"}"#.utf8))
             #expect(wrongType.status == 400)
             #expect(wrongType.message?.hasSuffix("/body/quantity: must be an integer") == true)
         }

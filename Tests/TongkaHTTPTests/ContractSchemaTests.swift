@@ -3,6 +3,7 @@ import HTTPTypes
 import OpenAPIRuntime
 import Testing
 import TongkaDomain
+
 @testable import TongkaHTTP
 
 /// A one-operation document around `schema` (JSON, which is YAML too), for checking keywords one by one.
@@ -77,7 +78,9 @@ private func refusal(_ schema: String, _ body: String, components: String = "{}"
         #expect(try refusal(#"{"type": "string", "format": "date"}"#, "\"\(day)\"") == nil)
     }
 
-    @Test(arguments: ["2026-02-29", "1900-02-29", "2026-13-01", "2026-04-31", "2026-1-01", "20260101", "2026-01-01T00:00:00Z", "２０２６-01-01"])
+    @Test(arguments: [
+        "2026-02-29", "1900-02-29", "2026-13-01", "2026-04-31", "2026-1-01", "20260101", "2026-01-01T00:00:00Z", "２０２６-01-01",
+    ])
     func dateFormatRefusesWhatIsNotADay(text: String) throws {
         #expect(try refusal(#"{"type": "string", "format": "date"}"#, "\"\(text)\"") == "/body: must be a date (YYYY-MM-DD)")
     }
@@ -87,9 +90,13 @@ private func refusal(_ schema: String, _ body: String, components: String = "{}"
         #expect(try refusal(#"{"type": "string", "format": "date-time"}"#, "\"\(text)\"") == nil)
     }
 
-    @Test(arguments: ["2026-12-01 08:30:00Z", "2026-12-01T24:00:00Z", "2026-12-01T08:30:00", "2026-12-01T08:30:00.Z", "2026-12-01T08:30:00+0800"])
+    @Test(arguments: [
+        "2026-12-01 08:30:00Z", "2026-12-01T24:00:00Z", "2026-12-01T08:30:00", "2026-12-01T08:30:00.Z",
+        "2026-12-01T08:30:00+0800",
+    ])
     func dateTimeFormatRefusesOtherShapes(text: String) throws {
-        #expect(try refusal(#"{"type": "string", "format": "date-time"}"#, "\"\(text)\"") == "/body: must be a date-time (RFC 3339)")
+        #expect(
+            try refusal(#"{"type": "string", "format": "date-time"}"#, "\"\(text)\"") == "/body: must be a date-time (RFC 3339)")
     }
 
     @Test func enumAcceptsOnlyItsMembers() throws {
@@ -110,7 +117,8 @@ private func refusal(_ schema: String, _ body: String, components: String = "{}"
     }
 
     @Test func propertiesAreCheckedWithTheirPointer() throws {
-        let schema = #"{"type": "object", "properties": {"holder": {"type": "object", "properties": {"name": {"type": "string", "maxLength": 3}}}}}"#
+        let schema =
+            #"{"type": "object", "properties": {"holder": {"type": "object", "properties": {"name": {"type": "string", "maxLength": 3}}}}}"#
         #expect(try refusal(schema, #"{"holder": {"name": "王小明"}}"#) == nil)
         #expect(try refusal(schema, #"{"holder": {"name": "王小明明"}}"#) == "/body/holder/name: must have at most 3 characters")
     }
@@ -120,7 +128,9 @@ private func refusal(_ schema: String, _ body: String, components: String = "{}"
         #expect(try refusal(schema, #"{"quantity": 1}"#) == nil)
         #expect(try refusal(schema, #"{"quantity": 1, "force": true}"#) == "/body/force: is not a member of this object")
         // A member name the caller made up reaches the detail only when it is short and plain.
-        #expect(try refusal(schema, #"{"quantity": 1, "1101051949123100 2X": true}"#) == "/body/<member>: is not a member of this object")
+        #expect(
+            try refusal(schema, #"{"quantity": 1, "1101051949123100 2X": true}"#)
+                == "/body/<member>: is not a member of this object")
     }
 
     @Test func additionalPropertiesSchemaChecksEveryOtherMember() throws {
@@ -141,8 +151,9 @@ private func refusal(_ schema: String, _ body: String, components: String = "{}"
     @Test func patternSearchesUnlessAnchored() throws {
         #expect(try refusal(#"{"type": "string", "pattern": "[0-9]{3}"}"#, #""ab123cd""#) == nil)
         #expect(try refusal(#"{"type": "string", "pattern": "^[0-9]{19}$"}"#, #""3104820000000000001""#) == nil)
-        #expect(try refusal(#"{"type": "string", "pattern": "^[0-9]{19}$"}"#, #""31048200000000000011""#)
-            == "/body: must match the pattern ^[0-9]{19}$")
+        #expect(
+            try refusal(#"{"type": "string", "pattern": "^[0-9]{19}$"}"#, #""31048200000000000011""#)
+                == "/body: must match the pattern ^[0-9]{19}$")
         // ECMA-262 `$` is the end of the string, also before a final line break (ICU's is not).
         #expect(try refusal(#"{"type": "string", "pattern": "^[0-9]{19}$"}"#, #""3104820000000000001\n""#) != nil)
         #expect(try refusal(#"{"type": "string", "pattern": "^[$]5\\$$"}"#, #""$5$""#) == nil)
@@ -183,19 +194,25 @@ private func refusal(_ schema: String, _ body: String, components: String = "{}"
     }
 
     @Test func refsResolveToComponentSchemas() throws {
-        let components = ##"{"Mode": {"type": "string", "enum": ["bus"]}, "Input": {"type": "object", "properties": {"mode": {"$ref": "#/components/schemas/Mode"}}}}"##
+        let components =
+            ##"{"Mode": {"type": "string", "enum": ["bus"]}, "Input": {"type": "object", "properties": {"mode": {"$ref": "#/components/schemas/Mode"}}}}"##
         #expect(try refusal(##"{"$ref": "#/components/schemas/Input"}"##, ##"{"mode": "bus"}"##, components: components) == nil)
-        #expect(try refusal(##"{"$ref": "#/components/schemas/Input"}"##, ##"{"mode": "taxi"}"##, components: components)
-            == "/body/mode: must be one of bus")
+        #expect(
+            try refusal(##"{"$ref": "#/components/schemas/Input"}"##, ##"{"mode": "taxi"}"##, components: components)
+                == "/body/mode: must be one of bus")
     }
 
     @Test func allOfAnyOfOneOfAndNotCombineSchemas() throws {
         #expect(try refusal(#"{"allOf": [{"type": "integer"}, {"minimum": 5}]}"#, "6") == nil)
         #expect(try refusal(#"{"allOf": [{"type": "integer"}, {"minimum": 5}]}"#, "4") == "/body: must be at least 5")
         #expect(try refusal(#"{"anyOf": [{"type": "integer"}, {"type": "string"}]}"#, #""x""#) == nil)
-        #expect(try refusal(#"{"anyOf": [{"type": "integer"}, {"type": "string"}]}"#, "true") == "/body: matches none of the allowed forms")
+        #expect(
+            try refusal(#"{"anyOf": [{"type": "integer"}, {"type": "string"}]}"#, "true")
+                == "/body: matches none of the allowed forms")
         #expect(try refusal(#"{"oneOf": [{"type": "integer"}, {"type": "number"}]}"#, "1.5") == nil)
-        #expect(try refusal(#"{"oneOf": [{"type": "integer"}, {"type": "number"}]}"#, "1") == "/body: matches more than one of the allowed forms")
+        #expect(
+            try refusal(#"{"oneOf": [{"type": "integer"}, {"type": "number"}]}"#, "1")
+                == "/body: matches more than one of the allowed forms")
         #expect(try refusal(#"{"not": {"type": "null"}}"#, "1") == nil)
         #expect(try refusal(#"{"not": {"type": "null"}}"#, "null") == "/body: has a form that is not allowed")
     }
@@ -206,7 +223,10 @@ private func refusal(_ schema: String, _ body: String, components: String = "{}"
         (#"{"a": 01}"#, "/body/a: not valid JSON"),
         (#"{"a": "\ud800"}"#, "/body/a: unpaired surrogate in a string"),
         ("[1] x", "/body: not valid JSON (text after the value)"),
-        (String(repeating: "[", count: 100) + String(repeating: "]", count: 100), "/body" + (0..<64).map { _ in "/0" }.joined() + ": nested more than 64 levels deep"),
+        (
+            String(repeating: "[", count: 100) + String(repeating: "]", count: 100),
+            "/body" + (0..<64).map { _ in "/0" }.joined() + ": nested more than 64 levels deep"
+        ),
     ])
     func bodiesThatAreNotStrictJSONAreRefused(body: String, detail: String) throws {
         #expect(try refusal("true", body) == detail)
@@ -248,7 +268,8 @@ private func refusal(_ schema: String, _ body: String, components: String = "{}"
     }
 
     @Test func queryParametersAreReadAsTheirTypesAndChecked() throws {
-        let declared = #"[{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}, {"name": "all", "in": "query", "schema": {"type": "boolean"}}]"#
+        let declared =
+            #"[{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}, {"name": "all", "in": "query", "schema": {"type": "boolean"}}]"#
         #expect(try parameters(declared, path: "/things/7?limit=1000&all=true") == nil)
         #expect(try parameters(declared, path: "/things/7?limit=5000") == "/query/limit: must be at most 1000")
         #expect(try parameters(declared, path: "/things/7?limit=ten") == "/query/limit: must be an integer")
@@ -262,24 +283,28 @@ private func refusal(_ schema: String, _ body: String, components: String = "{}"
     }
 
     @Test func queryValuesArePercentAndPlusDecodedBeforeTheyAreChecked() throws {
-        let declared = #"[{"name": "day", "in": "query", "required": true, "schema": {"type": "string", "format": "date"}}, {"name": "q", "in": "query", "schema": {"type": "string", "pattern": "^a b$"}}]"#
+        let declared =
+            #"[{"name": "day", "in": "query", "required": true, "schema": {"type": "string", "format": "date"}}, {"name": "q", "in": "query", "schema": {"type": "string", "pattern": "^a b$"}}]"#
         #expect(try parameters(declared, path: "/things/7?day=2026%2D12%2D01&q=a+b") == nil)
         #expect(try parameters(declared, path: "/things/7?day=2026-12-32") == "/query/day: must be a date (YYYY-MM-DD)")
         #expect(try parameters(declared, path: "/things/7") == "/query/day: is required")
     }
 
     @Test func pathParametersAreChecked() throws {
-        let declared = #"[{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64", "minimum": 1}}]"#
+        let declared =
+            #"[{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64", "minimum": 1}}]"#
         #expect(try parameters(declared, path: "/things/7", id: "7") == nil)
         #expect(try parameters(declared, path: "/things/0", id: "0") == "/path/id: must be at least 1")
         #expect(try parameters(declared, path: "/things/x", id: "x") == "/path/id: must be an integer")
     }
 
     @Test func headerParametersAreChecked() throws {
-        let declared = #"[{"name": "Idempotency-Key", "in": "header", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,100}$"}}]"#
+        let declared =
+            #"[{"name": "Idempotency-Key", "in": "header", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,100}$"}}]"#
         #expect(try parameters(declared, path: "/things/7", headers: [HTTPField.Name("Idempotency-Key")!: "open-0001"]) == nil)
-        #expect(try parameters(declared, path: "/things/7", headers: [HTTPField.Name("Idempotency-Key")!: "short"])
-            == "/header/Idempotency-Key: must match the pattern ^[A-Za-z0-9_-]{8,100}$")
+        #expect(
+            try parameters(declared, path: "/things/7", headers: [HTTPField.Name("Idempotency-Key")!: "short"])
+                == "/header/Idempotency-Key: must match the pattern ^[A-Za-z0-9_-]{8,100}$")
         #expect(try parameters(declared, path: "/things/7") == "/header/Idempotency-Key: is required")
     }
 
@@ -298,7 +323,8 @@ private func refusal(_ schema: String, _ body: String, components: String = "{}"
     @Test func theMiddlewareHandsTheSameBytesOnAndRefusesUnknownMembers() async throws {
         let schema = #"{"type": "object", "additionalProperties": false, "properties": {"countedCashFen": {"type": "integer"}}}"#
         let middleware = ContractMiddleware(contract: try ContractValidator(yaml: document(body: schema)), jsonBodyLimit: 1024)
-        let request = HTTPRequest(method: .post, scheme: nil, authority: nil, path: "/things/7", headerFields: [.contentType: "application/json"])
+        let request = HTTPRequest(
+            method: .post, scheme: nil, authority: nil, path: "/things/7", headerFields: [.contentType: "application/json"])
         let good = #"{"countedCashFen": 5}"#
         let (_, echoed) = try await middleware.intercept(
             request, body: HTTPBody(good), metadata: .init(pathParameters: ["id": "7"]), operationID: "makeThing"
@@ -309,7 +335,8 @@ private func refusal(_ schema: String, _ body: String, components: String = "{}"
 
         await #expect(throws: TongkaError(.malformedRequest, detail: "/body/countedCash: is not a member of this object")) {
             _ = try await middleware.intercept(
-                request, body: HTTPBody(#"{"countedCash": 5}"#), metadata: .init(pathParameters: ["id": "7"]), operationID: "makeThing"
+                request, body: HTTPBody(#"{"countedCash": 5}"#), metadata: .init(pathParameters: ["id": "7"]),
+                operationID: "makeThing"
             ) { _, body, _ in
                 (HTTPResponse(status: .ok), body)
             }
@@ -317,8 +344,10 @@ private func refusal(_ schema: String, _ body: String, components: String = "{}"
     }
 
     @Test func theMiddlewareLeavesOtherMediaTypesToTheGeneratedCode() async throws {
-        let middleware = ContractMiddleware(contract: try ContractValidator(yaml: document(body: #"{"type": "object"}"#)), jsonBodyLimit: 1024)
-        let request = HTTPRequest(method: .post, scheme: nil, authority: nil, path: "/things/7", headerFields: [.contentType: "text/csv"])
+        let middleware = ContractMiddleware(
+            contract: try ContractValidator(yaml: document(body: #"{"type": "object"}"#)), jsonBodyLimit: 1024)
+        let request = HTTPRequest(
+            method: .post, scheme: nil, authority: nil, path: "/things/7", headerFields: [.contentType: "text/csv"])
         let (response, _) = try await middleware.intercept(
             request, body: HTTPBody("a,b\n"), metadata: .init(pathParameters: ["id": "7"]), operationID: "makeThing"
         ) { _, body, _ in

@@ -59,7 +59,9 @@ import TongkaTestSupport
             _ = try await fixture.clerk.findHolder(type: .residentId, number: "11010519491231002X")
             await expectFailure(.holderNotFound) { try await fixture.clerk.findHolder(type: .passport, number: "E12345678") }
             // The fourth lookup within the hour is refused, found or not.
-            await expectFailure(.holderLookupLimit) { try await fixture.clerk.findHolder(type: .residentId, number: "11010519491231002X") }
+            await expectFailure(.holderLookupLimit) {
+                try await fixture.clerk.findHolder(type: .residentId, number: "11010519491231002X")
+            }
             await expectFailure(.holderLookupLimit) { try await fixture.clerk.holder(id: holder.id) }
             // Another member of staff has a limit of their own.
             _ = try await fixture.supervisor.holder(id: holder.id)
@@ -80,7 +82,8 @@ import TongkaTestSupport
             _ = try await fixture.clerk.openShift(floatFen: 0, idempotencyKey: "open-read-1")
             _ = try await fixture.clerk.issueCard(
                 cardNumber: Cards.number(1), holderID: holder.id, payment: .cash, idempotencyKey: "issue-read-1")
-            _ = try await fixture.clerk.issueCard(cardNumber: Cards.number(2), holderID: nil, payment: .cash, idempotencyKey: "issue-read-2")
+            _ = try await fixture.clerk.issueCard(
+                cardNumber: Cards.number(2), holderID: nil, payment: .cash, idempotencyKey: "issue-read-2")
             _ = try await fixture.auditor.card(Cards.number(1))
             _ = try await fixture.auditor.card(Cards.number(2))  // anonymous: no personal data shown
             let reads = try await fixture.auditor.auditEvents(actor: "wang", action: "holder.read")
@@ -97,11 +100,13 @@ import TongkaTestSupport
             try await Cards.stock(fixture)
             _ = try await fixture.clerk.openShift(floatFen: 0, idempotencyKey: "open-ref-1")
             await expectFailure(.paymentReferenceRequired) {
-                try await fixture.clerk.issueCard(cardNumber: Cards.number(1), holderID: nil, payment: .wechatPay, idempotencyKey: "issue-ref-1")
+                try await fixture.clerk.issueCard(
+                    cardNumber: Cards.number(1), holderID: nil, payment: .wechatPay, idempotencyKey: "issue-ref-1")
             }
             await expectFailure(.paymentReferenceNotAllowed) {
                 try await fixture.clerk.issueCard(
-                    cardNumber: Cards.number(1), holderID: nil, payment: .cash, reference: "WX0001", idempotencyKey: "issue-ref-2")
+                    cardNumber: Cards.number(1), holderID: nil, payment: .cash, reference: "WX0001", idempotencyKey: "issue-ref-2"
+                )
             }
             let first = try await fixture.clerk.issueCard(
                 cardNumber: Cards.number(1), holderID: nil, payment: .wechatPay, reference: "WX20261201-0001",
@@ -117,8 +122,9 @@ import TongkaTestSupport
                 cardNumber: Cards.number(2), holderID: nil, payment: .alipay, reference: "WX20261201-0001",
                 idempotencyKey: "issue-ref-5")
             let closed = try await fixture.clerk.closeShift(countedFen: 0, note: nil, idempotencyKey: "close-ref-1")
-            #expect(closed.channelPayments.map { "\($0.method.rawValue):\($0.reference):\($0.amountFen)" }
-                == ["alipay:WX20261201-0001:2500", "wechat_pay:WX20261201-0001:2500"])
+            #expect(
+                closed.channelPayments.map { "\($0.method.rawValue):\($0.reference):\($0.amountFen)" }
+                    == ["alipay:WX20261201-0001:2500", "wechat_pay:WX20261201-0001:2500"])
             #expect(try await fixture.auditor.checkLedger().passed)
         }
     }
@@ -132,17 +138,20 @@ import TongkaTestSupport
                 try await fixture.clerk.openShift(floatFen: 1_000_001, idempotencyKey: "open-float-1")
             }
             let opened = try await fixture.clerk.openShift(floatFen: 1_000_000, idempotencyKey: "open-float-2")
-            _ = try await fixture.clerk.issueCard(cardNumber: Cards.number(1), holderID: nil, payment: .cash, idempotencyKey: "issue-float-1")
+            _ = try await fixture.clerk.issueCard(
+                cardNumber: Cards.number(1), holderID: nil, payment: .cash, idempotencyKey: "issue-float-1")
             let shift = opened.shift.id
             await expectFailure(.forbiddenRole) {
                 try await fixture.clerk.forceCloseShift(id: shift, countedFen: 0, reason: "x", idempotencyKey: "force-0001")
             }
-            let otherSupervisor = try await fixture.server.createStaff(admin: fixture.admin, username: "qian", role: .supervisor, hall: "HQ")
+            let otherSupervisor = try await fixture.server.createStaff(
+                admin: fixture.admin, username: "qian", role: .supervisor, hall: "HQ")
             await expectFailure(.forbiddenHall) {
                 try await otherSupervisor.forceCloseShift(id: shift, countedFen: 0, reason: "x", idempotencyKey: "force-0002")
             }
             await expectFailure(.reasonRequired) {
-                try await fixture.supervisor.forceCloseShift(id: shift, countedFen: 1_002_500, reason: "  ", idempotencyKey: "force-0003")
+                try await fixture.supervisor.forceCloseShift(
+                    id: shift, countedFen: 1_002_500, reason: "  ", idempotencyKey: "force-0003")
             }
             let closed = try await fixture.supervisor.forceCloseShift(
                 id: shift, countedFen: 1_002_000, reason: "柜员身体不适提前离岗", idempotencyKey: "force-0004")
@@ -159,7 +168,8 @@ import TongkaTestSupport
             // The supervisor's own shift closes the ordinary way.
             let own = try await fixture.supervisor.openShift(floatFen: 0, idempotencyKey: "open-float-3")
             await expectFailure(.ownShift) {
-                try await fixture.supervisor.forceCloseShift(id: own.shift.id, countedFen: 0, reason: "x", idempotencyKey: "force-0006")
+                try await fixture.supervisor.forceCloseShift(
+                    id: own.shift.id, countedFen: 0, reason: "x", idempotencyKey: "force-0006")
             }
             #expect(try await fixture.auditor.checkLedger().passed)
         }
@@ -168,7 +178,9 @@ import TongkaTestSupport
     // 8. Money commands are strict
 
     /// Sends a raw JSON body, as a careless or hostile client would.
-    static func post(_ fixture: Fixture, _ path: String, _ json: String, token: String) async throws -> (status: Int, code: String?) {
+    static func post(
+        _ fixture: Fixture, _ path: String, _ json: String, token: String
+    ) async throws -> (status: Int, code: String?) {
         let response = try await fixture.server.raw(
             .POST, path, token: token, headers: [("Idempotency-Key", UUID().uuidString)], body: Data(json.utf8))
         return (response.status, response.code)
@@ -186,9 +198,11 @@ import TongkaTestSupport
             let noPayment = try await Self.post(fixture, "/v1/cards", #"{"cardNumber":"\#(Cards.number(1))"}"#, token: token)
             #expect(noPayment.code == "malformed_request")
             let extra = try await Self.post(
-                fixture, "/v1/cards", #"{"cardNumber":"\#(Cards.number(1))","paymentMethod":"cash","discount":100}"#, token: token)
+                fixture, "/v1/cards", #"{"cardNumber":"\#(Cards.number(1))","paymentMethod":"cash","discount":100}"#, token: token
+            )
             #expect(extra.code == "malformed_request")
-            let extraFloat = try await Self.post(fixture, "/v1/shifts/current/close", #"{"countedCashFen":0,"force":true}"#, token: token)
+            let extraFloat = try await Self.post(
+                fixture, "/v1/shifts/current/close", #"{"countedCashFen":0,"force":true}"#, token: token)
             #expect(extraFloat.code == "malformed_request")
             // Nothing was sold.
             #expect(try await fixture.clerk.stockLevels().map(\.inStock) == [10])
@@ -204,7 +218,8 @@ import TongkaTestSupport
             _ = try await fixture.clerk.openShift(floatFen: 0, idempotencyKey: "open-closed-1")
             _ = try await fixture.admin.closeHall("CS01")
             await expectFailure(.hallClosed) {
-                try await fixture.clerk.issueCard(cardNumber: Cards.number(1), holderID: nil, payment: .cash, idempotencyKey: "issue-closed-1")
+                try await fixture.clerk.issueCard(
+                    cardNumber: Cards.number(1), holderID: nil, payment: .cash, idempotencyKey: "issue-closed-1")
             }
             await expectFailure(.hallClosed) { try await fixture.clerk.registerHolder(Self.holderA) }
             // The open shift can still be closed.
@@ -218,10 +233,12 @@ import TongkaTestSupport
             let key = "same-key-for-both"
             let opened = try await fixture.clerk.openShift(floatFen: 10_000, idempotencyKey: key)
             // The same key on another operation is another command, not a replay of the open.
-            let issued = try await fixture.clerk.issueCard(cardNumber: Cards.number(1), holderID: nil, payment: .cash, idempotencyKey: key)
+            let issued = try await fixture.clerk.issueCard(
+                cardNumber: Cards.number(1), holderID: nil, payment: .cash, idempotencyKey: key)
             #expect(issued.replayed == false)
             #expect(issued.shiftId == opened.shift.id)
-            let again = try await fixture.clerk.issueCard(cardNumber: Cards.number(1), holderID: nil, payment: .cash, idempotencyKey: key)
+            let again = try await fixture.clerk.issueCard(
+                cardNumber: Cards.number(1), holderID: nil, payment: .cash, idempotencyKey: key)
             #expect(again.replayed)
         }
     }

@@ -10,7 +10,8 @@ import TongkaDomain
         let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         let files = try #require(FileManager.default.enumerator(at: tests, includingPropertiesForKeys: nil))
         var sources = ""
-        for case let url as URL in files where url.pathExtension == "swift" && url.lastPathComponent != "ErrorCodeCoverageTests.swift" {
+        for case let url as URL in files
+        where url.pathExtension == "swift" && url.lastPathComponent != "ErrorCodeCoverageTests.swift" {
             sources += try String(contentsOf: url, encoding: .utf8)
         }
         let untested = ErrorCode.allCases.filter { code in

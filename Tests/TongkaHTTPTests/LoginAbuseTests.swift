@@ -2,9 +2,10 @@ import Foundation
 import Testing
 import TongkaClient
 import TongkaDomain
-@testable import TongkaHTTP
 import TongkaPostgres
 import TongkaTestSupport
+
+@testable import TongkaHTTP
 
 /// Login throttling and the bound on concurrent password hashes.
 @Suite(.timeLimit(.minutes(5))) struct LoginAbuseTests {
@@ -18,7 +19,9 @@ import TongkaTestSupport
         try await withTestServer(configure: Self.limits(address: 3)) { server in
             let anonymous = server.anonymous()
             for _ in 0..<3 {
-                await expectFailure(.invalidCredentials) { try await anonymous.login(username: "nobody", password: "not-a-password") }
+                await expectFailure(.invalidCredentials) {
+                    try await anonymous.login(username: "nobody", password: "not-a-password")
+                }
             }
             let refused = await expectFailure(.tooManyAttempts) {
                 try await anonymous.login(username: "someone", password: "not-a-password")
@@ -29,7 +32,8 @@ import TongkaTestSupport
             #expect(raw.status == 429)
             #expect(raw.code == "too_many_attempts")
             #expect(Int(raw.headers.first(name: "Retry-After") ?? "").map { (1...20).contains($0) } == true)
-            let chinese = try await server.raw(.POST, "/v1/sessions", headers: [("Accept-Language", "zh-CN")], body: Self.loginBody)
+            let chinese = try await server.raw(
+                .POST, "/v1/sessions", headers: [("Accept-Language", "zh-CN")], body: Self.loginBody)
             #expect(chinese.message == ErrorCode.tooManyAttempts.message(.zh))
         }
     }
@@ -39,13 +43,17 @@ import TongkaTestSupport
             let anonymous = fixture.server.anonymous()
             // Nobody ever logged in as "nobody" from here: two attempts a minute.
             for _ in 0..<2 {
-                await expectFailure(.invalidCredentials) { try await anonymous.login(username: "nobody", password: "not-a-password") }
+                await expectFailure(.invalidCredentials) {
+                    try await anonymous.login(username: "nobody", password: "not-a-password")
+                }
             }
             await expectFailure(.tooManyAttempts) { try await anonymous.login(username: "nobody", password: "not-a-password") }
             // zhangsan logged in from this address (the fixture did): a flood of wrong guesses
             // for the name does not keep zhangsan out of this counter.
             for _ in 0..<4 {
-                await expectFailure(.invalidCredentials) { try await anonymous.login(username: "zhangsan", password: "wrong-password") }
+                await expectFailure(.invalidCredentials) {
+                    try await anonymous.login(username: "zhangsan", password: "wrong-password")
+                }
             }
             _ = try await fixture.server.login(username: "zhangsan")
         }
@@ -76,7 +84,8 @@ import TongkaTestSupport
             let busy = failures.filter { $0.code == ErrorCode.loginBusy.rawValue }
             #expect(!busy.isEmpty, "\(failures.map(\.code))")
             #expect(busy.allSatisfy { $0.status == 503 && $0.retryAfter == 1 })
-            #expect(failures.allSatisfy { [ErrorCode.loginBusy.rawValue, ErrorCode.invalidCredentials.rawValue].contains($0.code) })
+            #expect(
+                failures.allSatisfy { [ErrorCode.loginBusy.rawValue, ErrorCode.invalidCredentials.rawValue].contains($0.code) })
         }
     }
 

@@ -10,22 +10,27 @@ import TongkaTestSupport
         try await withFixture { fixture in
             try await Cards.stock(fixture)
             _ = try await fixture.admin.createProduct(Cards.student)
-            _ = try await fixture.admin.importStock(product: "STU", hall: "HQ", fileName: nil, body: Cards.body(Cards.file(first: 50, count: 2, cardType: 2)))
+            _ = try await fixture.admin.importStock(
+                product: "STU", hall: "HQ", fileName: nil, body: Cards.body(Cards.file(first: 50, count: 2, cardType: 2)))
             _ = try await fixture.clerk.openShift(floatFen: 0, idempotencyKey: "open-report-1")
             _ = try await fixture.otherClerk.openShift(floatFen: 0, idempotencyKey: "open-report-2")
             for serial in 1...3 {
-                _ = try await fixture.clerk.issueCard(cardNumber: Cards.number(serial), holderID: nil, payment: .cash, idempotencyKey: "report-\(serial)")
+                _ = try await fixture.clerk.issueCard(
+                    cardNumber: Cards.number(serial), holderID: nil, payment: .cash, idempotencyKey: "report-\(serial)")
             }
-            let holder = try await fixture.otherClerk.registerHolder(.init(name: "学生", documentType: .passport, documentNumber: "E99887766", phone: nil))
-            _ = try await fixture.otherClerk.issueCard(cardNumber: Cards.number(50), holderID: holder.id, payment: .cash, idempotencyKey: "report-stu")
+            let holder = try await fixture.otherClerk.registerHolder(
+                .init(name: "学生", documentType: .passport, documentNumber: "E99887766", phone: nil))
+            _ = try await fixture.otherClerk.issueCard(
+                cardNumber: Cards.number(50), holderID: holder.id, payment: .cash, idempotencyKey: "report-stu")
 
             let today = CalendarDate(Date(), in: TimeZone(identifier: "Asia/Shanghai")!)
             let month = String(today.description.prefix(7))
             let byHall = try await fixture.auditor.issuanceReport(
                 from: today.startOfMonth.description, to: today.description, period: .month, groupBy: "hall,product", hall: nil)
-            #expect(byHall.rows.map { "\($0.period) \($0.hall ?? "") \($0.product ?? "") \($0.cards)" } == [
-                "\(month) CS01 STD 3", "\(month) HQ STU 1",
-            ])
+            #expect(
+                byHall.rows.map { "\($0.period) \($0.hall ?? "") \($0.product ?? "") \($0.cards)" } == [
+                    "\(month) CS01 STD 3", "\(month) HQ STU 1",
+                ])
             #expect(byHall.totalCards == 4)
             #expect(byHall.modesCovered == [.bus, .metro, .ferry])
             #expect(byHall.timeZone == "Asia/Shanghai")
@@ -46,13 +51,16 @@ import TongkaTestSupport
             #expect(own.rows.map(\.hall) == ["CS01"])
             #expect(own.totalCards == 3)
             await expectFailure(.forbiddenHall) {
-                try await fixture.supervisor.issuanceReport(from: today.description, to: today.description, period: nil, groupBy: nil, hall: "HQ")
+                try await fixture.supervisor.issuanceReport(
+                    from: today.description, to: today.description, period: nil, groupBy: nil, hall: "HQ")
             }
             await expectFailure(.forbiddenRole) {
-                try await fixture.clerk.issuanceReport(from: today.description, to: today.description, period: nil, groupBy: nil, hall: nil)
+                try await fixture.clerk.issuanceReport(
+                    from: today.description, to: today.description, period: nil, groupBy: nil, hall: nil)
             }
             // Nothing before the cards were issued.
-            let earlier = try await fixture.auditor.issuanceReport(from: "2020-01-01", to: "2020-12-31", period: .month, groupBy: nil, hall: nil)
+            let earlier = try await fixture.auditor.issuanceReport(
+                from: "2020-01-01", to: "2020-12-31", period: .month, groupBy: nil, hall: nil)
             #expect(earlier.rows.isEmpty)
             #expect(earlier.totalCards == 0)
             #expect(earlier.modesCovered.isEmpty)
@@ -62,16 +70,20 @@ import TongkaTestSupport
     @Test func reportRangesAndDimensionsAreChecked() async throws {
         try await withFixture { fixture in
             await expectFailure(.invalidDateRange) {
-                try await fixture.auditor.issuanceReport(from: "2026-11-02", to: "2026-11-01", period: nil, groupBy: nil, hall: nil)
+                try await fixture.auditor.issuanceReport(
+                    from: "2026-11-02", to: "2026-11-01", period: nil, groupBy: nil, hall: nil)
             }
             await expectFailure(.invalidDateRange) {
-                try await fixture.auditor.issuanceReport(from: "2010-01-01", to: "2026-11-01", period: .day, groupBy: nil, hall: nil)
+                try await fixture.auditor.issuanceReport(
+                    from: "2010-01-01", to: "2026-11-01", period: .day, groupBy: nil, hall: nil)
             }
             await expectFailure(.invalidDate) {
-                try await fixture.auditor.issuanceReport(from: "2026-02-30", to: "2026-03-01", period: nil, groupBy: nil, hall: nil)
+                try await fixture.auditor.issuanceReport(
+                    from: "2026-02-30", to: "2026-03-01", period: nil, groupBy: nil, hall: nil)
             }
             await expectFailure(.malformedRequest) {
-                try await fixture.auditor.issuanceReport(from: "2026-02-01", to: "2026-03-01", period: nil, groupBy: "hall,colour", hall: nil)
+                try await fixture.auditor.issuanceReport(
+                    from: "2026-02-01", to: "2026-03-01", period: nil, groupBy: "hall,colour", hall: nil)
             }
         }
     }
@@ -81,20 +93,25 @@ import TongkaTestSupport
     @Test func malformedJSONAndWrongTypesAreRefusedAndChangeNothing() async throws {
         try await withFixture { fixture in
             let token = try await fixture.server.token(username: "admin")
-            let broken = try await fixture.server.raw(.POST, "/v1/halls", token: token, body: Data(#"{"code": "CS05", "name": "#.utf8))
+            let broken = try await fixture.server.raw(
+                .POST, "/v1/halls", token: token, body: Data(#"{"code": "CS05", "name": "#.utf8))
             #expect(broken.status == 400)
             #expect(broken.code == "malformed_request")
-            let wrongType = try await fixture.server.raw(.POST, "/v1/halls", token: token, body: Data(#"{"code": 5, "name": "x"}"#.utf8))
+            let wrongType = try await fixture.server.raw(
+                .POST, "/v1/halls", token: token, body: Data(#"{"code": 5, "name": "x"}"#.utf8))
             #expect(wrongType.status == 400)
             #expect(wrongType.code == "malformed_request")
             #expect(wrongType.message?.contains("code") == true)
             let missing = try await fixture.server.raw(.POST, "/v1/halls", token: token, body: Data(#"{"code": "CS05"}"#.utf8))
             #expect(missing.code == "malformed_request")
-            let text = try await fixture.server.raw(.POST, "/v1/halls", token: token, body: Data("code=CS05".utf8), contentType: "text/plain")
+            let text = try await fixture.server.raw(
+                .POST, "/v1/halls", token: token, body: Data("code=CS05".utf8), contentType: "text/plain")
             #expect(text.status == 415)
             let empty = try await fixture.server.raw(.POST, "/v1/halls", token: token)
             #expect(empty.status == 400)
-            await expectFailure(.malformedRequest) { throw APIFailure(status: broken.status, code: broken.code ?? "", message: "") }
+            await expectFailure(.malformedRequest) {
+                throw APIFailure(status: broken.status, code: broken.code ?? "", message: "")
+            }
             #expect(try await fixture.admin.halls().count == 2)
         }
     }
@@ -108,7 +125,8 @@ import TongkaTestSupport
             #expect(refused.code == "body_too_large")
             _ = try await fixture.admin.createProduct(Cards.standard)
             await expectFailure(.bodyTooLarge) {
-                try await fixture.admin.importStock(product: "STD", hall: nil, fileName: nil, body: Cards.body(Cards.file(count: 100)))
+                try await fixture.admin.importStock(
+                    product: "STD", hall: nil, fileName: nil, body: Cards.body(Cards.file(count: 100)))
             }
             // Streamed without a length, the limit still holds.
             let chunks = AsyncStream<ArraySlice<UInt8>> { continuation in
@@ -116,7 +134,8 @@ import TongkaTestSupport
                 continuation.finish()
             }
             await expectFailure(.bodyTooLarge) {
-                try await fixture.admin.importStock(product: "STD", hall: nil, fileName: nil, body: HTTPBody(chunks, length: .unknown))
+                try await fixture.admin.importStock(
+                    product: "STD", hall: nil, fileName: nil, body: HTTPBody(chunks, length: .unknown))
             }
             #expect(try await fixture.auditor.stockLevels().isEmpty)
         }
@@ -134,4 +153,3 @@ import TongkaTestSupport
         }
     }
 }
-

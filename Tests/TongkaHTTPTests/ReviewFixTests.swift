@@ -5,9 +5,10 @@ import PostgresNIO
 import Testing
 import TongkaClient
 import TongkaDomain
-@testable import TongkaHTTP
 import TongkaPostgres
 import TongkaTestSupport
+
+@testable import TongkaHTTP
 
 /// Behaviours that a security review asked for.
 @Suite(.timeLimit(.minutes(5))) struct LockoutRaceTests {
@@ -34,7 +35,9 @@ import TongkaTestSupport
             // At most five guesses were checked; every other attempt found the account locked.
             #expect(codes.filter { $0 == ErrorCode.invalidCredentials.rawValue }.count == 5)
             #expect(codes.filter { $0 == ErrorCode.accountLocked.rawValue }.count == 15)
-            await expectFailure(.accountLocked) { try await anonymous.login(username: "zhangsan", password: TestServer.defaultPassword) }
+            await expectFailure(.accountLocked) {
+                try await anonymous.login(username: "zhangsan", password: TestServer.defaultPassword)
+            }
         }
     }
 
@@ -65,10 +68,12 @@ import TongkaTestSupport
             _ = try await fixture.auditor.holder(id: holder.id)
             await expectFailure(.forbiddenHall) { try await fixture.otherClerk.holder(id: holder.id) }
             // With the document in hand, any hall finds the holder.
-            #expect(try await fixture.otherClerk.findHolder(type: .residentId, number: "11010519491231002X").holder.id == holder.id)
+            #expect(
+                try await fixture.otherClerk.findHolder(type: .residentId, number: "11010519491231002X").holder.id == holder.id)
             // A card sold to the holder in HQ makes the holder HQ's customer too.
             _ = try await fixture.admin.createProduct(Cards.standard)
-            _ = try await fixture.admin.importStock(product: "STD", hall: "HQ", fileName: nil, body: Cards.body(Cards.file(count: 1)))
+            _ = try await fixture.admin.importStock(
+                product: "STD", hall: "HQ", fileName: nil, body: Cards.body(Cards.file(count: 1)))
             _ = try await fixture.otherClerk.openShift(floatFen: 0, idempotencyKey: "open-privacy-1")
             _ = try await fixture.otherClerk.issueCard(
                 cardNumber: Cards.number(1), holderID: nil,
@@ -82,8 +87,10 @@ import TongkaTestSupport
 
     @Test func encryptedDataMovedToAnotherHolderIsRefusedNotShown() async throws {
         try await withFixture { fixture in
-            let first = try await fixture.clerk.registerHolder(.init(name: "甲", documentType: .passport, documentNumber: "E11111111", phone: "13811112222"))
-            let second = try await fixture.clerk.registerHolder(.init(name: "乙", documentType: .passport, documentNumber: "E22222222", phone: nil))
+            let first = try await fixture.clerk.registerHolder(
+                .init(name: "甲", documentType: .passport, documentNumber: "E11111111", phone: "13811112222"))
+            let second = try await fixture.clerk.registerHolder(
+                .init(name: "乙", documentType: .passport, documentNumber: "E22222222", phone: nil))
             let logger = fixture.server.database.logger
             try await fixture.server.database.transaction { connection in
                 try await connection.query(
@@ -111,7 +118,8 @@ import TongkaTestSupport
             let decomposed = String(repeating: "e\u{301}", count: 51)
             #expect(decomposed.count == 51)
             await expectFailure(.invalidName) {
-                try await fixture.clerk.registerHolder(.init(name: decomposed, documentType: .passport, documentNumber: "E33333333", phone: nil))
+                try await fixture.clerk.registerHolder(
+                    .init(name: decomposed, documentType: .passport, documentNumber: "E33333333", phone: nil))
             }
             await expectFailure(.invalidName) {
                 try await fixture.admin.createHall(code: "CS77", name: String(repeating: "🇨🇳", count: 60), address: nil)
@@ -130,7 +138,8 @@ import TongkaTestSupport
             let clerk = try await fixture.server.login(username: "zhangsan")
             _ = try await clerk.openShift(floatFen: 0, idempotencyKey: "open-expired-1")
             await expectFailure(.cardExpired) {
-                try await clerk.issueCard(cardNumber: Cards.number(1), holderID: nil, payment: .cash, idempotencyKey: "issue-expired")
+                try await clerk.issueCard(
+                    cardNumber: Cards.number(1), holderID: nil, payment: .cash, idempotencyKey: "issue-expired")
             }
             #expect(try await clerk.currentShift().shift.expectedCashFen == 0)
         }
@@ -145,7 +154,9 @@ import TongkaTestSupport
                     "UPDATE idempotency_keys SET result = '{\"unexpected\": true}'::jsonb WHERE idempotency_key = 'open-corrupt-1'",
                     logger: logger)
             }
-            await expectFailure(.internalError) { try await fixture.clerk.openShift(floatFen: 100, idempotencyKey: "open-corrupt-1") }
+            await expectFailure(.internalError) {
+                try await fixture.clerk.openShift(floatFen: 100, idempotencyKey: "open-corrupt-1")
+            }
         }
     }
 }
@@ -154,9 +165,11 @@ import TongkaTestSupport
     @Test func theErrorLogNamesTheOperationButNotTheRequest() throws {
         let input = "documentNumber=11010519491231002X phone=13812345678 password=hunter2-secret"
         let error = ServerError(
-            operationID: "registerHolder", request: HTTPRequest(method: .post, scheme: "http", authority: "x", path: "/v1/cards/3104820000000000001"),
+            operationID: "registerHolder",
+            request: HTTPRequest(method: .post, scheme: "http", authority: "x", path: "/v1/cards/3104820000000000001"),
             requestBody: nil, requestMetadata: .init(), operationInput: input, operationOutput: nil,
-            causeDescription: "User handler threw an error.", underlyingError: CancellationError(), httpStatus: .internalServerError,
+            causeDescription: "User handler threw an error.", underlyingError: CancellationError(),
+            httpStatus: .internalServerError,
             httpHeaderFields: [:], httpBody: nil)
         let logged = ErrorMiddleware<TongkaRequestContext>.logDescription(error)
         #expect(logged.contains("registerHolder"))

@@ -2,8 +2,9 @@ import Foundation
 import Testing
 import TongkaClient
 import TongkaDomain
-@testable import TongkaHTTP
 import TongkaTestSupport
+
+@testable import TongkaHTTP
 
 @Suite(.timeLimit(.minutes(5))) struct ServiceTests {
     @Test func healthAndReadinessAnswerWithoutAToken() async throws {
@@ -19,7 +20,8 @@ import TongkaTestSupport
         try await withTestServer { server in
             try await server.database.transaction { connection in
                 try await connection.query(
-                    "INSERT INTO schema_migrations (version, name, checksum) VALUES (9999, 'future', 'x')", logger: server.database.logger)
+                    "INSERT INTO schema_migrations (version, name, checksum) VALUES (9999, 'future', 'x')",
+                    logger: server.database.logger)
             }
             let raw = try await server.raw(.GET, "/ready")
             #expect(raw.status == 503)
@@ -77,11 +79,12 @@ import TongkaTestSupport
 
     @Test func everyOperationInTheDocumentHasAnAccessRuleAndNoOtherRulesExist() throws {
         let yaml = String(decoding: try TongkaAPI.APIDocument.yaml(), as: UTF8.self)
-        let operations = Set(yaml.split(separator: "\n").compactMap { line -> String? in
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            guard trimmed.hasPrefix("operationId:") else { return nil }
-            return trimmed.dropFirst("operationId:".count).trimmingCharacters(in: .whitespaces)
-        })
+        let operations = Set(
+            yaml.split(separator: "\n").compactMap { line -> String? in
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                guard trimmed.hasPrefix("operationId:") else { return nil }
+                return trimmed.dropFirst("operationId:".count).trimmingCharacters(in: .whitespaces)
+            })
         #expect(operations.count > 30)
         #expect(Set(AccessPolicy.table.keys) == operations)
         // Only health checks and login are open.

@@ -40,7 +40,9 @@ import TongkaTestSupport
         try await withFixture { fixture in
             let opened = try await fixture.clerk.openShift(floatFen: 10_000, idempotencyKey: "open-0002")
             _ = try await fixture.clerk.closeShift(countedFen: 10_000, note: nil, idempotencyKey: "close-0002")
-            await expectFailure(.noOpenShift) { try await fixture.clerk.closeShift(countedFen: 10_000, note: nil, idempotencyKey: "close-0003") }
+            await expectFailure(.noOpenShift) {
+                try await fixture.clerk.closeShift(countedFen: 10_000, note: nil, idempotencyKey: "close-0003")
+            }
             await expectFailure(.noOpenShift) { try await fixture.clerk.currentShift() }
             // A new shift is a new shift, never the old one reopened.
             let next = try await fixture.clerk.openShift(floatFen: 0, idempotencyKey: "open-0003")
@@ -56,9 +58,15 @@ import TongkaTestSupport
             let missing = try await fixture.server.raw(.POST, "/v1/shifts", token: token, body: body)
             #expect(missing.status == 400)
             #expect(missing.code == "idempotency_key_missing")
-            await expectFailure(.idempotencyKeyMissing) { throw APIFailure(status: missing.status, code: missing.code ?? "", message: "") }
-            await expectFailure(.idempotencyKeyInvalid) { try await fixture.clerk.openShift(floatFen: 100, idempotencyKey: "short") }
-            await expectFailure(.idempotencyKeyInvalid) { try await fixture.clerk.openShift(floatFen: 100, idempotencyKey: "has spaces in it") }
+            await expectFailure(.idempotencyKeyMissing) {
+                throw APIFailure(status: missing.status, code: missing.code ?? "", message: "")
+            }
+            await expectFailure(.idempotencyKeyInvalid) {
+                try await fixture.clerk.openShift(floatFen: 100, idempotencyKey: "short")
+            }
+            await expectFailure(.idempotencyKeyInvalid) {
+                try await fixture.clerk.openShift(floatFen: 100, idempotencyKey: "has spaces in it")
+            }
             await expectFailure(.noOpenShift) { try await fixture.clerk.currentShift() }
         }
     }
@@ -69,7 +77,9 @@ import TongkaTestSupport
             let again = try await fixture.clerk.openShift(floatFen: 20_000, idempotencyKey: "open-repeat-1")
             #expect(again.replayed)
             #expect(again.shift.id == first.shift.id)
-            await expectFailure(.idempotencyKeyReused) { try await fixture.clerk.openShift(floatFen: 30_000, idempotencyKey: "open-repeat-1") }
+            await expectFailure(.idempotencyKeyReused) {
+                try await fixture.clerk.openShift(floatFen: 30_000, idempotencyKey: "open-repeat-1")
+            }
             // Keys belong to their clerk: another clerk's identical key is a separate command.
             let other = try await fixture.supervisor.openShift(floatFen: 20_000, idempotencyKey: "open-repeat-1")
             #expect(!other.replayed)
@@ -84,7 +94,8 @@ import TongkaTestSupport
                 for index in 0..<8 {
                     group.addTask {
                         do {
-                            return .success(try await fixture.clerk.openShift(floatFen: 1_000, idempotencyKey: "race-open-\(index)").shift.id)
+                            return .success(
+                                try await fixture.clerk.openShift(floatFen: 1_000, idempotencyKey: "race-open-\(index)").shift.id)
                         } catch let failure as APIFailure {
                             return .failure(failure)
                         } catch {
@@ -101,7 +112,9 @@ import TongkaTestSupport
             let refused = results.compactMap { result -> String? in if case .failure(let f) = result { f.code } else { nil } }
             #expect(refused.count == 7)
             #expect(refused.allSatisfy { $0 == ErrorCode.shiftAlreadyOpen.rawValue })
-            await expectFailure(.shiftAlreadyOpen) { try await fixture.clerk.openShift(floatFen: 0, idempotencyKey: "race-open-again") }
+            await expectFailure(.shiftAlreadyOpen) {
+                try await fixture.clerk.openShift(floatFen: 0, idempotencyKey: "race-open-again")
+            }
             let check = try await fixture.auditor.checkLedger()
             #expect(check.passed)
             #expect(check.transactions == 1)
@@ -110,12 +123,16 @@ import TongkaTestSupport
 
     @Test func amountsMustBeSaneFen() async throws {
         try await withFixture { fixture in
-            await expectFailure(.amountOutOfRange) { try await fixture.clerk.openShift(floatFen: -1, idempotencyKey: "open-negative") }
+            await expectFailure(.amountOutOfRange) {
+                try await fixture.clerk.openShift(floatFen: -1, idempotencyKey: "open-negative")
+            }
             await expectFailure(.amountOutOfRange) {
                 try await fixture.clerk.openShift(floatFen: Money.maximumFen + 1, idempotencyKey: "open-absurd")
             }
             _ = try await fixture.clerk.openShift(floatFen: 0, idempotencyKey: "open-zero")
-            await expectFailure(.amountOutOfRange) { try await fixture.clerk.closeShift(countedFen: -5, note: nil, idempotencyKey: "close-negative") }
+            await expectFailure(.amountOutOfRange) {
+                try await fixture.clerk.closeShift(countedFen: -5, note: nil, idempotencyKey: "close-negative")
+            }
             #expect(try await fixture.clerk.currentShift().shift.open)
         }
     }
@@ -123,7 +140,9 @@ import TongkaTestSupport
     @Test func onlyCounterStaffOpenShiftsAndOnlyOversightListsThem() async throws {
         try await withFixture { fixture in
             await expectFailure(.forbiddenRole) { try await fixture.admin.openShift(floatFen: 0, idempotencyKey: "admin-open-1") }
-            await expectFailure(.forbiddenRole) { try await fixture.auditor.openShift(floatFen: 0, idempotencyKey: "audit-open-1") }
+            await expectFailure(.forbiddenRole) {
+                try await fixture.auditor.openShift(floatFen: 0, idempotencyKey: "audit-open-1")
+            }
             await expectFailure(.forbiddenRole) { try await fixture.clerk.shifts() }
             let other = try await fixture.otherClerk.openShift(floatFen: 0, idempotencyKey: "other-open-1")
             // The CS01 supervisor does not see or open HQ's shift; a CS01 clerk cannot read it.

@@ -43,8 +43,12 @@ import TongkaTestSupport
     @Test func wrongPasswordsAndUnknownUsersGetTheSameAnswer() async throws {
         try await withFixture { fixture in
             let anonymous = fixture.server.anonymous()
-            await expectFailure(.invalidCredentials) { try await anonymous.login(username: "zhangsan", password: "not-the-password") }
-            await expectFailure(.invalidCredentials) { try await anonymous.login(username: "nobody", password: "not-the-password") }
+            await expectFailure(.invalidCredentials) {
+                try await anonymous.login(username: "zhangsan", password: "not-the-password")
+            }
+            await expectFailure(.invalidCredentials) {
+                try await anonymous.login(username: "nobody", password: "not-the-password")
+            }
             await expectFailure(.invalidCredentials) { try await anonymous.login(username: "Ж", password: "x") }
         }
     }
@@ -54,15 +58,21 @@ import TongkaTestSupport
         try await withFixture(now: { clock.now }) { fixture in
             let anonymous = fixture.server.anonymous()
             for _ in 0..<4 {
-                await expectFailure(.invalidCredentials) { try await anonymous.login(username: "zhangsan", password: "wrong-password") }
+                await expectFailure(.invalidCredentials) {
+                    try await anonymous.login(username: "zhangsan", password: "wrong-password")
+                }
             }
             // A success in between resets the count.
             _ = try await anonymous.login(username: "zhangsan", password: TestServer.defaultPassword)
             for _ in 0..<5 {
-                await expectFailure(.invalidCredentials) { try await anonymous.login(username: "zhangsan", password: "wrong-password") }
+                await expectFailure(.invalidCredentials) {
+                    try await anonymous.login(username: "zhangsan", password: "wrong-password")
+                }
             }
             // Now even the right password is refused until the lock lifts, which Retry-After tells.
-            await expectFailure(.accountLocked) { try await anonymous.login(username: "zhangsan", password: TestServer.defaultPassword) }
+            await expectFailure(.accountLocked) {
+                try await anonymous.login(username: "zhangsan", password: TestServer.defaultPassword)
+            }
             let refused = try await fixture.server.raw(
                 .POST, "/v1/sessions", body: Data(#"{"username": "zhangsan", "password": "correct-horse-battery"}"#.utf8))
             #expect(refused.status == 423)
@@ -112,9 +122,15 @@ import TongkaTestSupport
             await expectFailure(.passwordChangeRequired) { try await client.halls() }
             #expect(try await client.me().clerk.mustChangePassword)
             await expectFailure(.weakPassword) { try await client.changePassword(current: created.oneTimePassword, new: "short") }
-            await expectFailure(.weakPassword) { try await client.changePassword(current: created.oneTimePassword, new: "my-newbie-password") }
-            await expectFailure(.weakPassword) { try await client.changePassword(current: created.oneTimePassword, new: created.oneTimePassword) }
-            await expectFailure(.invalidCredentials) { try await client.changePassword(current: "wrong-current-pw", new: "a-good-password-1") }
+            await expectFailure(.weakPassword) {
+                try await client.changePassword(current: created.oneTimePassword, new: "my-newbie-password")
+            }
+            await expectFailure(.weakPassword) {
+                try await client.changePassword(current: created.oneTimePassword, new: created.oneTimePassword)
+            }
+            await expectFailure(.invalidCredentials) {
+                try await client.changePassword(current: "wrong-current-pw", new: "a-good-password-1")
+            }
             try await client.changePassword(current: created.oneTimePassword, new: "a-good-password-1")
             #expect(try await client.halls().count == 2)
         }
@@ -183,7 +199,9 @@ import TongkaTestSupport
             await expectFailure(.invalidHallCode) { try await fixture.admin.createHall(code: "x", name: "bad", address: nil) }
             await expectFailure(.invalidHallCode) { try await fixture.admin.createHall(code: "CS 03", name: "bad", address: nil) }
             await expectFailure(.invalidName) { try await fixture.admin.createHall(code: "CS03", name: "   ", address: nil) }
-            await expectFailure(.invalidName) { try await fixture.admin.createHall(code: "CS03", name: "bad\u{0007}", address: nil) }
+            await expectFailure(.invalidName) {
+                try await fixture.admin.createHall(code: "CS03", name: "bad\u{0007}", address: nil)
+            }
             await expectFailure(.forbiddenRole) { try await fixture.clerk.createHall(code: "CS03", name: "x", address: nil) }
             await expectFailure(.forbiddenRole) { try await fixture.auditor.createHall(code: "CS03", name: "x", address: nil) }
             #expect(try await fixture.admin.halls().count == 3)
@@ -197,7 +215,9 @@ import TongkaTestSupport
             await expectFailure(.hallClosed) {
                 try await fixture.admin.createClerk(username: "late", displayName: "x", role: .clerk, hall: "CS01")
             }
-            await expectFailure(.hallClosed) { try await fixture.clerk.openShift(floatFen: 0, idempotencyKey: "open-closed-hall-1") }
+            await expectFailure(.hallClosed) {
+                try await fixture.clerk.openShift(floatFen: 0, idempotencyKey: "open-closed-hall-1")
+            }
             await expectFailure(.hallNotFound) { try await fixture.admin.closeHall("NOPE") }
             #expect(try await fixture.admin.reopenHall("CS01").open)
             _ = try await fixture.clerk.openShift(floatFen: 0, idempotencyKey: "open-reopened-hall-1")
@@ -206,17 +226,30 @@ import TongkaTestSupport
 
     @Test func clerkAccountsAreValidatedAndTiedToAHall() async throws {
         try await withFixture { fixture in
-            let created = try await fixture.admin.createClerk(username: "Wang.Wu", displayName: "王五", role: .supervisor, hall: "CS01")
+            let created = try await fixture.admin.createClerk(
+                username: "Wang.Wu", displayName: "王五", role: .supervisor, hall: "CS01")
             #expect(created.clerk.username == "wang.wu")
             #expect(created.oneTimePassword.count == 15)
             let auditor = try await fixture.admin.createClerk(username: "audit2", displayName: "审计", role: .auditor, hall: "CS01")
             #expect(auditor.clerk.hall == nil)
-            await expectFailure(.usernameTaken) { try await fixture.admin.createClerk(username: "zhangsan", displayName: "x", role: .clerk, hall: "CS01") }
-            await expectFailure(.invalidUsername) { try await fixture.admin.createClerk(username: "1abc", displayName: "x", role: .clerk, hall: "CS01") }
-            await expectFailure(.invalidUsername) { try await fixture.admin.createClerk(username: "ab", displayName: "x", role: .clerk, hall: "CS01") }
-            await expectFailure(.hallRequired) { try await fixture.admin.createClerk(username: "nohall", displayName: "x", role: .clerk, hall: nil) }
-            await expectFailure(.hallNotFound) { try await fixture.admin.createClerk(username: "badhall", displayName: "x", role: .clerk, hall: "NOPE") }
-            await expectFailure(.forbiddenRole) { try await fixture.supervisor.createClerk(username: "sneaky", displayName: "x", role: .admin, hall: nil) }
+            await expectFailure(.usernameTaken) {
+                try await fixture.admin.createClerk(username: "zhangsan", displayName: "x", role: .clerk, hall: "CS01")
+            }
+            await expectFailure(.invalidUsername) {
+                try await fixture.admin.createClerk(username: "1abc", displayName: "x", role: .clerk, hall: "CS01")
+            }
+            await expectFailure(.invalidUsername) {
+                try await fixture.admin.createClerk(username: "ab", displayName: "x", role: .clerk, hall: "CS01")
+            }
+            await expectFailure(.hallRequired) {
+                try await fixture.admin.createClerk(username: "nohall", displayName: "x", role: .clerk, hall: nil)
+            }
+            await expectFailure(.hallNotFound) {
+                try await fixture.admin.createClerk(username: "badhall", displayName: "x", role: .clerk, hall: "NOPE")
+            }
+            await expectFailure(.forbiddenRole) {
+                try await fixture.supervisor.createClerk(username: "sneaky", displayName: "x", role: .admin, hall: nil)
+            }
         }
     }
 
@@ -242,7 +275,8 @@ import TongkaTestSupport
             #expect(event.clientAddress == "127.0.0.1")
             #expect(event.requestId?.isEmpty == false)
             let clerkEvents = try await fixture.auditor.auditEvents(actor: "admin", action: "clerk.")
-            #expect(clerkEvents.contains { $0.action == "clerk.create" && $0.details.additionalProperties["username"] == "zhangsan" })
+            #expect(
+                clerkEvents.contains { $0.action == "clerk.create" && $0.details.additionalProperties["username"] == "zhangsan" })
             await expectFailure(.forbiddenRole) { try await fixture.supervisor.auditEvents() }
             await expectFailure(.invalidDate) { try await fixture.auditor.auditEvents(from: "2026-02-30") }
             await expectFailure(.invalidDateRange) { try await fixture.auditor.auditEvents(from: "2026-02-02", to: "2026-02-01") }

@@ -2,8 +2,9 @@ import Foundation
 import PostgresNIO
 import Testing
 import TongkaDomain
-@testable import TongkaPostgres
 import TongkaTestSupport
+
+@testable import TongkaPostgres
 
 @Suite(.timeLimit(.minutes(5))) struct AuditTests {
     struct Row: Equatable, CustomStringConvertible {
@@ -41,27 +42,36 @@ import TongkaTestSupport
             let clerk = staffed.clerk
             let hall = try await staffed.halls.createHall(code: "CS01", name: "五一广场", address: "长沙", origin: staffed.adminOrigin)
             _ = try await staffed.halls.setHallOpen(code: "CS01", open: false, origin: staffed.adminOrigin)
-            let login = try await staffed.sessions.login(username: "zhangsan", password: staffed.clerkPassword, origin: origin(nil), now: Date())
+            let login = try await staffed.sessions.login(
+                username: "zhangsan", password: staffed.clerkPassword, origin: origin(nil), now: Date())
             await expectFailure(.invalidCredentials) {
-                try await staffed.sessions.login(username: "zhangsan", password: "wrong-password", origin: origin(nil), now: Date())
+                try await staffed.sessions.login(
+                    username: "zhangsan", password: "wrong-password", origin: origin(nil), now: Date())
             }
-            let (opened, _) = try await staffed.shifts.open(float: Money(fen: 100), idempotencyKey: "audit-open-1", origin: staffed.clerkOrigin)
-            _ = try await staffed.shifts.close(counted: Money(fen: 100), note: nil, idempotencyKey: "audit-close-1", origin: staffed.clerkOrigin)
+            let (opened, _) = try await staffed.shifts.open(
+                float: Money(fen: 100), idempotencyKey: "audit-open-1", origin: staffed.clerkOrigin)
+            _ = try await staffed.shifts.close(
+                counted: Money(fen: 100), note: nil, idempotencyKey: "audit-close-1", origin: staffed.clerkOrigin)
             let session = try await staffed.sessions.authenticate(token: login.token, now: Date()).sessionID
             try await staffed.sessions.logout(session: session, origin: staffed.clerkOrigin, now: Date())
             _ = try await staffed.staff.resetPassword(username: "zhangsan", origin: staffed.adminOrigin, now: Date())
-            _ = try await staffed.staff.setDisabled(username: "zhangsan", disabled: true, origin: staffed.adminOrigin, now: Date())
+            _ = try await staffed.staff.setDisabled(
+                username: "zhangsan", disabled: true, origin: staffed.adminOrigin, now: Date())
 
             let adminID = admin.id.rawValue
             let clerkID = clerk.id.rawValue
             let shift = "shift:\(opened.shift.id)"
             let expected = [
-                Row(actorID: adminID, actor: "admin", role: "admin", action: "installation.bootstrap", subject: "clerk:\(adminID)"),
+                Row(
+                    actorID: adminID, actor: "admin", role: "admin", action: "installation.bootstrap", subject: "clerk:\(adminID)"
+                ),
                 Row(actorID: adminID, actor: "admin", role: "admin", action: "clerk.create", subject: "clerk:\(clerkID)"),
                 Row(actorID: adminID, actor: "admin", role: "admin", action: "hall.create", subject: "hall:\(hall.id)"),
                 Row(actorID: adminID, actor: "admin", role: "admin", action: "hall.close", subject: "hall:\(hall.id)"),
                 Row(actorID: clerkID, actor: "zhangsan", role: "clerk", action: "session.login", subject: "clerk:\(clerkID)"),
-                Row(actorID: clerkID, actor: "zhangsan", role: "clerk", action: "session.login_failed", subject: "clerk:\(clerkID)"),
+                Row(
+                    actorID: clerkID, actor: "zhangsan", role: "clerk", action: "session.login_failed",
+                    subject: "clerk:\(clerkID)"),
                 Row(actorID: clerkID, actor: "zhangsan", role: "clerk", action: "shift.open", subject: shift),
                 Row(actorID: clerkID, actor: "zhangsan", role: "clerk", action: "shift.close", subject: shift),
                 Row(actorID: clerkID, actor: "zhangsan", role: "clerk", action: "session.logout", subject: "session:\(session)"),
@@ -94,10 +104,12 @@ import TongkaTestSupport
             // Once sealed, not even the chain columns may change.
             try await AuditStore(database: staffed.database).seal()
             await expectViolation("audit_append_only", sqlState: "TK001") {
-                try await staffed.database.execute("UPDATE audit_events SET chain_seq = chain_seq + 100 WHERE event_id = \(first)")
+                try await staffed.database.execute(
+                    "UPDATE audit_events SET chain_seq = chain_seq + 100 WHERE event_id = \(first)")
             }
             await expectViolation("audit_append_only", sqlState: "TK001") {
-                try await staffed.database.execute("UPDATE audit_events SET chain_seq = NULL, chain_hash = NULL WHERE event_id = \(first)")
+                try await staffed.database.execute(
+                    "UPDATE audit_events SET chain_seq = NULL, chain_hash = NULL WHERE event_id = \(first)")
             }
             #expect(try await eventIDs(staffed.database) == ids)
             #expect(try await AuditStore(database: staffed.database).verify().valid)
@@ -115,7 +127,8 @@ import TongkaTestSupport
             #expect(verification.firstBrokenEventID == nil)
             #expect(verification.sealedEvents == 3)
             #expect(verification.unsealedEvents == 0)
-            let sequence = try await staffed.database.values("SELECT chain_seq FROM audit_events ORDER BY event_id", as: Int64.self)
+            let sequence = try await staffed.database.values(
+                "SELECT chain_seq FROM audit_events ORDER BY event_id", as: Int64.self)
             #expect(sequence == [1, 2, 3])
             let listed = try await audit.list(from: nil, to: nil, actor: nil, action: nil, limit: 10, before: nil).items
             #expect(listed.map(\.action) == ["shift.open", "clerk.create", "installation.bootstrap"])
@@ -149,11 +162,14 @@ import TongkaTestSupport
 
     @Test func anEditedDetailOrTimeIsDetected() async throws {
         try await withSealedLog { staffed, ids in
-            try await tamper(staffed.database, "UPDATE audit_events SET occurred_at = occurred_at + interval '1 second' WHERE event_id = \(ids[4])")
+            try await tamper(
+                staffed.database,
+                "UPDATE audit_events SET occurred_at = occurred_at + interval '1 second' WHERE event_id = \(ids[4])")
             #expect(try await AuditStore(database: staffed.database).verify().firstBrokenEventID == ids[4])
         }
         try await withSealedLog { staffed, ids in
-            try await tamper(staffed.database, #"UPDATE audit_events SET details = '{"code": "XX"}'::jsonb WHERE event_id = \#(ids[2])"#)
+            try await tamper(
+                staffed.database, #"UPDATE audit_events SET details = '{"code": "XX"}'::jsonb WHERE event_id = \#(ids[2])"#)
             #expect(try await AuditStore(database: staffed.database).verify().firstBrokenEventID == ids[2])
         }
     }

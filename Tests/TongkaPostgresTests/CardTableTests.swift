@@ -2,8 +2,9 @@ import Foundation
 import PostgresNIO
 import Testing
 import TongkaDomain
-@testable import TongkaPostgres
 import TongkaTestSupport
+
+@testable import TongkaPostgres
 
 /// The card tables refuse inconsistent rows on their own, whatever the Swift code checks first.
 @Suite(.timeLimit(.minutes(5))) struct CardTableTests {
@@ -18,7 +19,8 @@ import TongkaTestSupport
     /// An ordinary product (type 1), a stock batch of it, and an open shift of the clerk.
     func withStock(_ body: (Stock) async throws -> Void) async throws {
         try await withStaff { staffed in
-            let (shift, _) = try await staffed.shifts.open(float: .zero, idempotencyKey: "cards-open-1", origin: staffed.clerkOrigin)
+            let (shift, _) = try await staffed.shifts.open(
+                float: .zero, idempotencyKey: "cards-open-1", origin: staffed.clerkOrigin)
             let ids = try await staffed.database.transaction { connection in
                 let product = try await connection.one(
                     """
@@ -100,7 +102,8 @@ import TongkaTestSupport
                 VALUES ('OTHER', 'other', 4, 0, 0, '{bus}', false, true, true, 1000) RETURNING product_id
                 """, as: Int64.self)
             await expectViolation("card_stock_batch_fkey", sqlState: "23503") {
-                try await stock.database.execute(insertStock(stock, number: "3104820000000000017", chip: "0A1B2C3D", product: other))
+                try await stock.database.execute(
+                    insertStock(stock, number: "3104820000000000017", chip: "0A1B2C3D", product: other))
             }
             await expectViolation("card_stock_batch_fkey", sqlState: "23503") {
                 try await stock.database.execute(insertStock(stock, number: "3104820000000000017", chip: "0A1B2C3D", batch: 999))

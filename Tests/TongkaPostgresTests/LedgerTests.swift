@@ -3,8 +3,9 @@ import PostgresNIO
 import Synchronization
 import Testing
 import TongkaDomain
-@testable import TongkaPostgres
 import TongkaTestSupport
+
+@testable import TongkaPostgres
 
 /// The ledger's last line of defence is SQL: these tests write to the tables directly (or through
 /// the store's internal posting API), never relying on the Swift-side checks of `JournalDraft`.
@@ -29,7 +30,8 @@ import TongkaTestSupport
     /// Posts `postings` as one journal transaction through the store's posting API, in its own
     /// database transaction.
     @discardableResult
-    func post(_ postings: [Posting], kind: TransactionKind = .cardIssue, in open: OpenShift) async throws -> JournalTransactionID {
+    func post(_ postings: [Posting], kind: TransactionKind = .cardIssue, in open: OpenShift) async throws -> JournalTransactionID
+    {
         let draft = try JournalDraft(kind: kind, postings: postings)
         return try await open.database.transaction { connection in
             try await LedgerStore.post(
@@ -169,7 +171,10 @@ import TongkaTestSupport
             let before = try await counts(open.database)
             await expectFailure(.insufficientCash) {
                 try await post(
-                    [Posting(.shiftCash(open.shift), Money(fen: -10_001)), Posting(.hallCashOffice(open.hall), Money(fen: 10_001))],
+                    [
+                        Posting(.shiftCash(open.shift), Money(fen: -10_001)),
+                        Posting(.hallCashOffice(open.hall), Money(fen: 10_001)),
+                    ],
                     kind: .shiftClose, in: open)
             }
             #expect(try await counts(open.database) == before)
@@ -197,10 +202,13 @@ import TongkaTestSupport
 
     @Test func theStoredDrawerBalanceEqualsTheSumOfItsEntriesAfterSeveralPostings() async throws {
         try await withOpenShift(float: 50_000) { open in
-            let issue = try #require(try LedgerRules.cardIssue(shift: open.shift, payment: .cash, deposit: Money(fen: 2_000), cardCost: Money(fen: 1_000)))
+            let issue = try #require(
+                try LedgerRules.cardIssue(
+                    shift: open.shift, payment: .cash, deposit: Money(fen: 2_000), cardCost: Money(fen: 1_000)))
             try await post(issue.postings, in: open)
             try await post(issue.postings, in: open)
-            let byCard = try #require(try LedgerRules.cardIssue(shift: open.shift, payment: .unionpay, deposit: Money(fen: 2_000), cardCost: .zero))
+            let byCard = try #require(
+                try LedgerRules.cardIssue(shift: open.shift, payment: .unionpay, deposit: Money(fen: 2_000), cardCost: .zero))
             try await post(byCard.postings, in: open)
             try await post(
                 [Posting(.shiftCash(open.shift), Money(fen: -5_000)), Posting(.hallCashOffice(open.hall), Money(fen: 5_000))],
@@ -249,15 +257,18 @@ import TongkaTestSupport
             await expectViolation("ledger_accounts_guard", sqlState: "TK001") {
                 try await open.database.client.withConnection { connection in
                     _ = try await connection.query(
-                        "UPDATE ledger_accounts SET balance_fen = balance_fen + 1 WHERE account_id = \(drawer)", logger: testLogger)
+                        "UPDATE ledger_accounts SET balance_fen = balance_fen + 1 WHERE account_id = \(drawer)",
+                        logger: testLogger)
                 }
             }
             // A superuser who switches the guard off can still edit it; the check shows it.
             try await open.database.transaction { connection in
-                _ = try await connection.query("ALTER TABLE ledger_accounts DISABLE TRIGGER ledger_accounts_guard", logger: testLogger)
+                _ = try await connection.query(
+                    "ALTER TABLE ledger_accounts DISABLE TRIGGER ledger_accounts_guard", logger: testLogger)
                 _ = try await connection.query(
                     "UPDATE ledger_accounts SET balance_fen = balance_fen + 1 WHERE account_id = \(drawer)", logger: testLogger)
-                _ = try await connection.query("ALTER TABLE ledger_accounts ENABLE TRIGGER ledger_accounts_guard", logger: testLogger)
+                _ = try await connection.query(
+                    "ALTER TABLE ledger_accounts ENABLE TRIGGER ledger_accounts_guard", logger: testLogger)
             }
             let report = try await ledger.check()
             #expect(!report.passed)

@@ -2,8 +2,9 @@ import Crypto
 import Foundation
 import PostgresNIO
 import Testing
-@testable import TongkaPostgres
 import TongkaTestSupport
+
+@testable import TongkaPostgres
 
 @Suite(.timeLimit(.minutes(5))) struct MigratorTests {
     /// A migration built in the test (the memberwise initialiser is internal).
@@ -19,7 +20,10 @@ import TongkaTestSupport
     @Test func onAnEmptyDatabaseEveryBundledMigrationIsAppliedInOrderWithItsChecksum() async throws {
         let migrator = try Migrator.bundled()
         #expect(migrator.migrations.map(\.version) == [1, 2, 3, 4, 5, 6, 7])
-        #expect(migrator.migrations.map(\.name) == ["foundation", "cards", "ledger_guards", "stock_speed", "closed_shift_guard", "review_fixes", "login_failures"])
+        #expect(
+            migrator.migrations.map(\.name) == [
+                "foundation", "cards", "ledger_guards", "stock_speed", "closed_shift_guard", "review_fixes", "login_failures",
+            ])
         // The checksum is the SHA-256 of the file in the source tree, byte for byte.
         let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../SQL/migrations").standardizedFileURL
@@ -33,13 +37,19 @@ import TongkaTestSupport
             #expect(before.applied.isEmpty)
             #expect(before.pending.map(\.version) == Self.bundledVersions)
             #expect(!before.isCurrent)
-            #expect(before.problem?.contains("pending migrations: 1_foundation, 2_cards, 3_ledger_guards, 4_stock_speed, 5_closed_shift_guard, 6_review_fixes, 7_login_failures") == true)
+            #expect(
+                before.problem?.contains(
+                    "pending migrations: 1_foundation, 2_cards, 3_ledger_guards, 4_stock_speed, 5_closed_shift_guard, 6_review_fixes, 7_login_failures"
+                ) == true)
 
             let applied = try await migrator.migrate(client: client, logger: testLogger)
             #expect(applied.map(\.version) == Self.bundledVersions)
             let rows = try await client.appliedMigrations()
             #expect(rows.map(\.version) == Self.bundledVersions)
-            #expect(rows.map(\.name) == ["foundation", "cards", "ledger_guards", "stock_speed", "closed_shift_guard", "review_fixes", "login_failures"])
+            #expect(
+                rows.map(\.name) == [
+                    "foundation", "cards", "ledger_guards", "stock_speed", "closed_shift_guard", "review_fixes", "login_failures",
+                ])
             #expect(rows.map(\.checksum) == migrator.migrations.map(\.checksum))
             // Every statement of both files ran: objects from the start and the end of each exist.
             for relation in ["installation", "audit_events", "card_products", "cards"] {
@@ -74,13 +84,17 @@ import TongkaTestSupport
     @Test func aDatabaseAtAnEarlierVersionGetsOnlyTheMigrationsItLacks() async throws {
         let bundled = try Migrator.bundled()
         try await withEmptyDatabase { client in
-            #expect(try await Migrator(migrations: [bundled.migrations[0]]).migrate(client: client, logger: testLogger).map(\.version) == [1])
+            #expect(
+                try await Migrator(migrations: [bundled.migrations[0]]).migrate(client: client, logger: testLogger).map(\.version)
+                    == [1])
             #expect(try await client.relationExists("cards") == false)
             let status = try await bundled.status(client: client, logger: testLogger)
             #expect(status.applied == [1])
             #expect(status.pending.map(\.version) == Array(Self.bundledVersions.dropFirst()))
             #expect(status.altered.isEmpty && status.unknown.isEmpty)
-            #expect(try await bundled.migrate(client: client, logger: testLogger).map(\.version) == Array(Self.bundledVersions.dropFirst()))
+            #expect(
+                try await bundled.migrate(client: client, logger: testLogger).map(\.version)
+                    == Array(Self.bundledVersions.dropFirst()))
             #expect(try await client.appliedMigrations().map(\.version) == Self.bundledVersions)
             #expect(try await client.relationExists("cards"))
         }
@@ -286,7 +300,9 @@ import TongkaTestSupport
         #expect(migrator.migrations[0] == Self.migration(1, "first_one", "SELECT 1;"))
     }
 
-    @Test(arguments: ["1_short.sql", "00001_long.sql", "abcd_letters.sql", "0001.sql", "0001_.sql", "0000_zero.sql", "-001_negative.sql"])
+    @Test(arguments: [
+        "1_short.sql", "00001_long.sql", "abcd_letters.sql", "0001.sql", "0001_.sql", "0000_zero.sql", "-001_negative.sql",
+    ])
     func aBadlyNamedFileIsRefused(name: String) throws {
         let directory = try Self.directory(["0001_good.sql": "SELECT 1;", name: "SELECT 2;"])
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -326,7 +342,8 @@ import TongkaTestSupport
 
     @Test func migrationsReadFromADirectoryApplyAndAnEditedFileIsThenReportedAsAltered() async throws {
         let directory = try Self.directory([
-            "0001_table.sql": "CREATE TABLE t (id integer);", "0002_rows.sql": "INSERT INTO t VALUES (1); INSERT INTO t VALUES (2);",
+            "0001_table.sql": "CREATE TABLE t (id integer);",
+            "0002_rows.sql": "INSERT INTO t VALUES (1); INSERT INTO t VALUES (2);",
         ])
         defer { try? FileManager.default.removeItem(at: directory) }
         try await withEmptyDatabase { client in
@@ -347,4 +364,3 @@ import TongkaTestSupport
         }
     }
 }
-

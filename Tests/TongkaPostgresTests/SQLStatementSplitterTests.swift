@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TongkaPostgres
 
 @Suite(.timeLimit(.minutes(5))) struct SQLStatementSplitterTests {
@@ -6,7 +7,10 @@ import Testing
 
     @Test func splitsOnSemicolonsAndTrimsEachStatement() {
         #expect(split("SELECT 1; SELECT 2;") == ["SELECT 1", "SELECT 2"])
-        #expect(split("  CREATE TABLE t (id int)\n;\n\nINSERT INTO t VALUES (1)") == ["CREATE TABLE t (id int)", "INSERT INTO t VALUES (1)"])
+        #expect(
+            split("  CREATE TABLE t (id int)\n;\n\nINSERT INTO t VALUES (1)") == [
+                "CREATE TABLE t (id int)", "INSERT INTO t VALUES (1)",
+            ])
         #expect(split("SELECT 1") == ["SELECT 1"])
     }
 
@@ -67,7 +71,8 @@ import Testing
     }
 
     @Test func dropsLineCommentsIncludingTheirSemicolonsAndQuotes() {
-        #expect(split("SELECT 1; -- a comment; with a semicolon and it's quote\nSELECT 2 -- trailing\n;") == ["SELECT 1", "SELECT 2"])
+        #expect(
+            split("SELECT 1; -- a comment; with a semicolon and it's quote\nSELECT 2 -- trailing\n;") == ["SELECT 1", "SELECT 2"])
         #expect(split("-- only a comment;\n;") == [])
         #expect(split("SELECT '--not a comment;'; SELECT 2") == ["SELECT '--not a comment;'", "SELECT 2"])
     }
@@ -96,7 +101,8 @@ import Testing
             }
             // Every function body stays with its CREATE FUNCTION, up to the closing `$$`.
             let functions = statements.filter { $0.hasPrefix("CREATE FUNCTION") }
-            let declared = migration.sql.components(separatedBy: "\nCREATE FUNCTION").count - 1
+            let declared =
+                migration.sql.components(separatedBy: "\nCREATE FUNCTION").count - 1
                 + (migration.sql.hasPrefix("CREATE FUNCTION") ? 1 : 0)
             #expect(functions.count == declared)
             for function in functions {
@@ -105,11 +111,15 @@ import Testing
             // Statements begin with a keyword: nothing was cut in the middle.
             for statement in statements {
                 let keyword = statement.prefix { $0.isLetter }.uppercased()
-                #expect(["CREATE", "INSERT", "ALTER", "DROP", "DO", "GRANT", "REVOKE"].contains(keyword), "\(statement.prefix(60))")
+                #expect(
+                    ["CREATE", "INSERT", "ALTER", "DROP", "DO", "GRANT", "REVOKE"].contains(keyword), "\(statement.prefix(60))")
             }
         }
         let foundation = split(migrator.migrations[0].sql)
         #expect(foundation.filter { $0.hasPrefix("CREATE FUNCTION") }.count == 8)
-        #expect(foundation.contains { $0.hasPrefix("CREATE FUNCTION audit_verify") && $0.contains("first_broken_event := e.event_id;") })
+        #expect(
+            foundation.contains {
+                $0.hasPrefix("CREATE FUNCTION audit_verify") && $0.contains("first_broken_event := e.event_id;")
+            })
     }
 }

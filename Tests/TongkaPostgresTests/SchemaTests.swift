@@ -4,9 +4,10 @@ import PostgresNIO
 import Testing
 import TongkaDomain
 import TongkaHTTP
-@testable import TongkaPostgres
 import TongkaSQL
 import TongkaTestSupport
+
+@testable import TongkaPostgres
 
 /// SQL/schema.sql, the constraint names the error mapping relies on, and the service role's limits.
 @Suite(.timeLimit(.minutes(5))) struct SchemaTests {
@@ -18,7 +19,8 @@ import TongkaTestSupport
         let url = try #require(URLComponents(string: try TestDatabases.url(database: database)))
         let host = url.queryItems?.first { $0.name == "host" }?.value ?? url.host ?? "127.0.0.1"
         let port = url.queryItems?.first { $0.name == "port" }?.value ?? url.port.map(String.init) ?? "5432"
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardizedFileURL
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..")
+            .standardizedFileURL
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [

@@ -109,7 +109,8 @@ extension PasswordHasherTests {
         #expect(Set(tokens.map(SessionToken.hash)).count == 1000)
         // The 43 characters are base64url of exactly 32 random bytes.
         for token in tokens.prefix(50) {
-            let base64 = token.dropFirst(3).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/") + "="
+            let base64 =
+                token.dropFirst(3).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/") + "="
             #expect(Data(base64Encoded: base64)?.count == 32, "\(token)")
         }
         // Every one of the 42 full positions varies across tokens (the 43rd carries only 4 bits).

@@ -2,8 +2,9 @@ import Foundation
 import PostgresNIO
 import Testing
 import TongkaDomain
-@testable import TongkaPostgres
 import TongkaTestSupport
+
+@testable import TongkaPostgres
 
 /// Logins from several client addresses, and sessions against password changes.
 @Suite(.timeLimit(.minutes(5))) struct SessionStoreTests {
@@ -26,21 +27,25 @@ import TongkaTestSupport
             }
             #expect(codes == Array(repeating: .invalidCredentials, count: 5) + Array(repeating: .accountLocked, count: 15))
             await expectFailure(.accountLocked) {
-                try await staffed.sessions.login(username: "zhangsan", password: staffed.clerkPassword, origin: attacker, now: Date())
+                try await staffed.sessions.login(
+                    username: "zhangsan", password: staffed.clerkPassword, origin: attacker, now: Date())
             }
             // The clerk at its own counter, even one it never used before, still logs in.
             let login = try await staffed.sessions.login(
                 username: "zhangsan", password: staffed.clerkPassword, origin: counter, now: Date())
             #expect(login.clerk.username == "zhangsan")
-            #expect(try await staffed.database.value(
-                "SELECT count(*) FROM login_failures WHERE client_address = '203.0.113.9' AND locked_until > now()", as: Int64.self) == 1)
+            #expect(
+                try await staffed.database.value(
+                    "SELECT count(*) FROM login_failures WHERE client_address = '203.0.113.9' AND locked_until > now()",
+                    as: Int64.self) == 1)
         }
     }
 
     @Test func guessesSpreadOverManyAddressesLockOnlyAddressesTheClerkNeverLoggedInFrom() async throws {
         try await withStaff { staffed in
             let counter = Self.from("10.1.1.7")
-            _ = try await staffed.sessions.login(username: "zhangsan", password: staffed.clerkPassword, origin: counter, now: Date())
+            _ = try await staffed.sessions.login(
+                username: "zhangsan", password: staffed.clerkPassword, origin: counter, now: Date())
             #expect(try await staffed.sessions.isKnownAddress(username: "zhangsan", address: "10.1.1.7", now: Date()))
             #expect(try await !staffed.sessions.isKnownAddress(username: "zhangsan", address: "10.1.1.8", now: Date()))
             // The per-user threshold (50 by default): one guess from each of 50 addresses.
@@ -54,7 +59,8 @@ import TongkaTestSupport
                 try await staffed.sessions.login(
                     username: "zhangsan", password: staffed.clerkPassword, origin: Self.from("198.51.100.250"), now: Date())
             }
-            _ = try await staffed.sessions.login(username: "zhangsan", password: staffed.clerkPassword, origin: counter, now: Date())
+            _ = try await staffed.sessions.login(
+                username: "zhangsan", password: staffed.clerkPassword, origin: counter, now: Date())
             // The account-wide lock stays for the others after the clerk's own login.
             await expectFailure(.accountLocked) {
                 try await staffed.sessions.login(

@@ -2,8 +2,9 @@ import Foundation
 import PostgresNIO
 import Testing
 import TongkaDomain
-@testable import TongkaPostgres
 import TongkaTestSupport
+
+@testable import TongkaPostgres
 
 @Suite(.timeLimit(.minutes(5))) struct ShiftStoreTests {
     func insertOpenShift(_ staffed: Staffed, clerk: ClerkID) async throws -> Int64 {
@@ -36,8 +37,12 @@ import TongkaTestSupport
 
     @Test func twoConcurrentOpensWithDifferentKeysGiveOneShift() async throws {
         try await withStaff { staffed in
-            async let a = outcome { try await staffed.shifts.open(float: Money(fen: 100), idempotencyKey: "open-race-a", origin: staffed.clerkOrigin) }
-            async let b = outcome { try await staffed.shifts.open(float: Money(fen: 100), idempotencyKey: "open-race-b", origin: staffed.clerkOrigin) }
+            async let a = outcome {
+                try await staffed.shifts.open(float: Money(fen: 100), idempotencyKey: "open-race-a", origin: staffed.clerkOrigin)
+            }
+            async let b = outcome {
+                try await staffed.shifts.open(float: Money(fen: 100), idempotencyKey: "open-race-b", origin: staffed.clerkOrigin)
+            }
             let results = await [a, b]
             let opened = results.compactMap { try? $0.get() }
             #expect(opened.count == 1)
@@ -54,7 +59,8 @@ import TongkaTestSupport
 
     @Test func aClosedShiftCannotBeUpdatedOrDeleted() async throws {
         try await withStaff { staffed in
-            let (opened, _) = try await staffed.shifts.open(float: Money(fen: 20_000), idempotencyKey: "open-closed-1", origin: staffed.clerkOrigin)
+            let (opened, _) = try await staffed.shifts.open(
+                float: Money(fen: 20_000), idempotencyKey: "open-closed-1", origin: staffed.clerkOrigin)
             let (closed, _) = try await staffed.shifts.close(
                 counted: Money(fen: 19_500), note: "短款", idempotencyKey: "close-closed-1", origin: staffed.clerkOrigin)
             let id = opened.shift.id.rawValue
@@ -64,7 +70,9 @@ import TongkaTestSupport
                 try await staffed.database.execute("UPDATE shifts SET counted_cash_fen = 20000 WHERE shift_id = \(id)")
             }
             await expectFailure(.shiftClosed) {
-                try await staffed.database.execute("UPDATE shifts SET closed_at = NULL, expected_cash_fen = NULL, counted_cash_fen = NULL WHERE shift_id = \(id)")
+                try await staffed.database.execute(
+                    "UPDATE shifts SET closed_at = NULL, expected_cash_fen = NULL, counted_cash_fen = NULL WHERE shift_id = \(id)"
+                )
             }
             await expectFailure(.shiftClosed) {
                 try await staffed.database.execute("UPDATE shifts SET close_note = close_note WHERE shift_id = \(id)")
@@ -79,7 +87,8 @@ import TongkaTestSupport
 
     @Test func anOpenShiftCannotBeDeletedAndItsOpeningDataNeverChanges() async throws {
         try await withStaff { staffed in
-            let (opened, _) = try await staffed.shifts.open(float: Money(fen: 30_000), idempotencyKey: "open-fixed-1", origin: staffed.clerkOrigin)
+            let (opened, _) = try await staffed.shifts.open(
+                float: Money(fen: 30_000), idempotencyKey: "open-fixed-1", origin: staffed.clerkOrigin)
             let id = opened.shift.id.rawValue
             let (other, _) = try await staffed.staff.createClerk(
                 username: "wangwu", displayName: "王五", role: .clerk, hallCode: "HQ", origin: staffed.adminOrigin, now: Date())
@@ -89,7 +98,8 @@ import TongkaTestSupport
                 "hall_id = \(hall2.id.rawValue)",
             ] {
                 await expectViolation("shifts_append_only", sqlState: "TK001") {
-                    try await staffed.database.execute(PostgresQuery(unsafeSQL: "UPDATE shifts SET \(change) WHERE shift_id = \(id)"))
+                    try await staffed.database.execute(
+                        PostgresQuery(unsafeSQL: "UPDATE shifts SET \(change) WHERE shift_id = \(id)"))
                 }
             }
             await expectViolation("shifts_append_only", sqlState: "TK001") {
@@ -118,7 +128,9 @@ import TongkaTestSupport
             #expect(replay.0 == original.0)
             #expect(try await staffed.database.value("SELECT count(*) FROM shifts", as: Int64.self) == 1)
             #expect(try await staffed.database.value("SELECT count(*) FROM journal_transactions", as: Int64.self) == 1)
-            #expect(try await staffed.database.value("SELECT count(*) FROM audit_events WHERE action = 'shift.open'", as: Int64.self) == 1)
+            #expect(
+                try await staffed.database.value("SELECT count(*) FROM audit_events WHERE action = 'shift.open'", as: Int64.self)
+                    == 1)
 
             // Later, the same key and body replays again; another body is refused.
             let again = try await staffed.shifts.open(float: Money(fen: 10_000), idempotencyKey: key, origin: staffed.clerkOrigin)
@@ -128,7 +140,8 @@ import TongkaTestSupport
                 try await staffed.shifts.open(float: Money(fen: 10_001), idempotencyKey: key, origin: staffed.clerkOrigin)
             }
             // Keys are scoped by operation: the same key on `shift.close` names a command of its own.
-            let closed = try await staffed.shifts.close(counted: Money(fen: 10_000), note: nil, idempotencyKey: key, origin: staffed.clerkOrigin)
+            let closed = try await staffed.shifts.close(
+                counted: Money(fen: 10_000), note: nil, idempotencyKey: key, origin: staffed.clerkOrigin)
             #expect(!closed.replayed)
             #expect(closed.0.shift.id == original.0.shift.id)
             #expect(!closed.0.shift.isOpen)
@@ -138,8 +151,12 @@ import TongkaTestSupport
     @Test func twoConcurrentOpensWithOneKeyButDifferentBodiesGiveOneShiftAndOneRefusal() async throws {
         try await withStaff { staffed in
             let key = "open-same-key-2"
-            async let a = outcome { try await staffed.shifts.open(float: Money(fen: 10_000), idempotencyKey: key, origin: staffed.clerkOrigin) }
-            async let b = outcome { try await staffed.shifts.open(float: Money(fen: 20_000), idempotencyKey: key, origin: staffed.clerkOrigin) }
+            async let a = outcome {
+                try await staffed.shifts.open(float: Money(fen: 10_000), idempotencyKey: key, origin: staffed.clerkOrigin)
+            }
+            async let b = outcome {
+                try await staffed.shifts.open(float: Money(fen: 20_000), idempotencyKey: key, origin: staffed.clerkOrigin)
+            }
             let results = await [a, b]
             let opened = results.compactMap { try? $0.get() }
             #expect(opened.count == 1)
@@ -156,8 +173,10 @@ import TongkaTestSupport
         try await withStaff { staffed in
             let (other, _) = try await staffed.staff.createClerk(
                 username: "lisi", displayName: "李四", role: .clerk, hallCode: "HQ", origin: staffed.adminOrigin, now: Date())
-            let mine = try await staffed.shifts.open(float: Money(fen: 100), idempotencyKey: "open-shared-1", origin: staffed.clerkOrigin)
-            let theirs = try await staffed.shifts.open(float: Money(fen: 200), idempotencyKey: "open-shared-1", origin: origin(other.actor))
+            let mine = try await staffed.shifts.open(
+                float: Money(fen: 100), idempotencyKey: "open-shared-1", origin: staffed.clerkOrigin)
+            let theirs = try await staffed.shifts.open(
+                float: Money(fen: 200), idempotencyKey: "open-shared-1", origin: origin(other.actor))
             #expect(!theirs.replayed)
             #expect(theirs.0.shift.id != mine.0.shift.id)
             #expect(theirs.0.shift.clerkID == other.id)

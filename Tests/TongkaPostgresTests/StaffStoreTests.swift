@@ -2,14 +2,16 @@ import Foundation
 import PostgresNIO
 import Testing
 import TongkaDomain
-@testable import TongkaPostgres
 import TongkaTestSupport
+
+@testable import TongkaPostgres
 
 @Suite(.timeLimit(.minutes(5))) struct StaffStoreTests {
     @Test func bootstrapCreatesTheFirstHallAndAdminWhoseOneTimePasswordLogsIn() async throws {
         try await withTestDatabase { database in
             let staff = StaffStore(database: database)
-            let boot = try await staff.bootstrap(adminUsername: "admin", adminName: "管理员", hallCode: "HQ", hallName: "总部", now: Date())
+            let boot = try await staff.bootstrap(
+                adminUsername: "admin", adminName: "管理员", hallCode: "HQ", hallName: "总部", now: Date())
             #expect(boot.admin.role == .admin)
             #expect(boot.admin.hallID == nil)
             #expect(boot.admin.mustChangePassword)
@@ -34,7 +36,8 @@ import TongkaTestSupport
             #expect(hashes == [SessionToken.hash(login.token)])
 
             await expectFailure(.invalidCredentials) {
-                try await sessions.login(username: "admin", password: boot.oneTimePassword + "x", origin: origin(nil), now: Date())
+                try await sessions.login(
+                    username: "admin", password: boot.oneTimePassword + "x", origin: origin(nil), now: Date())
             }
         }
     }
@@ -44,7 +47,8 @@ import TongkaTestSupport
             let staff = StaffStore(database: database)
             _ = try await staff.bootstrap(adminUsername: "admin", adminName: "管理员", hallCode: "HQ", hallName: "总部", now: Date())
             await expectFailure(.alreadyBootstrapped) {
-                try await staff.bootstrap(adminUsername: "root", adminName: "另一个", hallCode: "HQ2", hallName: "另一个总部", now: Date())
+                try await staff.bootstrap(
+                    adminUsername: "root", adminName: "另一个", hallCode: "HQ2", hallName: "另一个总部", now: Date())
             }
             #expect(try await database.value("SELECT count(*) FROM clerks", as: Int64.self) == 1)
             #expect(try await database.value("SELECT count(*) FROM service_halls", as: Int64.self) == 1)
@@ -56,8 +60,12 @@ import TongkaTestSupport
         try await withTestDatabase { database in
             let staff = StaffStore(database: database)
             // Different names and hall codes: only the installation row can decide.
-            async let a = outcome { try await staff.bootstrap(adminUsername: "admin", adminName: "甲", hallCode: "HQ", hallName: "总部", now: Date()) }
-            async let b = outcome { try await staff.bootstrap(adminUsername: "root", adminName: "乙", hallCode: "HQ2", hallName: "总部二", now: Date()) }
+            async let a = outcome {
+                try await staff.bootstrap(adminUsername: "admin", adminName: "甲", hallCode: "HQ", hallName: "总部", now: Date())
+            }
+            async let b = outcome {
+                try await staff.bootstrap(adminUsername: "root", adminName: "乙", hallCode: "HQ2", hallName: "总部二", now: Date())
+            }
             let results = await [a, b]
             let succeeded = results.compactMap { try? $0.get() }
             #expect(succeeded.count == 1)
@@ -81,7 +89,8 @@ import TongkaTestSupport
             #expect(login.clerk.mustChangePassword)
             await expectFailure(.usernameTaken) {
                 try await staffed.staff.createClerk(
-                    username: "zhangsan", displayName: "重名", role: .clerk, hallCode: "HQ", origin: staffed.adminOrigin, now: Date())
+                    username: "zhangsan", displayName: "重名", role: .clerk, hallCode: "HQ", origin: staffed.adminOrigin,
+                    now: Date())
             }
             // The table itself refuses a hall-bound role without a hall.
             await expectFailure(.hallRequired) {

@@ -4,8 +4,9 @@ import PostgresNIO
 import Testing
 import TongkaDomain
 import TongkaHTTP
-@testable import TongkaPostgres
 import TongkaTestSupport
+
+@testable import TongkaPostgres
 
 /// Store-level fixtures and SQL helpers shared by the suites of this target.
 
@@ -37,7 +38,8 @@ struct Staffed: Sendable {
 func withStaff<T: Sendable>(_ body: (Staffed) async throws -> T) async throws -> T {
     try await withTestDatabase { database in
         let staff = StaffStore(database: database)
-        let boot = try await staff.bootstrap(adminUsername: "admin", adminName: "管理员", hallCode: "HQ", hallName: "总部服务大厅", now: Date())
+        let boot = try await staff.bootstrap(
+            adminUsername: "admin", adminName: "管理员", hallCode: "HQ", hallName: "总部服务大厅", now: Date())
         let (clerk, password) = try await staff.createClerk(
             username: "zhangsan", displayName: "张三", role: .clerk, hallCode: "HQ",
             origin: origin(boot.admin.actor), now: Date())

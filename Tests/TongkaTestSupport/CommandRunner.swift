@@ -25,7 +25,9 @@ public struct CommandRunner: Sendable {
             return URL(fileURLWithPath: explicit)
         }
         var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        while url.pathComponents.count > 1, !FileManager.default.fileExists(atPath: url.appendingPathComponent("tongka-counter").path) {
+        while url.pathComponents.count > 1,
+            !FileManager.default.fileExists(atPath: url.appendingPathComponent("tongka-counter").path)
+        {
             url.deleteLastPathComponent()
         }
         return url
@@ -52,7 +54,9 @@ public struct CommandRunner: Sendable {
     }
 
     /// Runs `tongka-counter` with `arguments`; `input` goes to standard input.
-    public func counter(_ arguments: [String], environment extra: [String: String] = [:], input: String? = nil) async throws -> CommandResult {
+    public func counter(
+        _ arguments: [String], environment extra: [String: String] = [:], input: String? = nil
+    ) async throws -> CommandResult {
         var variables = ["TONGKA_SESSION_FILE": sessionFile, "LANG": "C", "TONGKA_LANG": ""]
         if let serverURL { variables["TONGKA_SERVER"] = serverURL.absoluteString }
         variables.merge(environment) { _, new in new }
@@ -61,7 +65,9 @@ public struct CommandRunner: Sendable {
     }
 
     /// Runs `tongka-server` with `arguments` and `environment`.
-    public static func server(_ arguments: [String], environment: [String: String], timeout: Duration = .seconds(60)) async throws -> CommandResult {
+    public static func server(
+        _ arguments: [String], environment: [String: String], timeout: Duration = .seconds(60)
+    ) async throws -> CommandResult {
         try await run("tongka-server", arguments, environment: environment, input: nil, timeout: timeout)
     }
 

@@ -127,7 +127,6 @@ public final class TestClock: @unchecked Sendable {
     }
 }
 
-
 /// The result of an async throwing call, for racing calls side by side.
 public func outcome<T: Sendable>(_ body: () async throws -> T) async -> Result<T, any Error> {
     do { return .success(try await body()) } catch { return .failure(error) }

@@ -25,7 +25,8 @@ public actor TestDatabases {
     private var template: Task<String, any Error>?
     nonisolated let logger: Logger = {
         var logger = Logger(label: "tongka-test")
-        logger.logLevel = ProcessInfo.processInfo.environment["TONGKA_TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
+        logger.logLevel =
+            ProcessInfo.processInfo.environment["TONGKA_TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
         return logger
     }()
 
@@ -77,16 +78,18 @@ public actor TestDatabases {
             let name = "tongka_tpl_\(ProcessInfo.processInfo.processIdentifier)_\(UInt32.random(in: 0...UInt32.max))"
             TestTrace.log("creating template \(name)")
             try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
-            let client = PostgresClient(configuration: try DatabaseURL.configuration(try Self.url(database: name)), backgroundLogger: logger)
+            let client = PostgresClient(
+                configuration: try DatabaseURL.configuration(try Self.url(database: name)), backgroundLogger: logger)
             let runner = Task { await client.run() }
             do {
                 try await Migrator.bundled().migrate(client: client, logger: logger)
                 // The role is cluster-wide; another test process may have made it already.
                 try await client.query(
-                    PostgresQuery(unsafeSQL: """
-                        DO $$ BEGIN CREATE ROLE \(TestDatabases.serviceRole) LOGIN IN ROLE tongka_service;
-                        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$
-                        """), logger: logger)
+                    PostgresQuery(
+                        unsafeSQL: """
+                            DO $$ BEGIN CREATE ROLE \(TestDatabases.serviceRole) LOGIN IN ROLE tongka_service;
+                            EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$
+                            """), logger: logger)
             } catch {
                 await stopClient(runner)
                 throw error

@@ -35,7 +35,9 @@ public struct TestServer: Sendable {
     }
 
     /// Logs in with a one-time password, changes it, and returns a client logged in with the new one.
-    public func firstLogin(username: String, oneTimePassword: String, newPassword: String = TestServer.defaultPassword) async throws -> TongkaClient {
+    public func firstLogin(
+        username: String, oneTimePassword: String, newPassword: String = TestServer.defaultPassword
+    ) async throws -> TongkaClient {
         let session = try await anonymous().login(username: username, password: oneTimePassword)
         try await client(token: session.token).changePassword(current: oneTimePassword, new: newPassword)
         return try await login(username: username, password: newPassword)
@@ -114,9 +116,11 @@ private func runTestServer<T: Sendable>(
     configure(&settings)
     let logger = TestDatabases.shared.logger
     let (ports, portContinuation) = AsyncStream<Int>.makeStream()
-    let app = try buildApplication(settings: settings, logger: logger, now: now, onServerRunning: { port in
-        portContinuation.yield(port)
-    })
+    let app = try buildApplication(
+        settings: settings, logger: logger, now: now,
+        onServerRunning: { port in
+            portContinuation.yield(port)
+        })
     let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
 
     // A second client for the test's own seeding and checks.
@@ -158,7 +162,9 @@ private func runTestServer<T: Sendable>(
     }
     TestTrace.log("server stopped: \(stopped) (gracefully: \(stoppedGracefully))")
     if !stoppedGracefully {
-        Issue.record("the test server did not stop within 30 seconds of a graceful shutdown\(stopped ? "" : ", nor when cancelled; left running")")
+        Issue.record(
+            "the test server did not stop within 30 seconds of a graceful shutdown\(stopped ? "" : ", nor when cancelled; left running")"
+        )
     }
     await stopClient(clientTask)
     await TestDatabases.shared.drop(name)

@@ -21,6 +21,8 @@ enum TestTrace {
         let name = Test.current?.name ?? "-"
         let seconds = (ContinuousClock.now - start).components.seconds
         let line = "[\(seconds)s] \(name): \(step())\n"
-        traceLock.withLock { _ in _ = try? file.seekToEnd(); file.write(Data(line.utf8)) }
+        traceLock.withLock { _ in
+            _ = try? file.seekToEnd(); file.write(Data(line.utf8))
+        }
     }
 }

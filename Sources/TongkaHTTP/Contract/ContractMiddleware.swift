@@ -34,7 +34,8 @@ struct ContractMiddleware: ServerMiddleware {
 struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddleware {
     let contract: ContractValidator
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
+    {
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {

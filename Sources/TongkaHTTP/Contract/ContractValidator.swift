@@ -75,7 +75,9 @@ public struct ContractValidator: Sendable {
         let schemaNodes = componentsNode?["schemas"]?.mapping
         var names = Set<String>()
         for key in schemaNodes?.keys ?? Node.Mapping([]).keys {
-            guard let name = key.string else { throw ContractDocumentError(location: "#/components/schemas", reason: "a name must be a string") }
+            guard let name = key.string else {
+                throw ContractDocumentError(location: "#/components/schemas", reason: "a name must be a string")
+            }
             names.insert(name)
         }
         var components: [String: Schema] = [:]
@@ -110,10 +112,12 @@ public struct ContractValidator: Sendable {
                 throw ContractDocumentError(location: location, reason: "a parameter needs `name` and `in`")
             }
             guard let where_ = Location(rawValue: place) else {
-                throw ContractDocumentError(location: location, reason: "the contract validator does not check `in: \(place)` parameters")
+                throw ContractDocumentError(
+                    location: location, reason: "the contract validator does not check `in: \(place)` parameters")
             }
             for key in ["style", "explode", "allowReserved", "content", "allowEmptyValue"] where mapping[key] != nil {
-                throw ContractDocumentError(location: location, reason: "the contract validator does not read parameters with `\(key)`")
+                throw ContractDocumentError(
+                    location: location, reason: "the contract validator does not read parameters with `\(key)`")
             }
             guard let schemaNode = mapping["schema"] else {
                 throw ContractDocumentError(location: location, reason: "a parameter needs a `schema`")
@@ -159,9 +163,12 @@ public struct ContractValidator: Sendable {
                 if let content = operation["requestBody"]?.mapping?["content"]?.mapping {
                     for (mediaKey, media) in content {
                         guard let mediaType = mediaKey.string, Self.isJSON(mediaType) else { continue }
-                        jsonBody = try media.mapping?["schema"].map {
-                            try Schema.compile($0, location: location + "/requestBody/content/\(JSONPointer.escape(mediaType))/schema", components: names)
-                        } ?? Schema.always
+                        jsonBody =
+                            try media.mapping?["schema"].map {
+                                try Schema.compile(
+                                    $0, location: location + "/requestBody/content/\(JSONPointer.escape(mediaType))/schema",
+                                    components: names)
+                            } ?? Schema.always
                     }
                 }
                 let query = Dictionary(parameters.filter { $0.location == .query }.map { ($0.name, $0) }) { _, last in last }
@@ -190,7 +197,9 @@ public struct ContractValidator: Sendable {
 
     /// Whether a `Content-Type` is JSON (`application/json`, `application/problem+json`, ...).
     static func isJSON(_ contentType: String) -> Bool {
-        let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let mediaType =
+            contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            ?? ""
         return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
     }
 
@@ -234,15 +243,20 @@ public struct ContractValidator: Sendable {
         var seen = Set<String>()
         if let query = request.path.flatMap({ path in path.firstIndex(of: "?").map { path[path.index(after: $0)...] } }) {
             for pair in query.split(separator: "&") {
-                let (rawName, rawValue) = pair.firstIndex(of: "=").map { (pair[..<$0], pair[pair.index(after: $0)...]) } ?? (pair, "")
+                let (rawName, rawValue) =
+                    pair.firstIndex(of: "=").map { (pair[..<$0], pair[pair.index(after: $0)...]) } ?? (pair, "")
                 guard let name = Self.decodeQuery(rawName), let value = Self.decodeQuery(rawValue) else {
                     throw Self.refusal(ContractViolation(pointer: "/query", reason: "is not valid percent-encoding"))
                 }
                 guard let parameter = operation.query[name] else {
-                    throw Self.refusal(ContractViolation(pointer: "/query/" + JSONPointer.loggable(name), reason: "is not a parameter of this operation"))
+                    throw Self.refusal(
+                        ContractViolation(
+                            pointer: "/query/" + JSONPointer.loggable(name), reason: "is not a parameter of this operation"))
                 }
                 let pointer = "/query/" + JSONPointer.escape(name)
-                guard seen.insert(name).inserted else { throw Self.refusal(ContractViolation(pointer: pointer, reason: "is given more than once")) }
+                guard seen.insert(name).inserted else {
+                    throw Self.refusal(ContractViolation(pointer: pointer, reason: "is given more than once"))
+                }
                 try check(value, parameter, pointer)
             }
         }
@@ -265,7 +279,8 @@ public struct ContractValidator: Sendable {
     /// value stays a string (and then fails the type check unless strings are allowed).
     static func read(_ raw: String, as types: [Schema.JSONType]?) -> JSONValue {
         guard let types else { return .string(raw) }
-        if types.contains(.integer) || types.contains(.number), let first = raw.utf8.first, first == UInt8(ascii: "-") || (0x30...0x39).contains(first),
+        if types.contains(.integer) || types.contains(.number), let first = raw.utf8.first,
+            first == UInt8(ascii: "-") || (0x30...0x39).contains(first),
             let last = raw.utf8.last, (0x30...0x39).contains(last),
             case .number(let number)? = try? JSONParser.parse(Array(raw.utf8))
         {

@@ -268,7 +268,8 @@ struct JSONParser {
                 let first = try hex4(pointer)
                 if (0xD800...0xDBFF).contains(first) {
                     // A high surrogate must be followed by an escaped low surrogate.
-                    guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                    guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+                    else {
                         throw fail(pointer, "unpaired surrogate in a string")
                     }
                     index += 2
@@ -314,8 +315,11 @@ enum JSONPointer {
     /// made up are shown only when short and plain, otherwise as `<member>`, so a body cannot
     /// smuggle personal data or control characters into the log through a member name.
     static func loggable(_ name: String) -> String {
-        let plain = (1...64).contains(name.utf8.count)
-            && name.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x5F || $0 == 0x2D || $0 == 0x2E }
+        let plain =
+            (1...64).contains(name.utf8.count)
+            && name.utf8.allSatisfy {
+                ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x5F || $0 == 0x2D || $0 == 0x2E
+            }
         return plain ? name : "<member>"
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Yams
 import TongkaDomain
+import Yams
 
 // The JSON Schema subset the contract validator enforces.
 //
@@ -135,7 +135,8 @@ final class Schema: Sendable {
             "oneOf", "not",
         ]
         if let unknown = keywords.keys.filter({ !supported.contains($0) }).sorted().first {
-            throw fail("the contract validator does not enforce `\(unknown)`; teach it (Sources/TongkaHTTP/Contract) or leave it out")
+            throw fail(
+                "the contract validator does not enforce `\(unknown)`; teach it (Sources/TongkaHTTP/Contract) or leave it out")
         }
 
         func child(_ node: Node, _ suffix: String) throws(ContractDocumentError) -> Schema {
@@ -148,7 +149,9 @@ final class Schema: Sendable {
         }
         func number(_ name: String) throws(ContractDocumentError) -> JSONNumber? {
             guard let node = keywords[name] else { return nil }
-            guard let value = Self.jsonValue(node), case .number(let number) = value else { throw fail("`\(name)` must be a number") }
+            guard let value = Self.jsonValue(node), case .number(let number) = value else {
+                throw fail("`\(name)` must be a number")
+            }
             return number
         }
         func list(_ name: String) throws(ContractDocumentError) -> [Schema] {
@@ -161,7 +164,11 @@ final class Schema: Sendable {
 
         if let node = keywords["type"] {
             let names: [String]
-            if case .sequence(let sequence) = node { names = sequence.compactMap(\.string) } else { names = node.string.map { [$0] } ?? [] }
+            if case .sequence(let sequence) = node {
+                names = sequence.compactMap(\.string)
+            } else {
+                names = node.string.map { [$0] } ?? []
+            }
             var parsed: [JSONType] = []
             for name in names {
                 guard let type = JSONType(rawValue: name) else { throw fail("unknown type `\(name)`") }
@@ -398,11 +405,14 @@ struct SchemaRegistry: Sendable {
         }
         if let types = schema.types, !types.contains(where: { Self.value(value, is: $0) }) {
             let names = types.map(\.rawValue)
-            let wanted = names.count == 1 ? "must be \(Self.article(names[0])) \(names[0])" : "must be one of the types \(names.joined(separator: ", "))"
+            let wanted =
+                names.count == 1
+                ? "must be \(Self.article(names[0])) \(names[0])" : "must be one of the types \(names.joined(separator: ", "))"
             return ContractViolation(pointer: pointer, reason: wanted)
         }
         if let enumValues = schema.enumValues, !enumValues.contains(value) {
-            return ContractViolation(pointer: pointer, reason: "must be one of \(enumValues.map(Self.show).joined(separator: ", "))")
+            return ContractViolation(
+                pointer: pointer, reason: "must be one of \(enumValues.map(Self.show).joined(separator: ", "))")
         }
         if let constValue = schema.constValue, constValue != value {
             return ContractViolation(pointer: pointer, reason: "must be \(Self.show(constValue))")
@@ -484,7 +494,8 @@ struct SchemaRegistry: Sendable {
         if let divisor = schema.multipleOf {
             let quotient = number.double / divisor
             if !quotient.isFinite || quotient.rounded() != quotient {
-                return ContractViolation(pointer: pointer, reason: "must be a multiple of \(Self.show(.number(JSONNumber(divisor))))")
+                return ContractViolation(
+                    pointer: pointer, reason: "must be a multiple of \(Self.show(.number(JSONNumber(divisor))))")
             }
         }
         return nil
@@ -510,7 +521,9 @@ struct SchemaRegistry: Sendable {
         return nil
     }
 
-    private func checkObject(_ members: [(key: String, value: JSONValue)], _ schema: Schema, _ pointer: String) -> ContractViolation? {
+    private func checkObject(
+        _ members: [(key: String, value: JSONValue)], _ schema: Schema, _ pointer: String
+    ) -> ContractViolation? {
         for name in schema.required where !members.contains(where: { $0.key == name }) {
             return ContractViolation(pointer: pointer + "/" + JSONPointer.escape(name), reason: "is required")
         }
@@ -522,10 +535,14 @@ struct SchemaRegistry: Sendable {
         }
         for (key, value) in members {
             if let property = schema.properties[key] {
-                if let violation = check(value, against: property, at: pointer + "/" + JSONPointer.escape(key)) { return violation }
+                if let violation = check(value, against: property, at: pointer + "/" + JSONPointer.escape(key)) {
+                    return violation
+                }
             } else if let additional = schema.additionalProperties {
                 let child = pointer + "/" + JSONPointer.loggable(key)
-                if additional.rejectsEverything { return ContractViolation(pointer: child, reason: "is not a member of this object") }
+                if additional.rejectsEverything {
+                    return ContractViolation(pointer: child, reason: "is not a member of this object")
+                }
                 if let violation = check(value, against: additional, at: child) { return violation }
             }
         }

@@ -37,7 +37,8 @@ public struct PersonalDataVault: Sendable {
     }
 
     public func seal(_ plaintext: String, field: Field, binding: Data = Data()) throws -> Data {
-        let box = try AES.GCM.seal(Data(plaintext.utf8), using: encryptionKey, authenticating: Self.associatedData(field, binding))
+        let box = try AES.GCM.seal(
+            Data(plaintext.utf8), using: encryptionKey, authenticating: Self.associatedData(field, binding))
         guard let combined = box.combined else { throw TongkaError(.internalError, detail: "encryption failed") }
         return Data([Self.version]) + combined
     }

@@ -42,71 +42,12 @@ public struct StockImportRejection: Error, Sendable {
     public let errorCount: Int
 }
 
-/// Card products and stock.
-public struct CatalogStore: Sendable {
+/// Card stock: factory batches, allocation to halls, levels.
+public struct StockStore: Sendable {
     let database: Database
     var logger: Logger { database.logger }
 
     public init(database: Database) { self.database = database }
-
-    static let productColumns = """
-        product_id, code, name, card_type, deposit_fen, card_cost_fen, replacement_fee_fen, transport_modes,
-        interconnection, allows_anonymous, allows_registered, max_balance_fen, active
-        """
-    typealias ProductRow = (Int64, String, String, Int16, Int64, Int64, Int64, [String], Bool, Bool, Bool, Int64, Bool)
-
-    static func product(_ row: ProductRow) throws -> Product {
-        let definition = try ProductDefinition(
-            code: row.1, name: row.2, cardType: try Stored.value(Int(row.3), as: CardType.self),
-            deposit: Money(fen: row.4), cardCost: Money(fen: row.5), replacementFee: Money(fen: row.6),
-            transportModes: try Stored.values(row.7, as: TransportMode.self), interconnection: row.8,
-            allowsAnonymous: row.9, allowsRegistered: row.10, maximumBalance: Money(fen: row.11))
-        return Product(id: ProductID(row.0), definition: definition, active: row.12)
-    }
-
-    // MARK: Products
-
-    public func createProduct(_ definition: ProductDefinition, origin: RequestOrigin) async throws -> Product {
-        let actor = try origin.requireActor()
-        return try await database.transaction { connection in
-            let row = try await connection.one(
-                """
-                INSERT INTO card_products (code, name, card_type, deposit_fen, card_cost_fen, replacement_fee_fen,
-                    transport_modes, interconnection, allows_anonymous, allows_registered, max_balance_fen, created_by)
-                VALUES (\(definition.code), \(definition.name), \(Int16(definition.cardType.rawValue)),
-                    \(definition.deposit.fen), \(definition.cardCost.fen), \(definition.replacementFee.fen),
-                    \(definition.transportModes.map(\.rawValue)), \(definition.interconnection),
-                    \(definition.allowsAnonymous), \(definition.allowsRegistered), \(definition.maximumBalance.fen),
-                    \(actor.clerkID.rawValue))
-                RETURNING \(unescaped: Self.productColumns)
-                """, as: ProductRow.self, logger: logger)
-            let product = try Self.product(row)
-            try await Audit.record(
-                connection, origin: origin, action: "product.create", subject: "product:\(product.id)",
-                details: ["code": definition.code, "deposit_fen": "\(definition.deposit.fen)",
-                          "card_cost_fen": "\(definition.cardCost.fen)"], logger: logger)
-            return product
-        }
-    }
-
-    public func listProducts() async throws -> [Product] {
-        try await database.read { connection in
-            try await connection.all(
-                "SELECT \(unescaped: Self.productColumns) FROM card_products ORDER BY code", as: ProductRow.self,
-                logger: logger
-            ).map(Self.product)
-        }
-    }
-
-    public func product(code rawCode: String) async throws -> Product {
-        let code = try Validate.productCode(rawCode)
-        guard let row = try await database.read({ connection in
-            try await connection.first(
-                "SELECT \(unescaped: Self.productColumns) FROM card_products WHERE code = \(code)", as: ProductRow.self,
-                logger: logger)
-        }) else { throw TongkaError(.productNotFound, detail: code) }
-        return try Self.product(row)
-    }
 
     // MARK: Stock import
 
@@ -121,7 +62,7 @@ public struct CatalogStore: Sendable {
         productCode: String, hallCode: String?, fileName: String?, body: Body, today: CalendarDate, origin: RequestOrigin
     ) async throws -> StockBatch where Body.Element == ArraySlice<UInt8> {
         let actor = try origin.requireActor()
-        let product = try await self.product(code: productCode)
+        let product = try await ProductStore(database: database).product(code: productCode)
         try product.checkActive()
         var hall: Hall?
         if let hallCode {
@@ -155,14 +96,16 @@ public struct CatalogStore: Sendable {
                 columns: ["line", "card_number", "issuer_id", "valid_from", "valid_to", "chip_uid"],
                 logger: logger
             ) { writer in
-                var parser = StockFileParser(profile: settings.issuer, expectedCardType: product.definition.cardType, today: today)
+                var parser = StockFileParser(
+                    profile: settings.issuer, expectedCardType: product.definition.cardType, today: today)
                 var hasher = SHA256()
                 var out = ByteBuffer()
                 func emit(_ cards: [StockCard]) {
                     guard parser.errorCount == 0 else { return }
                     for card in cards {
                         out.writeString(
-                            "\(card.line)\t\(card.cardNumber.digits)\t\(card.issuerID)\t\(card.validFrom)\t\(card.validTo)\t\(card.chipUID)\n")
+                            "\(card.line)\t\(card.cardNumber.digits)\t\(card.issuerID)\t\(card.validFrom)\t\(card.validTo)\t\(card.chipUID)\n"
+                        )
                     }
                 }
                 for try await chunk in body {
@@ -204,7 +147,8 @@ public struct CatalogStore: Sendable {
                 let errors = try clashes.map { line, problem in
                     StockLineError(
                         line: Int(line), problem: try Stored.value(problem, as: StockLineProblem.self),
-                        message: problem == "already_in_stock" ? "card number is already in stock" : "chip UID is already in stock")
+                        message: problem == "already_in_stock"
+                            ? "card number is already in stock" : "chip UID is already in stock")
                 }
                 throw StockImportRejection(errors: errors, errorCount: errors.count)
             }
@@ -231,8 +175,10 @@ public struct CatalogStore: Sendable {
                 metadata: Dictionary(uniqueKeysWithValues: phases.map { ($0.0, "\($0.1)") }))
             try await Audit.record(
                 connection, origin: origin, action: "stock.import", subject: "batch:\(batch.0)",
-                details: ["product": product.definition.code, "cards": "\(cardCount)", "hall": hall?.code ?? "warehouse",
-                          "first": CardNumber.mask(batch.2), "last": CardNumber.mask(batch.3)],
+                details: [
+                    "product": product.definition.code, "cards": "\(cardCount)", "hall": hall?.code ?? "warehouse",
+                    "first": CardNumber.mask(batch.2), "last": CardNumber.mask(batch.3),
+                ],
                 hall: hall?.id, logger: logger)
             return StockBatch(
                 id: StockBatchID(batch.0), productCode: product.definition.code, hallCode: hall?.code,
@@ -285,7 +231,7 @@ public struct CatalogStore: Sendable {
     ) async throws -> StockAllocation {
         let actor = try origin.requireActor()
         guard (1...100_000).contains(quantity) else { throw TongkaError(.amountOutOfRange, detail: "quantity 1-100000") }
-        let product = try await self.product(code: productCode)
+        let product = try await ProductStore(database: database).product(code: productCode)
         let halls = HallStore(database: database)
         let to = try await halls.hall(code: toHallCode)
         guard to.open else { throw TongkaError(.hallClosed, detail: to.code) }
@@ -314,8 +260,10 @@ public struct CatalogStore: Sendable {
                 """, logger: logger)
             try await Audit.record(
                 connection, origin: origin, action: "stock.allocate", subject: "product:\(product.id)",
-                details: ["product": product.definition.code, "to": to.code, "from": from?.code ?? "warehouse",
-                          "quantity": "\(quantity)"], hall: to.id, logger: logger)
+                details: [
+                    "product": product.definition.code, "to": to.code, "from": from?.code ?? "warehouse",
+                    "quantity": "\(quantity)",
+                ], hall: to.id, logger: logger)
             return StockAllocation(
                 productCode: product.definition.code, toHallCode: to.code, fromHallCode: from?.code,
                 moved: Int64(moved.count), firstCardNumber: first, lastCardNumber: last)
@@ -326,7 +274,9 @@ public struct CatalogStore: Sendable {
     /// see every hall and the warehouse.
     public func stockLevels(hallCode: String?, productCode: String?, actor: StaffActor) async throws -> [HallStockLevel] {
         let hallID = try await HallScope.filter(hallCode: hallCode, actor: actor, database: database)?.rawValue
-        let productID = try await productCode.asyncMap { try await product(code: $0).id.rawValue }
+        let productID = try await productCode.asyncMap {
+            try await ProductStore(database: database).product(code: $0).id.rawValue
+        }
         let warehouseVisible = !actor.role.isHallBound && hallID == nil
         return try await database.read { [hallID] connection in
             try await connection.all(
@@ -342,12 +292,5 @@ public struct CatalogStore: Sendable {
                 """, as: (String?, String, String, Int64).self, logger: logger
             ).map { HallStockLevel(hallCode: $0.0, productCode: $0.1, productName: $0.2, inStock: $0.3) }
         }
-    }
-}
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
     }
 }
