@@ -79,7 +79,8 @@ if [ -z "${TONGKA_DATABASE_URL:-}" ] && ! grep -q '^TONGKA_DATABASE_URL=' "$conf
   port=$(pg_free_port)
   echo "== starting PostgreSQL on 127.0.0.1:$port"
   pg_start "$cluster" "$port"
-  trap 'echo "== stopping PostgreSQL"; pg_stop "$cluster"' EXIT
+  # Stop first, then say so: a closed terminal or pipe must not keep the cluster running.
+  trap 'pg_stop "$cluster"; echo "== stopped PostgreSQL" 2>/dev/null || true' EXIT
   # Two roles: `tongka` owns the schema and runs the migrations; the service connects as
   # `tongka_service_app`, a member of tongka_service with only the grants the migrations give.
   export TONGKA_MIGRATION_DATABASE_URL="postgres://tongka:$(cat "$state/db-password")@127.0.0.1:$port/postgres?sslmode=disable"
@@ -103,6 +104,7 @@ if [ -n "${service_role:-}" ]; then
   echo "== granting the service role"
   PGPASSWORD=$(cat "$state/db-password") "$PG_BIN/psql" -q -X -v ON_ERROR_STOP=1 \
     -h 127.0.0.1 -p "$port" -U tongka -d postgres -v pw="$(cat "$state/db-service-password")" >/dev/null <<'SQL'
+SET client_min_messages = warning;
 DO $$ BEGIN CREATE ROLE tongka_service_app LOGIN IN ROLE tongka_service; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
 GRANT tongka_service TO tongka_service_app;
 ALTER ROLE tongka_service_app PASSWORD :'pw';

@@ -210,7 +210,7 @@ public struct ShiftStore: Sendable {
                     actor: actor, owner: ClerkID(row.0), hall: hall, reason: reason)
                 guard !row.2 else { throw TongkaError(.shiftClosed) }
                 return try await closeLocked(
-                    shift: id, hall: hall, counted: counted, note: trimmed, forceReason: trimmed, actor: actor,
+                    shift: id, hall: hall, counted: counted, note: nil, forceReason: trimmed, actor: actor,
                     idempotencyKey: idempotencyKey, origin: origin, connection: connection)
             }
         }

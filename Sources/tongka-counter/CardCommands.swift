@@ -105,14 +105,13 @@ struct CardCommand: AsyncParsableCommand {
             if counter.json { return Output.printJSON(issued) }
             Output.line(counter.t("Card issued.", "发卡成功。") + (issued.replayed ? counter.t(" (repeated request)", "（重复请求）") : ""))
             counter.printCard(issued.card, reveal: reveal)
-            counter.fields([
-                (
-                    counter.t("Paid", "实收"),
-                    "\(counter.money(issued.paidFen)) (\(PaymentMethod(rawValue: issued.paymentMethod.rawValue)?.localizedName(counter.language) ?? issued.paymentMethod.rawValue))"
-                ),
-                (counter.t("Reference", "交易参考号"), issued.paymentReference ?? "-"),
-                (counter.t("Shift", "班次"), "#\(issued.shiftId)"),
-            ])
+            let method = PaymentMethod(rawValue: issued.paymentMethod.rawValue)?.localizedName(counter.language)
+            var receipt = [
+                (counter.t("Paid", "实收"), "\(counter.money(issued.paidFen)) (\(method ?? issued.paymentMethod.rawValue))")
+            ]
+            if let reference = issued.paymentReference { receipt.append((counter.t("Reference", "交易参考号"), reference)) }
+            receipt.append((counter.t("Shift", "班次"), "#\(issued.shiftId)"))
+            counter.fields(receipt)
         }
     }
 
