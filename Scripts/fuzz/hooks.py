@@ -147,7 +147,9 @@ def follow_cross_member_rules(context, case, kwargs):
             body["paymentReference"] = "FUZZ" + uuid.uuid4().hex
     elif method == "POST" and path == "/v1/shifts":
         # The operator's float limit is configuration (float_too_large); the document's maximum is the ceiling.
-        if isinstance(body.get("openingFloatFen"), int) and body["openingFloatFen"] > MAX_FLOAT_FEN:
+        # (An integer may come as 4507307.0: JSON has one number type.)
+        amount = body.get("openingFloatFen")
+        if isinstance(amount, (int, float)) and not isinstance(amount, bool) and amount > MAX_FLOAT_FEN:
             body["openingFloatFen"] = MAX_FLOAT_FEN
     elif method == "POST" and path == "/v1/products":
         # Sold some way (invalid_product), and reduced-fare cards (student, elderly, military) registered only.
