@@ -8,8 +8,9 @@ import TongkaTestSupport
 @Suite(.timeLimit(.minutes(5))) struct ContractAPITests {
     @Test func constraintsOfTheDocumentAreEnforcedOnBodiesQueriesAndPaths() async throws {
         try await withFixture { fixture in
-            // maxLength on a body member: a document number longer than 64 characters.
-            let holder = await expectFailure(.malformedRequest) {
+            // maxLength on a body member: a document number longer than 64 characters. The schema
+            // names the domain's code (x-error-code), so the contract answers as the domain would.
+            let holder = await expectFailure(.invalidDocumentNumber) {
                 try await fixture.clerk.findHolder(type: .passport, number: String(repeating: "E", count: 65))
             }
             #expect(holder?.message.hasSuffix("/body/documentNumber: must have at most 64 characters") == true)
@@ -22,7 +23,7 @@ import TongkaTestSupport
 
             // maxLength counted in characters, not bytes: 500 Chinese characters pass, 501 do not.
             _ = try await fixture.clerk.openShift(floatFen: 0, idempotencyKey: "contract-open-1")
-            let close = await expectFailure(.malformedRequest) {
+            let close = await expectFailure(.invalidName) {
                 try await fixture.clerk.closeShift(
                     countedFen: 0, note: String(repeating: "短", count: 501), idempotencyKey: "contract-close-1")
             }

@@ -202,6 +202,26 @@ private func refusal(_ schema: String, _ body: String, components: String = "{}"
                 == "/body/mode: must be one of bus")
     }
 
+    @Test func errorCodeOfTheSchemaNamesRuleViolationsButNotWrongTypes() throws {
+        let components =
+            ##"{"Code": {"type": "string", "pattern": "^[A-Z]{2}$", "x-error-code": "invalid_hall_code"}, "Input": {"type": "object", "properties": {"code": {"$ref": "#/components/schemas/Code"}}}}"##
+        let contract = try ContractValidator(
+            yaml: document(body: ##"{"$ref": "#/components/schemas/Input"}"##, components: components))
+        func code(_ body: String) -> ErrorCode? {
+            do {
+                try contract.validateBody(operationID: "makeThing", Array(body.utf8))
+                return nil
+            } catch {
+                return error.code
+            }
+        }
+        #expect(code(#"{"code": "AB"}"#) == nil)
+        #expect(code(#"{"code": "abc"}"#) == .invalidHallCode)
+        // `"code": 5` is a malformed request, not a bad hall code.
+        #expect(code(#"{"code": 5}"#) == .malformedRequest)
+        #expect(code(#"{"code": null}"#) == .malformedRequest)
+    }
+
     @Test func allOfAnyOfOneOfAndNotCombineSchemas() throws {
         #expect(try refusal(#"{"allOf": [{"type": "integer"}, {"minimum": 5}]}"#, "6") == nil)
         #expect(try refusal(#"{"allOf": [{"type": "integer"}, {"minimum": 5}]}"#, "4") == "/body: must be at least 5")

@@ -26,6 +26,9 @@ struct ContractViolation: Error, Sendable, Equatable, CustomStringConvertible {
     /// that has one), so a bad card number answers `invalid_card_number` whether the contract or
     /// the domain notices it first; nil: `malformed_request`.
     var code: ErrorCode? = nil
+    /// A value of the wrong JSON type (`"code": 5` for a hall code): the request is malformed,
+    /// whatever code the schema names for a value that breaks its rules.
+    var wrongType = false
     var description: String { "\(pointer): \(reason)" }
 }
 
@@ -394,7 +397,7 @@ struct SchemaRegistry: Sendable {
     /// the error code of the innermost schema on its path that names one.
     func check(_ value: JSONValue, against schema: Schema, at pointer: String) -> ContractViolation? {
         guard var violation = checkKeywords(value, against: schema, at: pointer) else { return nil }
-        if violation.code == nil { violation.code = schema.errorCode }
+        if violation.code == nil, !violation.wrongType { violation.code = schema.errorCode }
         return violation
     }
 
@@ -408,7 +411,7 @@ struct SchemaRegistry: Sendable {
             let wanted =
                 names.count == 1
                 ? "must be \(Self.article(names[0])) \(names[0])" : "must be one of the types \(names.joined(separator: ", "))"
-            return ContractViolation(pointer: pointer, reason: wanted)
+            return ContractViolation(pointer: pointer, reason: wanted, wrongType: true)
         }
         if let enumValues = schema.enumValues, !enumValues.contains(value) {
             return ContractViolation(
