@@ -14,19 +14,12 @@ extension StaffActor {
 
     /// Whether this actor may reach a holder by its number: hall-bound staff reach holders
     /// registered in their hall or holding a card sold there; elsewhere the holder is found only
-    /// by the identity document the person shows (``HolderReach/byDocument``).
+    /// by the identity document the person shows (``HolderSelection/document(_:)``).
     public func canReachHolder(registeredHall: HallID, cardHalls: Set<HallID>) -> Bool {
         guard role.isHallBound else { return true }
         guard let hallID else { return false }
         return registeredHall == hallID || cardHalls.contains(hallID)
     }
-}
-
-/// How a holder was named in a request: by number (subject to hall scope) or by the identity
-/// document the person presents at the counter (reachable from any hall, and audited as such).
-public enum HolderReach: Sendable, Equatable {
-    case byNumber
-    case byDocument
 }
 
 /// Whether a hall is serving. A closed hall takes no new shifts, staff, holders or sales; shifts

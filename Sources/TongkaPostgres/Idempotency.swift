@@ -31,13 +31,14 @@ enum Idempotency {
             """, as: (Int.self), logger: logger)
         if inserted == nil {
             guard
-                let (storedOperation, storedHash, storedResult) = try await connection.first(
+                let (storedHash, storedResult) = try await connection.first(
                     """
-                    SELECT operation, request_hash, result::text FROM idempotency_keys
+                    SELECT request_hash, result::text FROM idempotency_keys
                      WHERE clerk_id = \(actor.clerkID.rawValue) AND operation = \(operation) AND idempotency_key = \(key)
-                    """, as: (String, Data, String).self, logger: logger)
+                    """, as: (Data, String).self, logger: logger)
             else { throw TongkaError(.serviceUnavailable, detail: "idempotency record vanished, retry") }
-            guard storedOperation == operation, storedHash == requestHash else {
+            // The key is scoped by operation (primary key), so only the body can differ.
+            guard storedHash == requestHash else {
                 throw TongkaError(.idempotencyKeyReused)
             }
             // The money moved the first time: a stored result this build cannot read is a server
@@ -64,10 +65,13 @@ enum Idempotency {
         return Data(SHA256Digest.of(data))
     }
 
+    /// Rows deleted per statement: a large backlog never holds long locks.
+    static let purgeBatch = 10_000
+
     /// Deletes idempotency records older than `cutoff` (the retention period: 30 days by default),
-    /// in bounded batches so a large backlog never holds long locks. Returns how many went.
+    /// in bounded batches. Returns how many went.
     static func purge(
-        before cutoff: Date, batch: Int = 10_000, connection: PostgresConnection, logger: Logger
+        before cutoff: Date, batch: Int = purgeBatch, connection: PostgresConnection, logger: Logger
     ) async throws -> Int {
         let rows = try await connection.all(
             """
@@ -99,7 +103,7 @@ public struct IdempotencyStore: Sendable {
                 try await Idempotency.purge(before: cutoff, connection: connection, logger: logger)
             }
             total += purged
-            if purged < 10_000 { return total }
+            if purged < Idempotency.purgeBatch { return total }
         }
     }
 

@@ -59,7 +59,7 @@ public struct SessionStore: Sendable {
             found.0, found.1, found.2, found.3, found.4, found.5, found.6, found.7, found.8, found.9
         )
         let passwordHash = found.10
-        let clerk = StaffStore.clerk(clerkRow)
+        let clerk = try StaffStore.clerk(clerkRow)
         let loginOrigin = RequestOrigin(actor: clerk.actor, requestID: origin.requestID, clientAddress: origin.clientAddress)
         let attempt = try await reserveAttempt(clerk: clerk, origin: origin, now: now)
         let passwordMatches = try await settings.passwordHasher.verify(password, against: passwordHash)
@@ -208,7 +208,7 @@ public struct SessionStore: Sendable {
         }
         guard let row, !row.2 else { throw TongkaError(.invalidToken) }
         guard row.1 > now else { throw TongkaError(.sessionExpired) }
-        let clerk = StaffStore.clerk((row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12))
+        let clerk = try StaffStore.clerk((row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12))
         if clerk.disabled { throw TongkaError(.accountDisabled) }
         return AuthenticatedSession(sessionID: SessionID(row.0), clerk: clerk, expiresAt: row.1)
     }

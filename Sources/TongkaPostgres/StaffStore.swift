@@ -42,9 +42,9 @@ public struct StaffStore: Sendable {
 
     typealias ClerkRow = (Int64, String, String, String, Int64?, String?, Bool, Bool, Date?, Date)
 
-    static func clerk(_ row: ClerkRow) -> Clerk {
+    static func clerk(_ row: ClerkRow) throws -> Clerk {
         Clerk(
-            id: ClerkID(row.0), username: row.1, displayName: row.2, role: Role(rawValue: row.3) ?? .auditor,
+            id: ClerkID(row.0), username: row.1, displayName: row.2, role: try Stored.value(row.3, as: Role.self),
             hallID: row.4.map { HallID($0) }, hallCode: row.5, mustChangePassword: row.6, disabled: row.7,
             lockedUntil: row.8, createdAt: row.9)
     }
@@ -93,10 +93,11 @@ public struct StaffStore: Sendable {
         var hall: Hall?
         if let hallCode { hall = try await HallStore(database: database).hall(code: hallCode) }
         if role.isHallBound, hall == nil { throw TongkaError(.hallRequired) }
-        if let hall, !hall.open { throw TongkaError(.hallClosed, detail: hall.code) }
         let password = OneTimePassword.generate()
         let hash = try await settings.passwordHasher.hash(password)
         let clerk = try await database.transaction { [hall] connection in
+            // Inside the transaction, holding the hall: a hall closed meanwhile takes no new staff.
+            if let hall { try await HallCheck.requireOpen(hall.id, connection: connection, logger: logger) }
             let clerk = try await insertClerk(
                 username: username, displayName: displayName, role: role, hall: role.isHallBound ? hall?.id : nil,
                 passwordHash: hash, now: now, connection: connection)
@@ -121,7 +122,7 @@ public struct StaffStore: Sendable {
                 RETURNING *)
             SELECT \(unescaped: Self.clerkColumns) FROM inserted c LEFT JOIN service_halls h ON h.hall_id = c.hall_id
             """, as: ClerkRow.self, logger: logger)
-        return Self.clerk(row)
+        return try Self.clerk(row)
     }
 
     /// Lists clerks; hall-bound readers see only their own hall.
@@ -139,7 +140,7 @@ public struct StaffStore: Sendable {
                  WHERE \(hallFilter)::bigint IS NULL OR c.hall_id = \(hallFilter)
                  ORDER BY c.username
                 """, as: ClerkRow.self, logger: logger
-            ).map(Self.clerk)
+            ).map { try Self.clerk($0) }
         }
     }
 
@@ -154,7 +155,7 @@ public struct StaffStore: Sendable {
                     """, as: ClerkRow.self, logger: logger)
             })
         else { throw TongkaError(.clerkNotFound, detail: username) }
-        return Self.clerk(row)
+        return try Self.clerk(row)
     }
 
     public func clerk(id: ClerkID) async throws -> Clerk {
@@ -167,7 +168,7 @@ public struct StaffStore: Sendable {
                     """, as: ClerkRow.self, logger: logger)
             })
         else { throw TongkaError(.clerkNotFound) }
-        return Self.clerk(row)
+        return try Self.clerk(row)
     }
 
     /// An administrator's lock: the clerk cannot log in and every session ends until unlocked.

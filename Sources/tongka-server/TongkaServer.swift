@@ -92,8 +92,12 @@ struct Serve: AsyncParsableCommand {
         // Refuse to start unless the database is exactly at this build's migrations, checked on
         // a short-lived connection before anything listens.
         let migrator = try Migrator.bundled()
-        let status = try await withDatabase(settings, logger: logger) { database in
-            try await migrator.status(client: database.client, logger: logger)
+        // One short-lived connection answers both checks: the schema, and the rights of the role.
+        let (status, role) = try await withDatabase(settings, logger: logger) { database in
+            (
+                try await migrator.status(client: database.client, logger: logger),
+                try await DatabaseRole.inspect(client: database.client, logger: logger)
+            )
         }
         if let problem = status.problem {
             logger.critical("refusing to start: \(problem)")
@@ -101,9 +105,6 @@ struct Serve: AsyncParsableCommand {
         }
         // The service must not hold the owner's rights: an owner can drop the guard triggers and
         // a superuser can rewrite the audit chain or run programs through COPY.
-        let role = try await withDatabase(settings, logger: logger) { database in
-            try await DatabaseRole.inspect(client: database.client, logger: logger)
-        }
         if let problem = role.problem {
             if settings.allowOwnerConnection {
                 logger.warning("serving with owner rights (TONGKA_DATABASE_ALLOW_OWNER): \(problem)")
