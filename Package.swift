@@ -127,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "tongka-counter",
             dependencies: [
-                "TongkaClient", "TongkaDomain",
+                "TongkaClient", "TongkaDomain", "TongkaCardSim", "TongkaCardCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
             ],
@@ -138,7 +138,7 @@ let package = Package(
         .target(
             name: "TongkaTestSupport",
             dependencies: [
-                "TongkaDomain", "TongkaPostgres", "TongkaHTTP", "TongkaClient",
+                "TongkaDomain", "TongkaPostgres", "TongkaHTTP", "TongkaClient", "TongkaCardCrypto", "TongkaCardSim",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -169,6 +169,7 @@ let package = Package(
             name: "TongkaHTTPTests",
             dependencies: [
                 "TongkaHTTP", "TongkaClient", "TongkaDomain", "TongkaTestSupport", "TongkaAPI", "TongkaPostgres",
+                "TongkaCardCrypto", "TongkaCardSim",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -179,7 +180,9 @@ let package = Package(
         ),
         .testTarget(
             name: "TongkaCounterTests",
-            dependencies: ["TongkaTestSupport", "TongkaDomain", "TongkaPostgres", "tongka-counter"],
+            dependencies: [
+                "TongkaTestSupport", "TongkaDomain", "TongkaPostgres", "tongka-counter", "TongkaCardCrypto", "TongkaCardSim",
+            ],
             swiftSettings: strict
         ),
     ]

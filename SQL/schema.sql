@@ -341,6 +341,39 @@ BEGIN
 END $$;
 
 --
+-- Name: loads_guard(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.loads_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        RAISE EXCEPTION 'loads are never deleted' USING ERRCODE = 'TK001', CONSTRAINT = 'loads_guard';
+    END IF;
+    IF (NEW.load_id, NEW.card_number, NEW.amount_fen, NEW.old_balance_fen, NEW.new_balance_fen, NEW.online_serial,
+        NEW.card_random, NEW.key_version, NEW.algorithm_id, NEW.issuer_id, NEW.terminal_number, NEW.terminal_serial,
+        NEW.card_time, NEW.mac2, NEW.payment_method, NEW.payment_reference, NEW.clerk_id, NEW.hall_id, NEW.shift_id,
+        NEW.transaction_id, NEW.idempotency_key, NEW.authorised_at)
+       IS DISTINCT FROM
+       (OLD.load_id, OLD.card_number, OLD.amount_fen, OLD.old_balance_fen, OLD.new_balance_fen, OLD.online_serial,
+        OLD.card_random, OLD.key_version, OLD.algorithm_id, OLD.issuer_id, OLD.terminal_number, OLD.terminal_serial,
+        OLD.card_time, OLD.mac2, OLD.payment_method, OLD.payment_reference, OLD.clerk_id, OLD.hall_id, OLD.shift_id,
+        OLD.transaction_id, OLD.idempotency_key, OLD.authorised_at) THEN
+        RAISE EXCEPTION 'the facts of a load never change' USING ERRCODE = 'TK001', CONSTRAINT = 'loads_guard';
+    END IF;
+    -- Forward only: open -> confirmed | reversed; mac2_issued -> grey; confirmed -> voided.
+    IF NOT (NEW.state = OLD.state
+            OR (OLD.state IN ('mac2_issued', 'grey') AND NEW.state IN ('confirmed', 'reversed'))
+            OR (OLD.state = 'mac2_issued' AND NEW.state = 'grey')
+            OR (OLD.state = 'confirmed' AND NEW.state = 'voided')) THEN
+        RAISE EXCEPTION 'a load cannot go from % to %', OLD.state, NEW.state
+            USING ERRCODE = 'TK001', CONSTRAINT = 'loads_guard';
+    END IF;
+    RETURN NEW;
+END $$;
+
+--
 -- Name: never_deleted(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -494,7 +527,7 @@ CREATE TABLE public.cards (
     CONSTRAINT cards_deposit CHECK ((deposit_fen >= 0)),
     CONSTRAINT cards_paid_has_transaction CHECK ((((deposit_fen + card_cost_fen) = 0) = (issue_transaction_id IS NULL))),
     CONSTRAINT cards_payment_method CHECK ((payment_method = ANY (ARRAY['cash'::text, 'unionpay'::text, 'wechat_pay'::text, 'alipay'::text]))),
-    CONSTRAINT cards_status CHECK ((status = 'active'::text))
+    CONSTRAINT cards_status CHECK ((status = ANY (ARRAY['active'::text, 'refunded'::text])))
 );
 
 --
@@ -633,7 +666,7 @@ CREATE TABLE public.journal_transactions (
     payment_method text,
     payment_reference text,
     CONSTRAINT journal_transactions_cash_has_no_reference CHECK (((payment_method IS DISTINCT FROM 'cash'::text) OR (payment_reference IS NULL))),
-    CONSTRAINT journal_transactions_kind CHECK ((kind = ANY (ARRAY['shift_open'::text, 'shift_close'::text, 'card_issue'::text]))),
+    CONSTRAINT journal_transactions_kind CHECK ((kind = ANY (ARRAY['shift_open'::text, 'shift_close'::text, 'card_issue'::text, 'card_load'::text, 'load_reversal'::text, 'load_void'::text]))),
     CONSTRAINT journal_transactions_memo_length CHECK ((char_length(memo) <= 200)),
     CONSTRAINT journal_transactions_non_cash_has_reference CHECK (((payment_method IS NULL) OR (payment_method = 'cash'::text) OR (payment_reference IS NOT NULL))),
     CONSTRAINT journal_transactions_payment_method CHECK ((payment_method = ANY (ARRAY['cash'::text, 'unionpay'::text, 'wechat_pay'::text, 'alipay'::text]))),
@@ -691,6 +724,101 @@ END),
 
 ALTER TABLE public.ledger_accounts ALTER COLUMN account_id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.ledger_accounts_account_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: load_terminal_numbers; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.load_terminal_numbers
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    MAXVALUE 9999999999
+    CACHE 1;
+
+--
+-- Name: load_terminals; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.load_terminals (
+    terminal_number text NOT NULL,
+    hall_id bigint NOT NULL,
+    label text NOT NULL,
+    last_serial bigint DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by bigint NOT NULL,
+    CONSTRAINT load_terminals_label_format CHECK ((label ~ '^[A-Za-z0-9._-]{1,32}$'::text)),
+    CONSTRAINT load_terminals_number_format CHECK ((terminal_number ~ '^[0-9]{12}$'::text)),
+    CONSTRAINT load_terminals_serial CHECK (((last_serial >= 0) AND (last_serial <= '4294967295'::bigint)))
+);
+
+--
+-- Name: loads; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.loads (
+    load_id bigint NOT NULL,
+    card_number text NOT NULL,
+    state text NOT NULL,
+    amount_fen bigint NOT NULL,
+    old_balance_fen bigint NOT NULL,
+    new_balance_fen bigint NOT NULL,
+    online_serial integer NOT NULL,
+    card_random bytea NOT NULL,
+    key_version smallint NOT NULL,
+    algorithm_id smallint NOT NULL,
+    issuer_id text NOT NULL,
+    terminal_number text NOT NULL,
+    terminal_serial bigint NOT NULL,
+    card_time text NOT NULL,
+    mac2 bytea NOT NULL,
+    tac bytea,
+    payment_method text,
+    payment_reference text,
+    clerk_id bigint NOT NULL,
+    hall_id bigint NOT NULL,
+    shift_id bigint NOT NULL,
+    transaction_id bigint NOT NULL,
+    idempotency_key text NOT NULL,
+    authorised_at timestamp with time zone DEFAULT now() NOT NULL,
+    confirmed_at timestamp with time zone,
+    resolved_at timestamp with time zone,
+    resolved_by bigint,
+    resolution text,
+    observed_online_serial integer,
+    observed_balance_fen bigint,
+    reversal_transaction_id bigint,
+    CONSTRAINT loads_algorithm_id CHECK (((algorithm_id >= 0) AND (algorithm_id <= 255))),
+    CONSTRAINT loads_amount CHECK (((amount_fen >= 1) AND (amount_fen <= '4294967295'::bigint))),
+    CONSTRAINT loads_card_random CHECK ((octet_length(card_random) = 4)),
+    CONSTRAINT loads_card_time_format CHECK ((card_time ~ '^[0-9]{14}$'::text)),
+    CONSTRAINT loads_confirmed_has_evidence CHECK (((state <> 'confirmed'::text) OR (tac IS NOT NULL) OR (resolution = 'card_serial'::text))),
+    CONSTRAINT loads_issuer_id_format CHECK ((issuer_id ~ '^[0-9A-F]{16}$'::text)),
+    CONSTRAINT loads_key_version CHECK (((key_version >= 0) AND (key_version <= 255))),
+    CONSTRAINT loads_mac2 CHECK ((octet_length(mac2) = 4)),
+    CONSTRAINT loads_new_balance CHECK (((new_balance_fen = (old_balance_fen + amount_fen)) AND (new_balance_fen <= '4294967295'::bigint))),
+    CONSTRAINT loads_old_balance CHECK (((old_balance_fen >= 0) AND (old_balance_fen <= '4294967295'::bigint))),
+    CONSTRAINT loads_online_serial CHECK (((online_serial >= 0) AND (online_serial <= 65535))),
+    CONSTRAINT loads_payment_method CHECK ((payment_method = ANY (ARRAY['cash'::text, 'unionpay'::text, 'wechat_pay'::text, 'alipay'::text]))),
+    CONSTRAINT loads_resolution CHECK ((resolution = ANY (ARRAY['tac'::text, 'card_serial'::text]))),
+    CONSTRAINT loads_reversed_has_transaction CHECK (((state = 'reversed'::text) = (reversal_transaction_id IS NOT NULL))),
+    CONSTRAINT loads_state CHECK ((state = ANY (ARRAY['mac2_issued'::text, 'confirmed'::text, 'grey'::text, 'reversed'::text, 'voided'::text]))),
+    CONSTRAINT loads_tac CHECK ((octet_length(tac) = 4)),
+    CONSTRAINT loads_terminal_serial CHECK (((terminal_serial >= 1) AND (terminal_serial <= '4294967295'::bigint)))
+);
+
+--
+-- Name: loads_load_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.loads ALTER COLUMN load_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.loads_load_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -1002,6 +1130,41 @@ ALTER TABLE ONLY public.ledger_accounts
     ADD CONSTRAINT ledger_accounts_pkey PRIMARY KEY (account_id);
 
 --
+-- Name: load_terminals load_terminals_label_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.load_terminals
+    ADD CONSTRAINT load_terminals_label_key UNIQUE (hall_id, label);
+
+--
+-- Name: load_terminals load_terminals_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.load_terminals
+    ADD CONSTRAINT load_terminals_pkey PRIMARY KEY (terminal_number);
+
+--
+-- Name: loads loads_initialize_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.loads
+    ADD CONSTRAINT loads_initialize_key UNIQUE (card_number, online_serial, card_random);
+
+--
+-- Name: loads loads_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.loads
+    ADD CONSTRAINT loads_pkey PRIMARY KEY (load_id);
+
+--
+-- Name: loads loads_terminal_serial_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.loads
+    ADD CONSTRAINT loads_terminal_serial_key UNIQUE (terminal_number, terminal_serial);
+
+--
 -- Name: login_failures login_failures_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1150,6 +1313,36 @@ CREATE INDEX journal_transactions_shift ON public.journal_transactions USING btr
 CREATE UNIQUE INDEX ledger_accounts_one_per_owner ON public.ledger_accounts USING btree (kind, COALESCE(card_number, ''::text), COALESCE(shift_id, (0)::bigint), COALESCE(hall_id, (0)::bigint), COALESCE(payment_method, ''::text));
 
 --
+-- Name: loads_card_time; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX loads_card_time ON public.loads USING btree (card_number, authorised_at);
+
+--
+-- Name: loads_one_mac2_per_serial; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX loads_one_mac2_per_serial ON public.loads USING btree (card_number, online_serial) WHERE (state <> 'reversed'::text);
+
+--
+-- Name: loads_one_open_per_card; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX loads_one_open_per_card ON public.loads USING btree (card_number) WHERE (state = ANY (ARRAY['mac2_issued'::text, 'grey'::text]));
+
+--
+-- Name: loads_open; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX loads_open ON public.loads USING btree (hall_id, authorised_at) WHERE (state = ANY (ARRAY['mac2_issued'::text, 'grey'::text]));
+
+--
+-- Name: loads_shift; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX loads_shift ON public.loads USING btree (shift_id);
+
+--
 -- Name: sessions_clerk; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1292,6 +1485,12 @@ CREATE TRIGGER journal_transactions_shift_open BEFORE INSERT ON public.journal_t
 --
 
 CREATE TRIGGER ledger_accounts_guard BEFORE DELETE OR UPDATE ON public.ledger_accounts FOR EACH ROW EXECUTE FUNCTION public.ledger_accounts_guard();
+
+--
+-- Name: loads loads_guard; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER loads_guard BEFORE DELETE OR UPDATE ON public.loads FOR EACH ROW EXECUTE FUNCTION public.loads_guard();
 
 --
 -- Name: shifts shifts_guard; Type: TRIGGER; Schema: public; Owner: -
@@ -1472,6 +1671,76 @@ ALTER TABLE ONLY public.ledger_accounts
     ADD CONSTRAINT ledger_accounts_shift_id_fkey FOREIGN KEY (shift_id) REFERENCES public.shifts(shift_id);
 
 --
+-- Name: load_terminals load_terminals_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.load_terminals
+    ADD CONSTRAINT load_terminals_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.clerks(clerk_id);
+
+--
+-- Name: load_terminals load_terminals_hall_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.load_terminals
+    ADD CONSTRAINT load_terminals_hall_id_fkey FOREIGN KEY (hall_id) REFERENCES public.service_halls(hall_id);
+
+--
+-- Name: loads loads_card_number_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.loads
+    ADD CONSTRAINT loads_card_number_fkey FOREIGN KEY (card_number) REFERENCES public.cards(card_number);
+
+--
+-- Name: loads loads_clerk_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.loads
+    ADD CONSTRAINT loads_clerk_id_fkey FOREIGN KEY (clerk_id) REFERENCES public.clerks(clerk_id);
+
+--
+-- Name: loads loads_hall_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.loads
+    ADD CONSTRAINT loads_hall_id_fkey FOREIGN KEY (hall_id) REFERENCES public.service_halls(hall_id);
+
+--
+-- Name: loads loads_resolved_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.loads
+    ADD CONSTRAINT loads_resolved_by_fkey FOREIGN KEY (resolved_by) REFERENCES public.clerks(clerk_id);
+
+--
+-- Name: loads loads_reversal_transaction_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.loads
+    ADD CONSTRAINT loads_reversal_transaction_id_fkey FOREIGN KEY (reversal_transaction_id) REFERENCES public.journal_transactions(transaction_id);
+
+--
+-- Name: loads loads_shift_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.loads
+    ADD CONSTRAINT loads_shift_id_fkey FOREIGN KEY (shift_id) REFERENCES public.shifts(shift_id);
+
+--
+-- Name: loads loads_terminal_number_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.loads
+    ADD CONSTRAINT loads_terminal_number_fkey FOREIGN KEY (terminal_number) REFERENCES public.load_terminals(terminal_number);
+
+--
+-- Name: loads loads_transaction_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.loads
+    ADD CONSTRAINT loads_transaction_id_fkey FOREIGN KEY (transaction_id) REFERENCES public.journal_transactions(transaction_id);
+
+--
 -- Name: login_failures login_failures_clerk_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1633,6 +1902,24 @@ GRANT SELECT,INSERT ON TABLE public.journal_transactions TO tongka_service;
 --
 
 GRANT SELECT,INSERT,UPDATE ON TABLE public.ledger_accounts TO tongka_service;
+
+--
+-- Name: SEQUENCE load_terminal_numbers; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT USAGE ON SEQUENCE public.load_terminal_numbers TO tongka_service;
+
+--
+-- Name: TABLE load_terminals; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.load_terminals TO tongka_service;
+
+--
+-- Name: TABLE loads; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.loads TO tongka_service;
 
 --
 -- Name: TABLE login_failures; Type: ACL; Schema: public; Owner: -

@@ -336,3 +336,24 @@ public struct PurseTransactionRecord: Sendable, Hashable {
             + [transactionType] + terminal.bytes + dateTime.bytes
     }
 }
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+extension TransactionDateTime {
+    /// The date-time of `instant` on a clock in `timeZone` (a host or terminal clock in operator time).
+    public init(_ instant: Date, in timeZone: TimeZone) throws(CardCryptoError) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: instant)
+        func pad(_ value: Int?, _ width: Int) -> String {
+            let text = String(value ?? 0)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        try self.init(
+            yyyymmdd: pad(c.year, 4) + pad(c.month, 2) + pad(c.day, 2), hhmmss: pad(c.hour, 2) + pad(c.minute, 2) + pad(c.second, 2))
+    }
+}

@@ -244,7 +244,9 @@ public struct PurseTerminal: Sendable {
             dateTime: dateTime, response: response)
         let reply: APDUResponse
         do {
-            reply = try await reader.transmit([0x80, 0x52, 0x00, 0x00, 0x0B] + dateTime.bytes + authorization.mac2 + [0x04])
+            // The host's date-time: MAC2 covers it (a remote host picks its own clock).
+            reply = try await reader.transmit(
+                [0x80, 0x52, 0x00, 0x00, 0x0B] + authorization.dateTime.bytes + authorization.mac2 + [0x04])
         } catch {
             // MAC2 has left the host and we do not know whether the card used it.
             throw PurseTerminalError.greyLoad(authorization)
@@ -314,6 +316,23 @@ public struct PurseTerminal: Sendable {
             maintenance, card: info.card, challenge: challenge,
             keyVersion: keyVersion, algorithm: algorithm)
         _ = try await command(maintenance == .unblock ? "APPLICATION UNBLOCK" : "APPLICATION BLOCK", apdu)
+    }
+
+    /// SELECT, read 0015, then INITIALIZE FOR LOAD of `amount` at `terminal`, abandoned: no MAC2 is
+    /// ever asked for, so nothing changes on the card. With amount 0 the answer is evidence for the
+    /// host: its MAC1 authenticates the card's balance and online serial (grey-load decisions).
+    public func initializeForLoad(
+        amount: UInt32 = 0, terminal: TerminalNumber, keyIndex: UInt8 = 1
+    ) async throws -> (PurseCardInfo, InitializeForLoadResponse) {
+        let info = try await readCard()
+        if info.temporarilyBlocked { throw PurseTerminalError.applicationBlocked }
+        let initData = try await command(
+            "INITIALIZE FOR LOAD", [0x80, 0x50, 0x00, 0x02, 0x0B, keyIndex] + be32(amount) + terminal.bytes + [0x10])
+        do {
+            return (info, try InitializeForLoadResponse(data: initData))
+        } catch {
+            throw PurseTerminalError.malformedResponse(command: "INITIALIZE FOR LOAD")
+        }
     }
 
     /// The purse transaction log (file 0018), newest first.

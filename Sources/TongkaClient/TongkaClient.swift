@@ -437,7 +437,7 @@ public struct TongkaClient: Sendable {
     // MARK: Plumbing
 
     /// Runs a generated call and turns transport failures into ``APIFailure``.
-    private func call<Output>(_ body: () async throws -> Output) async throws -> Output {
+    func call<Output>(_ body: () async throws -> Output) async throws -> Output {
         do {
             return try await body()
         } catch let error as ClientError {
@@ -468,11 +468,17 @@ struct HeadersMiddleware: ClientMiddleware {
 /// Sends a request again after a lost connection when that is safe: reads, and money commands
 /// (they carry an idempotency key, so the server answers a repeat with the first result).
 struct RetryMiddleware: ClientMiddleware {
+    /// Commands whose repeat cannot do anything twice: the terminal upsert, and confirming a load
+    /// with its TAC or reporting it grey (both answer the same load again).
+    static let idempotentByNature: Set<String> = ["registerLoadTerminal", "confirmLoad", "markLoadGrey"]
+
     func intercept(
         _ request: HTTPRequest, body: HTTPBody?, baseURL: URL, operationID: String,
         next: @Sendable (HTTPRequest, HTTPBody?, URL) async throws -> (HTTPResponse, HTTPBody?)
     ) async throws -> (HTTPResponse, HTTPBody?) {
-        let safe = request.method == .get || request.headerFields[HTTPField.Name("Idempotency-Key")!] != nil
+        let safe =
+            request.method == .get || request.headerFields[HTTPField.Name("Idempotency-Key")!] != nil
+            || Self.idempotentByNature.contains(operationID)
         let repeatable = body.map { $0.iterationBehavior == .multiple } ?? true
         var attempt = 0
         while true {

@@ -2,6 +2,8 @@
 /// not know is an error, never a silent default.
 public enum CardStatus: String, Sendable, CaseIterable, Codable {
     case active
+    /// Returned at a counter: deposit and balance paid back, the card blocked for good.
+    case refunded
 }
 
 /// How a registered card's holder is named when selling it.

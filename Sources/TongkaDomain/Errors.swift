@@ -102,6 +102,23 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
     case holderLookupLimit = "holder_lookup_limit"
     case invalidCursor = "invalid_cursor"
 
+    // Top-ups (issue 8): purse loads, grey loads, voids, refunds, online orders
+    case cardKeysUnavailable = "card_keys_unavailable"
+    case invalidTerminal = "invalid_terminal"
+    case invalidCardResponse = "invalid_card_response"
+    case loadNotWholeYuan = "load_not_whole_yuan"
+    case balanceLimitExceeded = "balance_limit_exceeded"
+    case dailyLoadLimit = "daily_load_limit"
+    case cardRefunded = "card_refunded"
+    case loadMACInvalid = "load_mac_invalid"
+    case loadReplayed = "load_replayed"
+    case tacInvalid = "tac_invalid"
+    case loadNotFound = "load_not_found"
+    case loadNotOpen = "load_not_open"
+    case greyLoadPending = "grey_load_pending"
+    case greyLoadUndetermined = "grey_load_undetermined"
+    case cardMismatch = "card_mismatch"
+
     /// The HTTP status a response with this code carries.
     public var httpStatus: Int {
         switch self {
@@ -109,7 +126,8 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
             .invalidUsername, .invalidAmount, .amountOutOfRange, .invalidDate, .invalidDateRange, .weakPassword,
             .invalidProduct, .invalidCardNumber, .unknownIssuerPrefix, .invalidDocumentNumber, .invalidPhone,
             .hallRequired, .stockFileEmpty, .invalidPaymentMethod, .unbalancedTransaction, .paymentReferenceRequired,
-            .paymentReferenceNotAllowed, .floatTooLarge, .reasonRequired, .invalidCursor:
+            .paymentReferenceNotAllowed, .floatTooLarge, .reasonRequired, .invalidCursor, .invalidTerminal,
+            .invalidCardResponse, .loadNotWholeYuan:
             400
         case .unauthenticated, .invalidToken, .sessionExpired, .invalidCredentials:
             401
@@ -117,22 +135,24 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
             .cannotResetSelf:
             403
         case .notFound, .hallNotFound, .clerkNotFound, .shiftNotFound, .productNotFound, .cardNotFound,
-            .holderNotFound:
+            .holderNotFound, .loadNotFound:
             404
         case .idempotencyKeyReused, .hallCodeTaken, .usernameTaken, .shiftAlreadyOpen, .noOpenShift, .shiftClosed,
             .insufficientCash, .alreadyBootstrapped, .productCodeTaken, .insufficientStock, .cardNotInHallStock,
             .cardAlreadyIssued, .cardExpired, .holderAlreadyRegistered, .registrationNotAllowed, .anonymousNotAllowed,
-            .hallClosed, .stockBatchDuplicate, .paymentReferenceTaken, .ownShift:
+            .hallClosed, .stockBatchDuplicate, .paymentReferenceTaken, .ownShift, .balanceLimitExceeded, .dailyLoadLimit,
+            .cardRefunded, .loadReplayed, .loadNotOpen, .greyLoadPending, .greyLoadUndetermined,
+            .cardMismatch:
             409
         case .methodNotAllowed: 405
         case .bodyTooLarge: 413
         case .unsupportedMediaType: 415
-        case .stockFileInvalid: 422
+        case .stockFileInvalid, .loadMACInvalid, .tacInvalid: 422
         case .accountLocked: 423
         case .holderLookupLimit: 429
         case .tooManyAttempts: 429
         case .internalError: 500
-        case .serviceUnavailable, .loginBusy: 503
+        case .serviceUnavailable, .loginBusy, .cardKeysUnavailable: 503
         }
     }
 
@@ -207,7 +227,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .cardNotFound: ("No such card", "卡片不存在")
         case .cardNotInHallStock: ("This card is not in your hall's stock", "该卡不在本网点库存中")
         case .cardAlreadyIssued: ("This card has been issued already", "该卡已发行")
-        case .cardExpired: ("This card's validity has ended; it cannot be sold", "该卡已过有效期，不能发售")
+        case .cardExpired: ("This card's validity has ended", "该卡已过有效期")
         case .invalidDocumentNumber: ("The identity document number is not valid", "证件号码不正确")
         case .invalidPhone: ("The phone number is not valid", "手机号码不正确")
         case .holderAlreadyRegistered: ("A holder with this document is registered already", "该证件已登记持卡人")
@@ -227,6 +247,22 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .ownShift: ("Close your own shift with shift close, not a forced close", "本人班次请正常结班，不能强制结班")
         case .holderLookupLimit: ("Too many holder lookups; try again later", "查询持卡人过于频繁，请稍后再试")
         case .invalidCursor: ("The page cursor is not valid; start from the first page", "分页游标无效，请从第一页开始")
+        case .cardKeysUnavailable: ("The server has no card keys configured; loads are not possible", "服务器未配置卡密钥，无法圈存")
+        case .invalidTerminal: ("The load terminal is not valid", "圈存终端不正确")
+        case .invalidCardResponse: ("The card's answer is malformed", "卡片应答格式不正确")
+        case .loadNotWholeYuan: ("Top-ups are in whole yuan", "充值金额须为整元")
+        case .balanceLimitExceeded: ("The balance after this top-up would exceed the card's maximum", "充值后余额将超过该卡上限")
+        case .dailyLoadLimit: ("This card has reached today's top-up limit", "该卡今日充值已达上限")
+        case .cardRefunded: ("This card was returned and refunded; it cannot be used", "该卡已退卡，不能使用")
+        case .loadMACInvalid: ("The card's MAC1 does not verify; nothing was loaded", "卡片MAC1校验失败，未充值")
+        case .loadReplayed: ("This card answer was used for a top-up already; read the card again", "该卡片应答已用于一笔充值，请重新读卡")
+        case .tacInvalid: ("The card's TAC does not verify for this top-up", "卡片TAC与该笔充值不符")
+        case .loadNotFound: ("No such top-up", "充值记录不存在")
+        case .loadNotOpen: ("This top-up is decided already", "该笔充值已处理")
+        case .greyLoadPending: ("This card has an unfinished top-up; read the card to resolve it first", "该卡有未完成的充值（灰记录），请先读卡处理")
+        case .greyLoadUndetermined:
+            ("The card does not show whether the top-up was credited; keep it open", "无法从卡片判断该笔充值是否成功，暂不处理")
+        case .cardMismatch: ("The card in the reader is not the card of this operation", "读卡器中的卡与本次操作不符")
         }
     }
 }

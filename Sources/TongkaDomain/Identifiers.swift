@@ -35,3 +35,7 @@ public typealias JournalTransactionID = Identifier<JournalTransactionTag>
 public typealias ProductID = Identifier<ProductTag>
 public typealias HolderID = Identifier<HolderTag>
 public typealias StockBatchID = Identifier<StockBatchTag>
+
+public enum LoadTag {}
+/// A purse load attempt (`loads.load_id`).
+public typealias LoadID = Identifier<LoadTag>

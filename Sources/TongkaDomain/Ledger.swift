@@ -89,6 +89,9 @@ public enum TransactionKind: String, Sendable, CaseIterable, Codable {
     case shiftOpen = "shift_open"
     case shiftClose = "shift_close"
     case cardIssue = "card_issue"
+    case cardLoad = "card_load"
+    case loadReversal = "load_reversal"
+    case loadVoid = "load_void"
 }
 
 /// A journal transaction ready to post: two or more non-zero entries that sum to zero. The
@@ -151,6 +154,29 @@ public enum LedgerRules {
         if deposit != .zero { postings.append(Posting(.depositsHeld, -deposit)) }
         if cardCost != .zero { postings.append(Posting(.cardCostIncome, -cardCost)) }
         return try JournalDraft(kind: .cardIssue, postings: postings)
+    }
+}
+
+extension LedgerRules {
+    /// A purse load moves the payment (the clerk's drawer or the channel's clearing account) to
+    /// what the operator owes on the card. Posted when MAC2 is issued.
+    public static func cardLoad(
+        shift: ShiftID, card: CardNumber, payment: PaymentMethod, amount: Money
+    ) throws(TongkaError)
+        -> JournalDraft
+    {
+        try JournalDraft(
+            kind: .cardLoad,
+            postings: [Posting(.receiving(payment, shift: shift), amount), Posting(.cardPurse(card), -amount)])
+    }
+
+    /// A load the card did not credit (or a voided one) gives the money back to the payment: cash
+    /// from the drawer of the shift that decides it (`shift`), a channel payment to its channel.
+    public static func loadReturn(
+        kind: TransactionKind, shift: ShiftID, card: CardNumber, payment: PaymentMethod, amount: Money
+    ) throws(TongkaError) -> JournalDraft {
+        try JournalDraft(
+            kind: kind, postings: [Posting(.cardPurse(card), amount), Posting(.receiving(payment, shift: shift), -amount)])
     }
 }
 

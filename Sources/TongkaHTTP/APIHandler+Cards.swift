@@ -53,6 +53,7 @@ extension APIHandler {
     func map(_ status: CardStatus) -> Components.Schemas.CardStatus {
         switch status {
         case .active: .active
+        case .refunded: .refunded
         }
     }
 

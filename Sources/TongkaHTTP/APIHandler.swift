@@ -3,6 +3,7 @@ import Logging
 import OpenAPIRuntime
 import Prometheus
 import TongkaAPI
+import TongkaCardCrypto
 import TongkaDomain
 import TongkaPostgres
 
@@ -26,11 +27,14 @@ struct APIHandler: APIProtocol {
     let now: @Sendable () -> Date
     let loginThrottle: LoginThrottle
     let hashSlots: HashSlots
+    /// The host security module's role: verifies card MACs and computes MAC2 (nil without a key file).
+    let purseHost: PurseHost?
 
     init(
         database: Database, migrator: Migrator, metrics: PrometheusCollectorRegistry, now: @escaping @Sendable () -> Date,
-        loginThrottle: LoginThrottle, hashSlots: HashSlots
+        loginThrottle: LoginThrottle, hashSlots: HashSlots, purseHost: PurseHost? = nil
     ) {
+        self.purseHost = purseHost
         self.loginThrottle = loginThrottle
         self.hashSlots = hashSlots
         self.database = database

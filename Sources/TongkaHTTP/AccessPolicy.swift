@@ -56,8 +56,17 @@ enum AccessPolicy {
         "issueCard": .roles(counter),
         "getCard": .roles(everyone),
         "getIssuanceReport": .roles(oversight),
+        "registerLoadTerminal": .roles(counter),
+        "authorizeLoad": .roles(counter),
+        "listLoads": .roles(everyone),
+        "getLoad": .roles(everyone),
+        "confirmLoad": .roles(counter),
+        "markLoadGrey": .roles(counter),
+        "resolveLoad": .roles(counter),
     ]
 
     /// Operations that move money: they need an `Idempotency-Key` header.
-    static let moneyCommands: Set<String> = ["openShift", "closeShift", "forceCloseShift", "issueCard"]
+    static let moneyCommands: Set<String> = [
+        "openShift", "closeShift", "forceCloseShift", "issueCard", "authorizeLoad", "resolveLoad",
+    ]
 }

@@ -36,11 +36,13 @@ public func buildApplication(
     Observability.bootstrap()
     // The card key store is loaded once at start: a missing or malformed key file stops the server
     // here rather than at the first card operation. Only key names and versions are logged.
+    var purseHost: PurseHost?
     if let keysFile = settings.cardKeysFile {
         do {
             let store = try MasterKeyStore.load(fromFile: keysFile)
             logger.notice(
                 "card keys loaded", metadata: ["keys": "\(store.keyReferences.map(\.description).joined(separator: ", "))"])
+            purseHost = PurseHost(keyStore: store)
         } catch {
             throw ServerSettings.Problem(key: "card.keys.file", reason: "\(error)")
         }
@@ -53,7 +55,7 @@ public func buildApplication(
     let handler = APIHandler(
         database: database, migrator: migrator, metrics: Observability.registry, now: now,
         loginThrottle: LoginThrottle(limits: settings.loginLimits),
-        hashSlots: HashSlots(limit: settings.loginLimits.concurrentHashes))
+        hashSlots: HashSlots(limit: settings.loginLimits.concurrentHashes), purseHost: purseHost)
 
     // The document is read and its schemas compiled once, here; one it cannot enforce stops the start.
     let contract = try ContractValidator.bundled()

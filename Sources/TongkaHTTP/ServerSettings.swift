@@ -38,6 +38,8 @@ public struct ServerSettings: Sendable {
     public var holderLookupsPerHour: Int = StoreSettings.defaultHolderLookupsPerHour
     /// How long idempotency keys are kept.
     public var idempotencyRetention: Duration = StoreSettings.defaultIdempotencyRetention
+    /// Whole-yuan top-ups and the per-card daily top-up limit.
+    public var loadLimits = LoadLimits()
     /// The schema owner's URL for `migrate` (the service itself connects with `databaseURL`, a
     /// role with only the grants it needs). Nil: `migrate` uses `databaseURL`.
     public var migrationDatabaseURL: String?
@@ -158,6 +160,12 @@ public struct ServerSettings: Sendable {
         maximumFloat = Money(fen: Int64(floatFen))
         holderLookupsPerHour = lookups
         idempotencyRetention = .seconds(retentionDays * 86_400)
+        let dailyLoad = reader.int(forKey: "load.daily.limit.fen", default: Int(LoadLimits().dailyLimit.fen))
+        guard (100...100_000_000).contains(dailyLoad) else {
+            throw Problem(key: "load.daily.limit.fen", reason: "100 to 100000000 fen")
+        }
+        loadLimits = LoadLimits(
+            wholeYuanOnly: reader.bool(forKey: "load.whole.yuan", default: true), dailyLimit: Money(fen: Int64(dailyLoad)))
     }
 
     /// What the stores need.
@@ -167,6 +175,6 @@ public struct ServerSettings: Sendable {
             lockoutDuration: lockoutDuration, passwordHasher: passwordHasher,
             personalData: try PersonalDataVault(secret: dataKey), connectionWait: databaseWait,
             lockoutUserThreshold: lockoutUserThreshold, shiftPolicy: ShiftPolicy(maximumFloat: maximumFloat),
-            holderLookupsPerHour: holderLookupsPerHour, idempotencyRetention: idempotencyRetention)
+            holderLookupsPerHour: holderLookupsPerHour, idempotencyRetention: idempotencyRetention, loadLimits: loadLimits)
     }
 }

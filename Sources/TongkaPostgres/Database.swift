@@ -28,6 +28,8 @@ public struct StoreSettings: Sendable {
     public var holderLookupsPerHour: Int
     /// How long an idempotency key is kept (and answers its first result).
     public var idempotencyRetention: Duration
+    /// Whole-yuan rule and the per-card daily top-up limit.
+    public var loadLimits: LoadLimits
 
     public static let defaultHolderLookupsPerHour = 60
     public static let defaultIdempotencyRetention = Duration.seconds(30 * 86_400)
@@ -38,8 +40,9 @@ public struct StoreSettings: Sendable {
         passwordHasher: PasswordHasher, personalData: PersonalDataVault, connectionWait: Duration = .seconds(5),
         lockoutUserThreshold: Int, shiftPolicy: ShiftPolicy = ShiftPolicy(),
         holderLookupsPerHour: Int = StoreSettings.defaultHolderLookupsPerHour,
-        idempotencyRetention: Duration = StoreSettings.defaultIdempotencyRetention
+        idempotencyRetention: Duration = StoreSettings.defaultIdempotencyRetention, loadLimits: LoadLimits = LoadLimits()
     ) {
+        self.loadLimits = loadLimits
         self.lockoutUserThreshold = lockoutUserThreshold
         self.shiftPolicy = shiftPolicy
         self.holderLookupsPerHour = holderLookupsPerHour

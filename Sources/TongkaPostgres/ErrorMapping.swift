@@ -38,6 +38,10 @@ enum ErrorMapping {
         "journal_transactions_non_cash_has_reference": .paymentReferenceRequired,
         "journal_transactions_cash_has_no_reference": .paymentReferenceNotAllowed,
         "shifts_force_close_reason_length": .reasonRequired,
+        "loads_initialize_key": .loadReplayed,
+        "loads_one_mac2_per_serial": .loadReplayed,
+        "loads_one_open_per_card": .greyLoadPending,
+        "load_terminals_label_format": .invalidTerminal,
     ]
 
     /// Failures that mean the database cannot be reached right now: the request changed nothing.

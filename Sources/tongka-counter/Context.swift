@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TongkaCardSim
 import TongkaClient
 import TongkaDomain
 
@@ -90,11 +91,33 @@ extension CounterCommand {
         } catch let failure as CounterFailure {
             report(counter, code: failure.code, message: failure.message, lineErrors: [], lineErrorCount: nil)
             throw ExitCode(1)
+        } catch let failure as PurseTerminalError {
+            let (code, english, chinese) = Self.cardRefusal(failure)
+            report(counter, code: code, message: counter.t(english, chinese), lineErrors: [], lineErrorCount: nil)
+            throw ExitCode(1)
         } catch let failure as TongkaError {
             report(
                 counter, code: failure.code.rawValue, message: failure.message(counter.language), lineErrors: [],
                 lineErrorCount: nil)
             throw ExitCode(1)
+        }
+    }
+
+    /// What the card itself refused, with the code the server uses for the same refusal.
+    static func cardRefusal(_ failure: PurseTerminalError) -> (String, String, String) {
+        switch failure {
+        case .balanceLimitExceeded:
+            return ("balance_limit_exceeded", "The card refuses: the balance would exceed its maximum", "卡片拒绝：充值后余额将超过卡内上限")
+        case .applicationBlocked, .applicationPermanentlyBlocked:
+            return ("card_blocked", "The card is blocked", "该卡已锁定")
+        case .cardNotValid:
+            return ("card_expired", "The card is outside its validity dates", "该卡不在有效期内")
+        case .insufficientBalance:
+            return ("amount_not_in_purse", "The card's balance is too low", "卡内余额不足")
+        case .cardChanged:
+            return ("card_mismatch", "A different card is in the reader", "读卡器中的卡已更换")
+        default:
+            return ("card_error", "The card answered unexpectedly: \(failure)", "卡片应答异常：\(failure)")
         }
     }
 

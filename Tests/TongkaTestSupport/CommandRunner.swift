@@ -48,6 +48,17 @@ public struct CommandRunner: Sendable {
         self.environment = environment
     }
 
+    /// The same counter (same session) with more environment variables, e.g. its card reader.
+    public func adding(environment extra: [String: String]) -> CommandRunner {
+        CommandRunner(server: serverURL, sessionFile: sessionFile, environment: environment.merging(extra) { _, new in new })
+    }
+
+    private init(server: URL?, sessionFile: String, environment: [String: String]) {
+        serverURL = server
+        self.sessionFile = sessionFile
+        self.environment = environment
+    }
+
     /// A runner for the same server with a separate session (another person at another counter).
     public func anotherCounter(environment: [String: String] = [:]) -> CommandRunner {
         CommandRunner(server: serverURL, environment: environment)

@@ -145,7 +145,7 @@ public enum TestSettings {
             issuer: try! IssuerProfile(cardNumberPrefixes: [issuerPrefix], issuerID: issuerID),
             timeZone: TimeZone(identifier: "Asia/Shanghai")!, dataKey: PersonalDataVault.generateSecret(),
             passwordHasher: PasswordHasher(logN: 10), lockoutThreshold: 5, lockoutDuration: .seconds(60),
-            logLevel: .critical, auditSealInterval: .seconds(3600),
+            logLevel: .critical, auditSealInterval: .seconds(3600), cardKeysFile: TestCardKeys.file,
             // Every test logs in from 127.0.0.1, many at once: throttles that tests of them lower.
             loginLimits: LoginLimits(perAddressPerMinute: 100_000, perUserPerMinute: 100_000, concurrentHashes: 1_000))
     }
