@@ -150,7 +150,11 @@ export TONGKA_AUDIT_SEAL_SECONDS=1
 # A throwaway cluster whose only role is the superuser that owns everything (newer servers refuse
 # that unless told it is a throwaway database).
 export TONGKA_DATABASE_ALLOW_OWNER=true
-unset TONGKA_METRICS_TOKEN TONGKA_CARD_KEYS_FILE
+unset TONGKA_METRICS_TOKEN
+# Card master keys of a throwaway operator, so the load endpoints check MACs rather than answer
+# card_keys_unavailable.
+"$bin/tongka-server" keys generate --out "$data/card-keys.json" --issuer-id "$TONGKA_ISSUER_ID" >/dev/null
+export TONGKA_CARD_KEYS_FILE="$data/card-keys.json"
 
 echo "== migrating and bootstrapping (PostgreSQL on the socket in $data/pg, port $pg_port)"
 "$bin/tongka-server" migrate >"$data/migrate.log" 2>&1 || { cat "$data/migrate.log" >&2; exit 1; }

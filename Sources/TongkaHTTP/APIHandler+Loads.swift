@@ -145,9 +145,11 @@ extension APIHandler {
         switch crypto {
         case .macMismatch: return TongkaError(mac)
         case .issuerMismatch: return TongkaError(.cardMismatch, detail: "the card belongs to another issuer")
-        case .unknownKey, .keyFile, .fileSystem, .openSSL:
+        case .keyFile, .fileSystem, .openSSL:
             return TongkaError(.cardKeysUnavailable, detail: crypto.description)
-        case .unknownAlgorithmID, .unsupportedPurseAlgorithm, .invalidValue, .wrongDataLength, .badHex, .wrongKeyLength:
+        case .unknownKey, .unknownAlgorithmID, .unsupportedPurseAlgorithm, .invalidValue, .wrongDataLength, .badHex,
+            .wrongKeyLength:
+            // A key version or algorithm the operator does not have: the card's claim, not the server's fault.
             return TongkaError(.invalidCardResponse, detail: crypto.description)
         }
     }
