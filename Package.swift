@@ -44,8 +44,11 @@ let package = Package(
         // JT/T 978 / PBOC purse cryptography: MACs, diversification, session keys, TAC, key store.
         .target(name: "TongkaCardCrypto", dependencies: ["COpenSSL"], swiftSettings: strict),
 
-        // A software T-Union purse card at the APDU level, and the CardReader protocol.
-        .target(name: "TongkaCardSim", dependencies: ["TongkaCardCrypto"], swiftSettings: strict),
+        // The terminal side: the CardReader protocol, APDU responses, PurseTerminal's load/purchase/block flows.
+        .target(name: "TongkaCardTerminal", dependencies: ["TongkaCardCrypto"], swiftSettings: strict),
+
+        // A software T-Union purse card at the APDU level and its CardReader (SimulatedCardReader).
+        .target(name: "TongkaCardSim", dependencies: ["TongkaCardCrypto", "TongkaCardTerminal"], swiftSettings: strict),
 
         // The schema as SQL files in the top-level SQL/ folder (migrations and schema.sql), as resources.
         .target(
@@ -154,7 +157,9 @@ let package = Package(
         .testTarget(
             name: "TongkaCardCryptoTests", dependencies: ["TongkaCardCrypto"], resources: [.copy("Resources/epurse.json")],
             swiftSettings: strict),
-        .testTarget(name: "TongkaCardSimTests", dependencies: ["TongkaCardSim", "TongkaCardCrypto"], swiftSettings: strict),
+        .testTarget(
+            name: "TongkaCardSimTests", dependencies: ["TongkaCardSim", "TongkaCardTerminal", "TongkaCardCrypto"],
+            swiftSettings: strict),
         .testTarget(
             name: "TongkaPostgresTests",
             dependencies: [
