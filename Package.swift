@@ -119,6 +119,8 @@ let package = Package(
             name: "tongka-server",
             dependencies: [
                 "TongkaHTTP", "TongkaPostgres", "TongkaDomain", "TongkaCardCrypto",
+                // The card factory's tool (`cards personalise`) writes software cards.
+                "TongkaCardSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -184,7 +186,10 @@ let package = Package(
         ),
         .testTarget(
             name: "TongkaCounterTests",
-            dependencies: ["TongkaTestSupport", "TongkaDomain", "TongkaPostgres", "tongka-counter"],
+            dependencies: [
+                "TongkaTestSupport", "TongkaDomain", "TongkaPostgres", "tongka-counter", "TongkaCardSim", "TongkaCardTerminal",
+                "TongkaCardCrypto",
+            ],
             swiftSettings: strict
         ),
     ]
