@@ -132,7 +132,9 @@ let package = Package(
         .executableTarget(
             name: "tongka-counter",
             dependencies: [
-                "TongkaClient", "TongkaDomain",
+                "TongkaClient", "TongkaDomain", "TongkaCardCrypto", "TongkaCardTerminal",
+                // Only CardReaders.swift uses the simulator (software cards as `sim:PATH` readers).
+                "TongkaCardSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
             ],
