@@ -44,8 +44,11 @@ let package = Package(
         // JT/T 978 / PBOC purse cryptography: MACs, diversification, session keys, TAC, key store.
         .target(name: "TongkaCardCrypto", dependencies: ["COpenSSL"], swiftSettings: strict),
 
-        // A software T-Union purse card at the APDU level, and the CardReader protocol.
-        .target(name: "TongkaCardSim", dependencies: ["TongkaCardCrypto"], swiftSettings: strict),
+        // The terminal side: the CardReader protocol, APDU responses, PurseTerminal's load/purchase/block flows.
+        .target(name: "TongkaCardTerminal", dependencies: ["TongkaCardCrypto"], swiftSettings: strict),
+
+        // A software T-Union purse card at the APDU level and its CardReader (SimulatedCardReader).
+        .target(name: "TongkaCardSim", dependencies: ["TongkaCardCrypto", "TongkaCardTerminal"], swiftSettings: strict),
 
         // The schema as SQL files in the top-level SQL/ folder (migrations and schema.sql), as resources.
         .target(
@@ -116,6 +119,8 @@ let package = Package(
             name: "tongka-server",
             dependencies: [
                 "TongkaHTTP", "TongkaPostgres", "TongkaDomain", "TongkaCardCrypto",
+                // The card factory's tool (`cards personalise`) writes software cards.
+                "TongkaCardSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -127,7 +132,9 @@ let package = Package(
         .executableTarget(
             name: "tongka-counter",
             dependencies: [
-                "TongkaClient", "TongkaDomain", "TongkaCardSim", "TongkaCardCrypto",
+                "TongkaClient", "TongkaDomain", "TongkaCardCrypto", "TongkaCardTerminal",
+                // Only CardReaders.swift uses the simulator (software cards as `sim:PATH` readers).
+                "TongkaCardSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
             ],
@@ -154,7 +161,9 @@ let package = Package(
         .testTarget(
             name: "TongkaCardCryptoTests", dependencies: ["TongkaCardCrypto"], resources: [.copy("Resources/epurse.json")],
             swiftSettings: strict),
-        .testTarget(name: "TongkaCardSimTests", dependencies: ["TongkaCardSim", "TongkaCardCrypto"], swiftSettings: strict),
+        .testTarget(
+            name: "TongkaCardSimTests", dependencies: ["TongkaCardSim", "TongkaCardTerminal", "TongkaCardCrypto"],
+            swiftSettings: strict),
         .testTarget(
             name: "TongkaPostgresTests",
             dependencies: [
@@ -169,7 +178,7 @@ let package = Package(
             name: "TongkaHTTPTests",
             dependencies: [
                 "TongkaHTTP", "TongkaClient", "TongkaDomain", "TongkaTestSupport", "TongkaAPI", "TongkaPostgres",
-                "TongkaCardCrypto", "TongkaCardSim",
+                "TongkaCardCrypto", "TongkaCardSim", "TongkaCardTerminal",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -181,7 +190,8 @@ let package = Package(
         .testTarget(
             name: "TongkaCounterTests",
             dependencies: [
-                "TongkaTestSupport", "TongkaDomain", "TongkaPostgres", "tongka-counter", "TongkaCardCrypto", "TongkaCardSim",
+                "TongkaTestSupport", "TongkaDomain", "TongkaPostgres", "tongka-counter", "TongkaCardSim", "TongkaCardTerminal",
+                "TongkaCardCrypto",
             ],
             swiftSettings: strict
         ),

@@ -88,12 +88,17 @@ if [ -z "${TONGKA_DATABASE_URL:-}" ] && ! grep -q '^TONGKA_DATABASE_URL=' "$conf
   service_role=1
 fi
 
-if [ ! -f "$state/card-keys.json" ]; then
-  echo "== generating demo card master keys in $state/card-keys.json (mode 0600)"
-  "$bin/tongka-server" keys generate --out "$state/card-keys.json" \
-    --issuer-id "$(grep '^TONGKA_ISSUER_ID=' "$config" | cut -d= -f2)"
+# Card master keys, so the server can verify card MACs: a configured key file is used as it is;
+# otherwise a demo key set is made once in .tongka/card-keys.json (mode 0600) and configured.
+# An existing card-keys.json is never replaced: the software cards made with it need it.
+if [ -z "${TONGKA_CARD_KEYS_FILE:-}" ] && ! grep -q '^TONGKA_CARD_KEYS_FILE=' "$config"; then
+  if [ ! -f "$state/card-keys.json" ]; then
+    echo "== generating demo card master keys in $state/card-keys.json (mode 0600)"
+    "$bin/tongka-server" keys generate --out "$state/card-keys.json" \
+      --issuer-id "$(grep '^TONGKA_ISSUER_ID=' "$config" | cut -d= -f2)"
+  fi
+  echo "TONGKA_CARD_KEYS_FILE=$state/card-keys.json" >>"$config"
 fi
-grep -q '^TONGKA_CARD_KEYS_FILE=' "$config" || echo "TONGKA_CARD_KEYS_FILE=$state/card-keys.json" >>"$config"
 
 echo "== migrating"
 "$bin/tongka-server" migrate --config "$config"
@@ -124,5 +129,6 @@ cat <<TXT
    In another terminal:
      export TONGKA_SERVER=http://127.0.0.1:$port
      $bin/tongka-counter login --user admin      # one-time password: .tongka/admin-password
+     Scripts/demo-cards.sh STD 20                # after adding product STD: stock + a software card each
 TXT
 "$bin/tongka-server" serve --config "$config"

@@ -354,6 +354,7 @@ extension TransactionDateTime {
             return String(repeating: "0", count: max(0, width - text.count)) + text
         }
         try self.init(
-            yyyymmdd: pad(c.year, 4) + pad(c.month, 2) + pad(c.day, 2), hhmmss: pad(c.hour, 2) + pad(c.minute, 2) + pad(c.second, 2))
+            yyyymmdd: pad(c.year, 4) + pad(c.month, 2) + pad(c.day, 2),
+            hhmmss: pad(c.hour, 2) + pad(c.minute, 2) + pad(c.second, 2))
     }
 }

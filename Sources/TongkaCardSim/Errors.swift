@@ -12,8 +12,6 @@ public enum CardSimError: Error, Sendable, Hashable, CustomStringConvertible {
     case crypto(CardCryptoError)
     /// `transmit` before `connect` (or after a failed write reset the card).
     case notConnected
-    /// Raw response bytes could not be split into data and status word.
-    case malformedResponse(reason: String)
     /// Fault injection: the command was processed but its response never reached the terminal.
     case responseLost
     /// Fault injection: the command never reached the card.
@@ -27,7 +25,6 @@ public enum CardSimError: Error, Sendable, Hashable, CustomStringConvertible {
         case let .cardFileExists(path): return "card file already exists: \(path)"
         case let .crypto(error): return error.description
         case .notConnected: return "card reader not connected"
-        case let .malformedResponse(reason): return "malformed card response: \(reason)"
         case .responseLost: return "card response lost"
         case .commandLost: return "command did not reach the card"
         }

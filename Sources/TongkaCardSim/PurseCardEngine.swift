@@ -1,4 +1,5 @@
 import TongkaCardCrypto
+import TongkaCardTerminal
 
 /// The card's command processor: persistent state (`CardState`) plus card RAM (selection, the open
 /// load or purchase session, the last challenge). RAM is lost on every reset (`connect`).

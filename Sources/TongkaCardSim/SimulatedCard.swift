@@ -1,4 +1,5 @@
 import TongkaCardCrypto
+import TongkaCardTerminal
 
 /// Product settings for a new simulated card.
 public struct SimulatedCardOptions: Sendable, Hashable {

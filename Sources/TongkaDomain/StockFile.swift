@@ -63,7 +63,8 @@ public struct StockFileParser: Sendable {
     public static let maximumCards = 1_000_000
 
     private let profile: IssuerProfile
-    private let expectedCardType: CardType
+    /// Nil accepts every card type (a factory personalising a batch before any product is chosen).
+    private let expectedCardType: CardType?
     private let today: CalendarDate
     private var pending: [UInt8] = []
     private var lineNumber = 0
@@ -83,7 +84,8 @@ public struct StockFileParser: Sendable {
     public private(set) var errorCount = 0
     public static let maximumReportedErrors = 1_000
 
-    public init(profile: IssuerProfile, expectedCardType: CardType, today: CalendarDate) {
+    /// - Parameter expectedCardType: the product's card type every line must have; nil accepts any type 1-5.
+    public init(profile: IssuerProfile, expectedCardType: CardType?, today: CalendarDate) {
         self.profile = profile
         self.expectedCardType = expectedCardType
         self.today = today
@@ -206,7 +208,7 @@ public struct StockFileParser: Sendable {
         let cardType = Int(fields[4]).flatMap(CardType.init(rawValue:))
         if cardType == nil {
             problems.append((.invalidCardType, "card type must be 1-5"))
-        } else if cardType != expectedCardType {
+        } else if let expectedCardType, cardType != expectedCardType {
             problems.append(
                 (.cardTypeMismatch, "card type \(fields[4]) does not match the product's \(expectedCardType.rawValue)"))
         }
@@ -269,7 +271,9 @@ public struct StockFileParser: Sendable {
         guard issuer.count == issuerBytes.count, zip(issuer, issuerBytes).allSatisfy({ Self.upper($0) == $1 }) else { return nil }
         guard let from = Self.date(field(2)), let to = Self.date(field(3)), to > from, to >= today else { return nil }
         let type = field(4)
-        guard type.count == 1, let typeByte = type.first, Int(typeByte) - 48 == expectedCardType.rawValue else { return nil }
+        guard type.count == 1, let typeByte = type.first, let cardType = CardType(rawValue: Int(typeByte) - 48),
+            expectedCardType == nil || cardType == expectedCardType
+        else { return nil }
         let chip = field(5).map(Self.upper)
         guard [8, 14, 20].contains(chip.count), chip.allSatisfy(Self.isHexDigit) else { return nil }
         let cardKey = Self.cardKey(number)
@@ -279,7 +283,7 @@ public struct StockFileParser: Sendable {
         chipLines[chipKey] = lineNumber
         return StockCard(
             cardNumber: CardNumber(trusted: String(decoding: number, as: UTF8.self)), issuerID: profile.issuerID,
-            validFrom: from, validTo: to, cardType: expectedCardType, chipUID: String(decoding: chip, as: UTF8.self),
+            validFrom: from, validTo: to, cardType: cardType, chipUID: String(decoding: chip, as: UTF8.self),
             line: lineNumber)
     }
 

@@ -102,16 +102,7 @@ public struct ServerSettings: Sendable {
             return number
         }
         let databaseURL = try require("database.url", secret: true)
-        let prefixes = Set(
-            try require("issuer.prefixes").split(separator: ",").map {
-                $0.trimmingCharacters(in: .whitespaces)
-            })
-        let issuer: IssuerProfile
-        do {
-            issuer = try IssuerProfile(cardNumberPrefixes: prefixes, issuerID: try require("issuer.id"))
-        } catch let error as TongkaError {
-            throw Problem(key: "issuer.prefixes / issuer.id", reason: error.message(.en))
-        }
+        let issuer = try Self.issuer(reader: reader)
         let zoneName = reader.string(forKey: "timezone", default: "Asia/Shanghai")
         guard let zone = TimeZone(identifier: zoneName) else { throw Problem(key: "timezone", reason: "unknown time zone") }
         guard let key = Data(base64Encoded: try require("data.key", secret: true)), key.count == 32 else {
@@ -166,6 +157,23 @@ public struct ServerSettings: Sendable {
         }
         loadLimits = LoadLimits(
             wholeYuanOnly: reader.bool(forKey: "load.whole.yuan", default: true), dailyLimit: Money(fen: Int64(dailyLoad)))
+    }
+
+    /// The operator's issuer profile (`issuer.prefixes`, `issuer.id`): read alone by tools that
+    /// need no database, such as the card factory's personalisation.
+    public static func issuer(reader: ConfigReader) throws -> IssuerProfile {
+        func require(_ key: String) throws -> String {
+            guard let value = reader.string(forKey: ConfigKey(key)), !value.isEmpty else {
+                throw Problem(key: key, reason: "missing")
+            }
+            return value
+        }
+        let prefixes = Set(try require("issuer.prefixes").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        do {
+            return try IssuerProfile(cardNumberPrefixes: prefixes, issuerID: try require("issuer.id"))
+        } catch let error as TongkaError {
+            throw Problem(key: "issuer.prefixes / issuer.id", reason: error.message(.en))
+        }
     }
 
     /// What the stores need.

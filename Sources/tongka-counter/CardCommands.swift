@@ -37,6 +37,24 @@ extension Counter {
         fields(pairs)
     }
 
+    /// The number of the card being sold: read from the card when a reader is configured (and
+    /// then it must match a typed number), else the typed one; neither is `reader_required`.
+    func cardToSell(typed: String?, reader: ReaderOptions) async throws -> String {
+        guard reader.spec != nil else {
+            guard let typed else { throw readerRequired }
+            return typed
+        }
+        let onCard = try await withCard(reader) { terminal in try await terminal.readCard().card.cardNumber }
+        if let typed, typed.filter({ $0 != " " }) != onCard {
+            throw CounterFailure(
+                code: "card_mismatch",
+                message: t(
+                    "The card in the reader is \(CardNumber.mask(onCard)), not \(CardNumber.mask(typed)): check which card is being sold",
+                    "读卡器上的卡是 \(CardNumber.mask(onCard))，不是 \(CardNumber.mask(typed))：请核对所售卡片"))
+        }
+        return onCard
+    }
+
     func documentType(_ text: String) throws -> Components.Schemas.DocumentType {
         guard let type = Components.Schemas.DocumentType(rawValue: text) else {
             throw CounterFailure(
@@ -62,15 +80,20 @@ extension Counter {
 
 struct CardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "card", abstract: "Cards.", subcommands: [Issue.self, Show.self])
+        commandName: "card", abstract: "Cards.", subcommands: [Issue.self, Show.self, Read.self])
 
     struct Issue: CounterCommand {
         static let configuration = CommandConfiguration(
             abstract: "Sell a card from your hall's stock in your open shift: anonymous, or to a holder.",
-            discussion: "JSON: the API's CardIssued.")
+            discussion: """
+                Without a card number the number is read from the card in the reader (--reader or
+                TONGKA_CARD_READER). With both, they must be the same card (card_mismatch otherwise).
+                JSON: the API's CardIssued.
+                """)
         @OptionGroup var global: GlobalOptions
         @OptionGroup var money: MoneyOptions
-        @Argument(help: "The 19-digit card number.") var cardNumber: String
+        @OptionGroup var card: ReaderOptions
+        @Argument(help: "The 19-digit card number; read from the card in the reader when omitted.") var cardNumber: String?
         @Option(help: "Holder number for a registered card (holders of your hall).") var holder: Int64?
         @Option(help: "Register to the holder of the document the person presents, of this type (the number is asked for).")
         var holderDocType: String?
@@ -97,6 +120,7 @@ struct CardCommand: AsyncParsableCommand {
                     documentNumber: try counter.documentNumber(holderDocNumber))
             }
             let client = try counter.client()
+            let cardNumber = try await counter.cardToSell(typed: self.cardNumber, reader: card)
             let issued = try await counter.money(key: money.key) { [document] key in
                 try await client.issueCard(
                     cardNumber: cardNumber, holderID: holder, holderDocument: document, payment: payment, reference: reference,

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import TongkaCardSim
+import TongkaCardTerminal
 import TongkaClient
 import TongkaDomain
 

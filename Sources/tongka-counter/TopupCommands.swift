@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import OpenAPIRuntime
 import TongkaCardCrypto
-import TongkaCardSim
+import TongkaCardTerminal
 import TongkaClient
 import TongkaDomain
 
@@ -12,9 +12,6 @@ struct TerminalOptions: ParsableArguments {
     @Option(help: "This workstation's terminal label (or TONGKA_TERMINAL; default: the host name).")
     var terminal: String?
 
-    @Option(help: "The card reader: sim:PATH for a software card file (or TONGKA_CARD_READER).")
-    var reader: String?
-
     var label: String {
         let environment = ProcessInfo.processInfo.environment
         if let terminal, !terminal.isEmpty { return terminal }
@@ -22,10 +19,6 @@ struct TerminalOptions: ParsableArguments {
         let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "counter"
         let cleaned = String(host.unicodeScalars.filter { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-") })
         return cleaned.isEmpty ? "counter" : String(cleaned.prefix(32))
-    }
-
-    var readerSpec: String? {
-        reader ?? ProcessInfo.processInfo.environment["TONGKA_CARD_READER"].flatMap { $0.isEmpty ? nil : $0 }
     }
 }
 
@@ -81,26 +74,19 @@ struct EarlierLoad: Error {
 }
 
 extension Counter {
-    /// Opens the card reader named by `spec` and powers the card up.
-    func openReader(_ spec: String?) async throws -> any CardReader {
-        guard let spec else {
-            throw CounterFailure(
-                code: "reader_required",
-                message: t(
-                    "This needs the card: give --reader sim:PATH or set TONGKA_CARD_READER",
-                    "需要读卡：请加 --reader sim:路径 或设置 TONGKA_CARD_READER"))
+    /// Opens the configured card reader (`CardReaders`) and powers the card up.
+    func openReader(_ options: ReaderOptions) async throws -> any CardReader {
+        guard let spec = options.spec else { throw readerRequired }
+        let reader: any CardReader
+        do {
+            reader = try CardReaders.open(spec: spec)
+        } catch {
+            throw failure(error)
         }
-        guard spec.hasPrefix("sim:"), spec.count > 4 else {
-            throw CounterFailure(
-                code: "reader_unavailable", message: t("Unknown card reader \(spec)", "不支持的读卡器 \(spec)"))
-        }
-        let reader = SimulatedCardReader(cardFile: String(spec.dropFirst(4)))
         do {
             _ = try await reader.connect()
         } catch {
-            throw CounterFailure(
-                code: "card_unreadable",
-                message: t("Cannot read the card \(spec.dropFirst(4)): \(error)", "无法读卡 \(spec.dropFirst(4))：\(error)"))
+            throw failure(.unreadable(path: spec, reason: String(describing: error)))
         }
         return reader
     }
@@ -111,7 +97,7 @@ extension Counter {
         loadID: Int64, terminal: String, reader: any CardReader, client: TongkaClient, key: String
     ) async throws -> Components.Schemas.Load {
         let purse = PurseTerminal(reader: reader)
-        let (info, answer) = try await purse.initializeForLoad(amount: 0, terminal: try TerminalNumber(hex: terminal))
+        let (info, answer) = try await purse.loadAnswer(amount: 0, terminal: try TerminalNumber(hex: terminal))
         return try await client.resolveLoad(
             id: loadID,
             evidence: .init(
@@ -209,6 +195,7 @@ struct Topup: CounterCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var money: MoneyOptions
     @OptionGroup var station: TerminalOptions
+    @OptionGroup var card: ReaderOptions
     @Argument(help: "Amount in yuan (e.g. 50).") var amount: String
     @Option(help: "cash, unionpay, wechat_pay or alipay.") var pay: String = "cash"
     @Option(help: "The payment channel's transaction reference (required for non-cash payments).") var reference: String?
@@ -227,7 +214,7 @@ struct Topup: CounterCommand {
         }
         let client = try counter.client()
         let terminal = try await client.loadTerminal(label: station.label)
-        let reader = try await counter.openReader(station.readerSpec)
+        let reader = try await counter.openReader(card)
         defer { Task { await reader.disconnect() } }
         let key = money.key
         let host = RemoteLoadHost(client: client, payment: payment, reference: reference, idempotencyKey: key)
@@ -364,14 +351,14 @@ struct LoadCommand: AsyncParsableCommand {
                 """)
         @OptionGroup var global: GlobalOptions
         @OptionGroup var money: MoneyOptions
-        @OptionGroup var station: TerminalOptions
+        @OptionGroup var card: ReaderOptions
         @Argument(help: "The top-up number.") var loadID: Int64
         @Flag(help: "Show the full card number.") var reveal = false
 
         func execute(_ counter: Counter) async throws {
             let client = try counter.client()
             let load = try await client.load(id: loadID)
-            let reader = try await counter.openReader(station.readerSpec)
+            let reader = try await counter.openReader(card)
             defer { Task { await reader.disconnect() } }
             let decided = try await counter.money(key: money.key) { key in
                 try await counter.resolveFromCard(

@@ -13,7 +13,7 @@ struct TongkaServer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tongka-server",
         abstract: "The Tongka back office: HTTP API, migrations and first-run setup.",
-        subcommands: [Serve.self, Migrate.self, Bootstrap.self, Staff.self, Keys.self],
+        subcommands: [Serve.self, Migrate.self, Bootstrap.self, Staff.self, Keys.self, Cards.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -41,20 +41,25 @@ struct ConfigOptions: ParsableArguments {
         if let host { values["http.host"] = .init(.string(host), isSecret: false) }
         if let port { values["http.port"] = .init(.int(port), isSecret: false) }
         if let logLevel { values["log.level"] = .init(.string(logLevel), isSecret: false) }
-        var providers: [any ConfigProvider] = [
-            InMemoryProvider(name: "command line", values: values),
-            EnvironmentVariablesProvider().prefixKeys(with: "tongka"),
-        ]
-        if let config {
-            providers.append(
-                try await EnvironmentVariablesProvider(environmentFilePath: .init(config)).prefixKeys(with: "tongka"))
-        }
         do {
-            return try ServerSettings(reader: ConfigReader(providers: providers))
+            return try ServerSettings(reader: try await configReader(file: config, commandLine: values))
         } catch let problem as ServerSettings.Problem {
             throw ValidationError(problem.description)
         }
     }
+}
+
+/// The configuration in order of precedence: values from the command line, the environment, then
+/// the optional file of TONGKA_* lines.
+func configReader(file: String?, commandLine values: [AbsoluteConfigKey: ConfigValue] = [:]) async throws -> ConfigReader {
+    var providers: [any ConfigProvider] = [
+        InMemoryProvider(name: "command line", values: values),
+        EnvironmentVariablesProvider().prefixKeys(with: "tongka"),
+    ]
+    if let file {
+        providers.append(try await EnvironmentVariablesProvider(environmentFilePath: .init(file)).prefixKeys(with: "tongka"))
+    }
+    return ConfigReader(providers: providers)
 }
 
 func makeLogger(_ settings: ServerSettings) -> Logger {

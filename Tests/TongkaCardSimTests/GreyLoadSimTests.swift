@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TongkaCardCrypto
+import TongkaCardTerminal
 
 @testable import TongkaCardSim
 

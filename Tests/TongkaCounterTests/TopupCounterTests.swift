@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TongkaCardSim
+import TongkaCardTerminal
 import TongkaDomain
 import TongkaPostgres
 import TongkaTestSupport

@@ -23,7 +23,7 @@ private struct ParseResult: Equatable {
 }
 
 /// Feeds `file` in chunks of `chunkSize` bytes (the whole file at once when nil), then finishes.
-private func parse(_ file: [UInt8], chunkSize: Int? = nil, expecting cardType: CardType = .ordinary) -> ParseResult {
+private func parse(_ file: [UInt8], chunkSize: Int? = nil, expecting cardType: CardType? = .ordinary) -> ParseResult {
     var parser = StockFileParser(profile: profile, expectedCardType: cardType, today: today)
     var cards: [StockCard] = []
     let size = chunkSize ?? max(file.count, 1)
@@ -37,7 +37,7 @@ private func parse(_ file: [UInt8], chunkSize: Int? = nil, expecting cardType: C
     return ParseResult(cards: cards, errors: parser.errors, errorCount: parser.errorCount, cardCount: parser.cardCount)
 }
 
-private func parse(_ text: String, chunkSize: Int? = nil, expecting cardType: CardType = .ordinary) -> ParseResult {
+private func parse(_ text: String, chunkSize: Int? = nil, expecting cardType: CardType? = .ordinary) -> ParseResult {
     parse(bytes(text), chunkSize: chunkSize, expecting: cardType)
 }
 
@@ -278,6 +278,19 @@ struct StockFileParserTests {
         #expect(student.cards.map(\.cardType) == [.student])
         let ordinary = parse(row(type: "1"), expecting: .student)
         #expect(ordinary.errors.map(\.problem) == [.cardTypeMismatch])
+    }
+
+    @Test func withoutAnExpectedCardTypeEveryTypeIsAcceptedAndKeptPerLine() {
+        // The factory's personalisation reads a batch before any product is chosen.
+        let file = [
+            row(card: "3104820000170907984", type: "2", chip: "04A1B2C3"),
+            row(card: "3104820000170907985", type: "5", chip: "04A1B2C4"),
+            row(card: "3104820000170907986", type: " 3 ", chip: "04A1B2C5"),
+        ].joined(separator: "\n")
+        let result = parse(file, expecting: nil)
+        #expect(result.errors.isEmpty)
+        #expect(result.cards.map(\.cardType) == [.student, .military, .elderly])
+        #expect(parse(row(type: "6"), expecting: nil).errors.map(\.problem) == [.invalidCardType])
     }
 
     @Test func fieldsAreTrimmedAndHexIsNormalisedToUpperCase() throws {

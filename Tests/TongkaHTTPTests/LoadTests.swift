@@ -4,6 +4,7 @@ import Testing
 import TongkaAPI
 import TongkaCardCrypto
 import TongkaCardSim
+import TongkaCardTerminal
 import TongkaClient
 import TongkaDomain
 import TongkaPostgres
@@ -114,7 +115,7 @@ struct LoadBench {
 
     /// The card's answer to INITIALIZE FOR LOAD of `fen`, left open (no CREDIT).
     func initialize(_ fen: UInt32) async throws -> InitializeForLoadResponse {
-        try await purse.initializeForLoad(amount: fen, terminal: terminal).1
+        try await purse.loadAnswer(amount: fen, terminal: terminal).1
     }
 
     func evidence() async throws -> Components.Schemas.LoadEvidence {
@@ -359,7 +360,7 @@ struct LoadBench {
             // A terminal of another hall cannot be used here.
             await expectFailure(.invalidTerminal) {
                 let foreign = try TerminalNumber(hex: hq.terminalNumber)
-                let answer = try await bench.purse.initializeForLoad(amount: 1_000, terminal: foreign).1
+                let answer = try await bench.purse.loadAnswer(amount: 1_000, terminal: foreign).1
                 return try await fixture.clerk.authorizeLoad(
                     Loads.request(card: bench.identity, amount: 1_000, terminal: foreign, answer: answer),
                     idempotencyKey: UUID().uuidString)

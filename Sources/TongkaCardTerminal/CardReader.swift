@@ -1,5 +1,6 @@
 /// What counter and validator code talk to: one card in one reader. The simulator is one
-/// implementation (`SimulatedCardReader`); a PC/SC reader can be another, without touching callers.
+/// implementation (`SimulatedCardReader` in TongkaCardSim); a PC/SC reader can be another, without
+/// touching callers.
 public protocol CardReader: Sendable {
     /// Powers the card up (cold reset) and returns its ATR. Card RAM (sessions, challenge) starts empty.
     func connect() async throws -> [UInt8]

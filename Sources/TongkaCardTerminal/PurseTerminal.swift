@@ -149,6 +149,20 @@ public struct PurseCardInfo: Sendable, Hashable {
     public let temporarilyBlocked: Bool
 }
 
+/// The card's two transaction serials (`PurseTerminal.readSerials`).
+public struct PurseSerials: Sendable, Hashable {
+    /// Online (load) serial: the serial the next load will use.
+    public let online: UInt16
+    /// Offline (purchase) serial: the serial the next purchase will use.
+    public let offline: UInt16
+
+    /// Serials from their values.
+    public init(online: UInt16, offline: UInt16) {
+        self.online = online
+        self.offline = offline
+    }
+}
+
 /// Result of a completed load.
 public struct LoadResult: Sendable, Hashable {
     /// The authorisation (amount, terminal, date-time, old/new balance, online serial before, MAC2).
@@ -232,13 +246,7 @@ public struct PurseTerminal: Sendable {
         let info = try await readCard()
         try checkValidity(info, dateTime)
         if info.temporarilyBlocked { throw PurseTerminalError.applicationBlocked }
-        let initData = try await command(
-            "INITIALIZE FOR LOAD",
-            [0x80, 0x50, 0x00, 0x02, 0x0B, keyIndex] + be32(amount) + terminal.bytes + [0x10])
-        let response: InitializeForLoadResponse
-        do { response = try InitializeForLoadResponse(data: initData) } catch {
-            throw PurseTerminalError.malformedResponse(command: "INITIALIZE FOR LOAD")
-        }
+        let response = try await initializeForLoad(amount: amount, terminal: terminal, keyIndex: keyIndex)
         let authorization = try await host.authorizeLoad(
             card: info.card, amount: amount, terminal: terminal,
             dateTime: dateTime, response: response)
@@ -271,13 +279,7 @@ public struct PurseTerminal: Sendable {
         let info = try await readCard()
         try checkValidity(info, dateTime)
         if info.temporarilyBlocked { throw PurseTerminalError.applicationBlocked }
-        let initData = try await command(
-            "INITIALIZE FOR PURCHASE",
-            [0x80, 0x50, 0x01, 0x02, 0x0B, keyIndex] + be32(amount) + terminal.bytes + [0x0F])
-        let response: InitializeForPurchaseResponse
-        do { response = try InitializeForPurchaseResponse(data: initData) } catch {
-            throw PurseTerminalError.malformedResponse(command: "INITIALIZE FOR PURCHASE")
-        }
+        let response = try await initializeForPurchase(amount: amount, terminal: terminal, keyIndex: keyIndex)
         let authorization = try await securityModule.authorizePurchase(
             card: info.card, amount: amount, transactionType: transactionType, terminal: terminal,
             terminalSerial: terminalSerial, dateTime: dateTime, response: response)
@@ -321,18 +323,12 @@ public struct PurseTerminal: Sendable {
     /// SELECT, read 0015, then INITIALIZE FOR LOAD of `amount` at `terminal`, abandoned: no MAC2 is
     /// ever asked for, so nothing changes on the card. With amount 0 the answer is evidence for the
     /// host: its MAC1 authenticates the card's balance and online serial (grey-load decisions).
-    public func initializeForLoad(
+    public func loadAnswer(
         amount: UInt32 = 0, terminal: TerminalNumber, keyIndex: UInt8 = 1
     ) async throws -> (PurseCardInfo, InitializeForLoadResponse) {
         let info = try await readCard()
         if info.temporarilyBlocked { throw PurseTerminalError.applicationBlocked }
-        let initData = try await command(
-            "INITIALIZE FOR LOAD", [0x80, 0x50, 0x00, 0x02, 0x0B, keyIndex] + be32(amount) + terminal.bytes + [0x10])
-        do {
-            return (info, try InitializeForLoadResponse(data: initData))
-        } catch {
-            throw PurseTerminalError.malformedResponse(command: "INITIALIZE FOR LOAD")
-        }
+        return (info, try await initializeForLoad(amount: amount, terminal: terminal, keyIndex: keyIndex))
     }
 
     /// The purse transaction log (file 0018), newest first.
@@ -361,17 +357,62 @@ public struct PurseTerminal: Sendable {
             return decided
         }
         _ = try await select(allowBlocked: false)
-        let initData = try await command(
-            "INITIALIZE FOR LOAD",
-            [0x80, 0x50, 0x00, 0x02, 0x0B, keyIndex, 0, 0, 0, 0] + load.terminal.bytes + [0x10])
-        let response: InitializeForLoadResponse
-        do { response = try InitializeForLoadResponse(data: initData) } catch {
-            throw PurseTerminalError.malformedResponse(command: "INITIALIZE FOR LOAD")
-        }
+        // An INITIALIZE FOR LOAD of amount 0, never followed by CREDIT: only its serial is used.
+        let response = try await initializeForLoad(amount: 0, terminal: load.terminal, keyIndex: keyIndex)
         return GreyLoadResolver.resolve(load, currentOnlineSerial: response.onlineSerial, transactionLog: log)
     }
 
+    /// The card's online and offline serials, read without changing anything on it: INITIALIZE
+    /// FOR LOAD and INITIALIZE FOR PURCHASE of amount 0, each abandoned (no MAC2 and no MAC1 is
+    /// ever sent, so nothing is credited or debited and neither serial moves), then SELECT again
+    /// so that no session is left open. A serial that has reached FFFF (the card answers 9402)
+    /// is reported as `UInt16.max`. A blocked card throws `.applicationBlocked` or
+    /// `.applicationPermanentlyBlocked`.
+    public func readSerials(terminal: TerminalNumber, keyIndex: UInt8 = 1) async throws -> PurseSerials {
+        _ = try await select(allowBlocked: false)
+        let online: UInt16
+        do {
+            online = try await initializeForLoad(amount: 0, terminal: terminal, keyIndex: keyIndex).onlineSerial
+        } catch PurseTerminalError.unexpectedStatus(_, StatusWord.serialExhausted) {
+            online = .max
+        }
+        let offline: UInt16
+        do {
+            offline = try await initializeForPurchase(amount: 0, terminal: terminal, keyIndex: keyIndex).offlineSerial
+        } catch PurseTerminalError.unexpectedStatus(_, StatusWord.serialExhausted) {
+            offline = .max
+        }
+        _ = try await select(allowBlocked: false)
+        return PurseSerials(online: online, offline: offline)
+    }
+
     // MARK: helpers
+
+    /// INITIALIZE FOR LOAD (`80 50 00 02`) and its parsed answer.
+    private func initializeForLoad(
+        amount: UInt32, terminal: TerminalNumber, keyIndex: UInt8
+    ) async throws
+        -> InitializeForLoadResponse
+    {
+        let data = try await command(
+            "INITIALIZE FOR LOAD", [0x80, 0x50, 0x00, 0x02, 0x0B, keyIndex] + be32(amount) + terminal.bytes + [0x10])
+        do { return try InitializeForLoadResponse(data: data) } catch {
+            throw PurseTerminalError.malformedResponse(command: "INITIALIZE FOR LOAD")
+        }
+    }
+
+    /// INITIALIZE FOR PURCHASE (`80 50 01 02`) and its parsed answer.
+    private func initializeForPurchase(
+        amount: UInt32, terminal: TerminalNumber, keyIndex: UInt8
+    ) async throws
+        -> InitializeForPurchaseResponse
+    {
+        let data = try await command(
+            "INITIALIZE FOR PURCHASE", [0x80, 0x50, 0x01, 0x02, 0x0B, keyIndex] + be32(amount) + terminal.bytes + [0x0F])
+        do { return try InitializeForPurchaseResponse(data: data) } catch {
+            throw PurseTerminalError.malformedResponse(command: "INITIALIZE FOR PURCHASE")
+        }
+    }
 
     /// SELECT by AID; returns true when the application is temporarily blocked (6A81).
     private func select(allowBlocked: Bool) async throws -> Bool {

@@ -14,8 +14,8 @@ public struct APDUResponse: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Splits raw response bytes (data || SW1 SW2), as a PC/SC reader returns them.
-    public init(bytes: [UInt8]) throws(CardSimError) {
-        guard bytes.count >= 2 else { throw .malformedResponse(reason: "fewer than 2 bytes") }
+    public init(bytes: [UInt8]) throws(PurseTerminalError) {
+        guard bytes.count >= 2 else { throw .malformedResponse(command: "(response of fewer than 2 bytes)") }
         data = Array(bytes.dropLast(2))
         statusWord = UInt16(bytes[bytes.count - 2]) << 8 | UInt16(bytes[bytes.count - 1])
     }
@@ -33,7 +33,8 @@ public struct APDUResponse: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(Hex.encode(data)) \(Hex.encode([sw1, sw2]))" }
 }
 
-/// The status words the simulated card returns (docs/card-crypto.md has the full table).
+/// The status words of the purse application; the simulated card answers with these too
+/// (docs/card-crypto.md has the full table).
 public enum StatusWord {
     /// 9000: success.
     public static let success: UInt16 = 0x9000
@@ -73,37 +74,4 @@ public enum StatusWord {
     public static let insNotSupported: UInt16 = 0x6D00
     /// 6E00: class not supported for this instruction.
     public static let claNotSupported: UInt16 = 0x6E00
-}
-
-/// A parsed short command APDU (ISO 7816-4 cases 1-4; extended length is not supported).
-struct CommandAPDU {
-    let cla: UInt8
-    let ins: UInt8
-    let p1: UInt8
-    let p2: UInt8
-    let data: [UInt8]
-    /// Le as sent (0 means 256); nil when absent.
-    let le: Int?
-
-    /// Nil when the length bytes are inconsistent (the card answers 6700).
-    init?(_ bytes: [UInt8]) {
-        guard bytes.count >= 4 else { return nil }
-        cla = bytes[0]; ins = bytes[1]; p1 = bytes[2]; p2 = bytes[3]
-        switch bytes.count {
-        case 4:
-            data = []; le = nil
-        case 5:
-            data = []; le = Int(bytes[4])
-        default:
-            let lc = Int(bytes[4])
-            guard lc > 0 else { return nil }
-            if bytes.count == 5 + lc {
-                data = Array(bytes[5...]); le = nil
-            } else if bytes.count == 6 + lc {
-                data = Array(bytes[5..<(5 + lc)]); le = Int(bytes[5 + lc])
-            } else {
-                return nil
-            }
-        }
-    }
 }
