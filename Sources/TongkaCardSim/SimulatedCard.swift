@@ -204,3 +204,36 @@ public actor SimulatedCardReader: CardReader {
         faults.append(fault)
     }
 }
+
+/// A `CardReader` over a software card held in memory: read from its card file once, never
+/// written back. For load generators that run thousands of card transactions a second, where a
+/// durable file commit per command (``SimulatedCardReader``) would measure the disk rather than
+/// the host. A power cycle (`connect`) drops card RAM but keeps the card's state.
+public actor MemoryCardReader: CardReader {
+    private var engine: PurseCardEngine
+    private var connected = false
+    private var random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator()
+
+    /// Reads the card file at `path`.
+    public init(cardFile path: String) throws(CardSimError) {
+        engine = PurseCardEngine(state: try CardFile.read(path))
+    }
+
+    public func connect() async throws -> [UInt8] {
+        engine = PurseCardEngine(state: engine.state)
+        connected = true
+        return SimulatedCardReader.atr
+    }
+
+    public func transmit(_ command: [UInt8]) async throws -> APDUResponse {
+        guard connected else { throw CardSimError.notConnected }
+        return engine.process(command, random: &random).response
+    }
+
+    public func disconnect() async {
+        connected = false
+    }
+
+    /// The card's purse balance now, fen.
+    public var balance: UInt32 { engine.state.balance }
+}
