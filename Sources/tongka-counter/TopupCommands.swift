@@ -59,8 +59,8 @@ actor RemoteLoadHost: LoadHost {
         let load = try await client.authorizeLoad(
             .init(
                 cardNumber: card.cardNumber, issuerId: Hex.encode(card.issuerID), amountFen: Int64(amount),
-                paymentMethod: payment, paymentReference: reference, terminalNumber: terminal.description,
-                initializeAnswer: Hex.encode(response.bytes), orderId: orderID),
+                paymentMethod: payment, paymentReference: reference, orderId: orderID,
+                terminalNumber: terminal.description, initializeAnswer: Hex.encode(response.bytes)),
             idempotencyKey: idempotencyKey)
         authorised = load
         // A repeated key answers the first load; if that was for an earlier card session its MAC2
