@@ -5,8 +5,9 @@ import TongkaPostgres
 
 /// Payment channel accounts (online top-up orders): added and revoked on the server host, like
 /// staff recovery. Every change is audited with no actor and the request id `tongka-server`.
-struct Channel: AsyncParsableCommand {
+struct ChannelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "channel",
         abstract: "Add or revoke a payment channel's API account (online top-up orders).",
         subcommands: [Add.self, Revoke.self])
 
@@ -44,8 +45,8 @@ struct Channel: AsyncParsableCommand {
                 throw ValidationError("--method is unionpay, wechat_pay or alipay")
             }
             let name = self.name
-            let (account, token) = try await Channel.run(options) { store in
-                try await store.add(name: name, method: method, origin: Channel.origin("add"), now: Date())
+            let (account, token) = try await ChannelCommand.run(options) { store in
+                try await store.add(name: name, method: method, origin: ChannelCommand.origin("add"), now: Date())
             }
             print(
                 """
@@ -67,8 +68,8 @@ struct Channel: AsyncParsableCommand {
 
         func run() async throws {
             let name = self.name
-            let account = try await Channel.run(options) { store in
-                try await store.revoke(name: name, origin: Channel.origin("revoke"), now: Date())
+            let account = try await ChannelCommand.run(options) { store in
+                try await store.revoke(name: name, origin: ChannelCommand.origin("revoke"), now: Date())
             }
             print("Revoked channel \(account.name).")
         }
