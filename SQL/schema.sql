@@ -354,12 +354,12 @@ BEGIN
     IF (NEW.load_id, NEW.card_number, NEW.amount_fen, NEW.old_balance_fen, NEW.new_balance_fen, NEW.online_serial,
         NEW.card_random, NEW.key_version, NEW.algorithm_id, NEW.issuer_id, NEW.terminal_number, NEW.terminal_serial,
         NEW.card_time, NEW.mac2, NEW.payment_method, NEW.payment_reference, NEW.clerk_id, NEW.hall_id, NEW.shift_id,
-        NEW.transaction_id, NEW.idempotency_key, NEW.authorised_at)
+        NEW.transaction_id, NEW.idempotency_key, NEW.authorised_at, NEW.order_id)
        IS DISTINCT FROM
        (OLD.load_id, OLD.card_number, OLD.amount_fen, OLD.old_balance_fen, OLD.new_balance_fen, OLD.online_serial,
         OLD.card_random, OLD.key_version, OLD.algorithm_id, OLD.issuer_id, OLD.terminal_number, OLD.terminal_serial,
         OLD.card_time, OLD.mac2, OLD.payment_method, OLD.payment_reference, OLD.clerk_id, OLD.hall_id, OLD.shift_id,
-        OLD.transaction_id, OLD.idempotency_key, OLD.authorised_at) THEN
+        OLD.transaction_id, OLD.idempotency_key, OLD.authorised_at, OLD.order_id) THEN
         RAISE EXCEPTION 'the facts of a load never change' USING ERRCODE = 'TK001', CONSTRAINT = 'loads_guard';
     END IF;
     -- Forward only: open -> confirmed | reversed; mac2_issued -> grey; confirmed -> voided.
@@ -423,6 +423,33 @@ BEGIN
     IF NEW.shift_id <> OLD.shift_id OR NEW.clerk_id <> OLD.clerk_id OR NEW.hall_id <> OLD.hall_id
         OR NEW.opened_at <> OLD.opened_at OR NEW.opening_float_fen <> OLD.opening_float_fen THEN
         RAISE EXCEPTION 'opening data of a shift never changes' USING ERRCODE = 'TK001', CONSTRAINT = 'shifts_append_only';
+    END IF;
+    RETURN NEW;
+END $$;
+
+--
+-- Name: topup_orders_guard(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.topup_orders_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        RAISE EXCEPTION 'orders are never deleted' USING ERRCODE = 'TK001', CONSTRAINT = 'topup_orders_guard';
+    END IF;
+    IF (NEW.order_id, NEW.channel_id, NEW.payment_method, NEW.channel_reference, NEW.card_number, NEW.amount_fen,
+        NEW.paid_transaction_id, NEW.created_at, NEW.expires_at)
+       IS DISTINCT FROM
+       (OLD.order_id, OLD.channel_id, OLD.payment_method, OLD.channel_reference, OLD.card_number, OLD.amount_fen,
+        OLD.paid_transaction_id, OLD.created_at, OLD.expires_at) THEN
+        RAISE EXCEPTION 'the facts of an order never change' USING ERRCODE = 'TK001', CONSTRAINT = 'topup_orders_guard';
+    END IF;
+    IF NOT (NEW.state = OLD.state
+            OR (OLD.state = 'pending' AND NEW.state IN ('loading', 'refunded'))
+            OR (OLD.state = 'loading' AND NEW.state IN ('pending', 'loaded'))) THEN
+        RAISE EXCEPTION 'an order cannot go from % to %', OLD.state, NEW.state
+            USING ERRCODE = 'TK001', CONSTRAINT = 'topup_orders_guard';
     END IF;
     RETURN NEW;
 END $$;
@@ -531,6 +558,18 @@ CREATE TABLE public.cards (
 );
 
 --
+-- Name: channels; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.channels (
+    clerk_id bigint NOT NULL,
+    payment_method text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    revoked_at timestamp with time zone,
+    CONSTRAINT channels_payment_method CHECK ((payment_method = ANY (ARRAY['unionpay'::text, 'wechat_pay'::text, 'alipay'::text])))
+);
+
+--
 -- Name: clerks; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -550,7 +589,7 @@ CREATE TABLE public.clerks (
     CONSTRAINT clerks_display_name_length CHECK (((char_length(display_name) >= 1) AND (char_length(display_name) <= 100))),
     CONSTRAINT clerks_failed_logins CHECK ((failed_logins >= 0)),
     CONSTRAINT clerks_hall_required CHECK (((role <> ALL (ARRAY['clerk'::text, 'supervisor'::text])) OR (hall_id IS NOT NULL))),
-    CONSTRAINT clerks_role CHECK ((role = ANY (ARRAY['clerk'::text, 'supervisor'::text, 'admin'::text, 'auditor'::text]))),
+    CONSTRAINT clerks_role CHECK ((role = ANY (ARRAY['clerk'::text, 'supervisor'::text, 'admin'::text, 'auditor'::text, 'channel'::text]))),
     CONSTRAINT clerks_username_format CHECK ((username ~ '^[a-z][a-z0-9._-]{2,31}$'::text))
 );
 
@@ -666,7 +705,7 @@ CREATE TABLE public.journal_transactions (
     payment_method text,
     payment_reference text,
     CONSTRAINT journal_transactions_cash_has_no_reference CHECK (((payment_method IS DISTINCT FROM 'cash'::text) OR (payment_reference IS NULL))),
-    CONSTRAINT journal_transactions_kind CHECK ((kind = ANY (ARRAY['shift_open'::text, 'shift_close'::text, 'card_issue'::text, 'card_load'::text, 'load_reversal'::text, 'load_void'::text]))),
+    CONSTRAINT journal_transactions_kind CHECK ((kind = ANY (ARRAY['shift_open'::text, 'shift_close'::text, 'card_issue'::text, 'card_load'::text, 'load_reversal'::text, 'load_void'::text, 'order_paid'::text, 'order_refund'::text]))),
     CONSTRAINT journal_transactions_memo_length CHECK ((char_length(memo) <= 200)),
     CONSTRAINT journal_transactions_non_cash_has_reference CHECK (((payment_method IS NULL) OR (payment_method = 'cash'::text) OR (payment_reference IS NOT NULL))),
     CONSTRAINT journal_transactions_payment_method CHECK ((payment_method = ANY (ARRAY['cash'::text, 'unionpay'::text, 'wechat_pay'::text, 'alipay'::text]))),
@@ -703,7 +742,7 @@ CREATE TABLE public.ledger_accounts (
     balance_fen bigint DEFAULT 0 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT ledger_accounts_balance_non_negative CHECK (((NOT tracks_balance) OR (balance_fen >= 0))),
-    CONSTRAINT ledger_accounts_kind CHECK ((kind = ANY (ARRAY['card_purse'::text, 'deposits_held'::text, 'card_cost_income'::text, 'fee_income'::text, 'shift_cash'::text, 'hall_cash_office'::text, 'cash_over_short'::text, 'payment_channel'::text]))),
+    CONSTRAINT ledger_accounts_kind CHECK ((kind = ANY (ARRAY['card_purse'::text, 'deposits_held'::text, 'card_cost_income'::text, 'fee_income'::text, 'shift_cash'::text, 'hall_cash_office'::text, 'cash_over_short'::text, 'payment_channel'::text, 'topup_orders'::text]))),
     CONSTRAINT ledger_accounts_normal_side CHECK ((normal_side = ANY (ARRAY[1, '-1'::integer]))),
     CONSTRAINT ledger_accounts_owner CHECK (
 CASE kind
@@ -794,6 +833,7 @@ CREATE TABLE public.loads (
     observed_online_serial integer,
     observed_balance_fen bigint,
     reversal_transaction_id bigint,
+    order_id bigint,
     CONSTRAINT loads_algorithm_id CHECK (((algorithm_id >= 0) AND (algorithm_id <= 255))),
     CONSTRAINT loads_amount CHECK (((amount_fen >= 1) AND (amount_fen <= '4294967295'::bigint))),
     CONSTRAINT loads_card_random CHECK ((octet_length(card_random) = 4)),
@@ -805,6 +845,7 @@ CREATE TABLE public.loads (
     CONSTRAINT loads_new_balance CHECK (((new_balance_fen = (old_balance_fen + amount_fen)) AND (new_balance_fen <= '4294967295'::bigint))),
     CONSTRAINT loads_old_balance CHECK (((old_balance_fen >= 0) AND (old_balance_fen <= '4294967295'::bigint))),
     CONSTRAINT loads_online_serial CHECK (((online_serial >= 0) AND (online_serial <= 65535))),
+    CONSTRAINT loads_order_has_no_reference CHECK (((order_id IS NULL) OR (payment_reference IS NULL))),
     CONSTRAINT loads_payment_method CHECK ((payment_method = ANY (ARRAY['cash'::text, 'unionpay'::text, 'wechat_pay'::text, 'alipay'::text]))),
     CONSTRAINT loads_resolution CHECK ((resolution = ANY (ARRAY['tac'::text, 'card_serial'::text]))),
     CONSTRAINT loads_reversed_has_transaction CHECK (((state = 'reversed'::text) = (reversal_transaction_id IS NOT NULL))),
@@ -1011,6 +1052,48 @@ ALTER TABLE public.stock_movements ALTER COLUMN movement_id ADD GENERATED ALWAYS
 );
 
 --
+-- Name: topup_orders; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.topup_orders (
+    order_id bigint NOT NULL,
+    channel_id bigint NOT NULL,
+    payment_method text NOT NULL,
+    channel_reference text NOT NULL,
+    card_number text NOT NULL,
+    amount_fen bigint NOT NULL,
+    state text NOT NULL,
+    paid_transaction_id bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    load_id bigint,
+    loaded_at timestamp with time zone,
+    refund_transaction_id bigint,
+    refunded_at timestamp with time zone,
+    CONSTRAINT topup_orders_amount CHECK (((amount_fen >= 1) AND (amount_fen <= '4294967295'::bigint))),
+    CONSTRAINT topup_orders_expiry CHECK ((expires_at > created_at)),
+    CONSTRAINT topup_orders_loaded_time CHECK (((state = 'loaded'::text) = (loaded_at IS NOT NULL))),
+    CONSTRAINT topup_orders_loading_has_load CHECK (((state <> ALL (ARRAY['loading'::text, 'loaded'::text])) OR (load_id IS NOT NULL))),
+    CONSTRAINT topup_orders_payment_method CHECK ((payment_method = ANY (ARRAY['unionpay'::text, 'wechat_pay'::text, 'alipay'::text]))),
+    CONSTRAINT topup_orders_reference_format CHECK ((channel_reference ~ '^[A-Za-z0-9_-]{4,64}$'::text)),
+    CONSTRAINT topup_orders_refunded_has_transaction CHECK (((state = 'refunded'::text) = ((refund_transaction_id IS NOT NULL) AND (refunded_at IS NOT NULL)))),
+    CONSTRAINT topup_orders_state CHECK ((state = ANY (ARRAY['pending'::text, 'loading'::text, 'loaded'::text, 'refunded'::text])))
+);
+
+--
+-- Name: topup_orders_order_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.topup_orders ALTER COLUMN order_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.topup_orders_order_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: audit_events audit_events_chain_seq_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1065,6 +1148,13 @@ ALTER TABLE ONLY public.card_stock
 
 ALTER TABLE ONLY public.cards
     ADD CONSTRAINT cards_pkey PRIMARY KEY (card_number);
+
+--
+-- Name: channels channels_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.channels
+    ADD CONSTRAINT channels_pkey PRIMARY KEY (clerk_id);
 
 --
 -- Name: clerks clerks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1235,6 +1325,20 @@ ALTER TABLE ONLY public.stock_movements
     ADD CONSTRAINT stock_movements_pkey PRIMARY KEY (movement_id);
 
 --
+-- Name: topup_orders topup_orders_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.topup_orders
+    ADD CONSTRAINT topup_orders_pkey PRIMARY KEY (order_id);
+
+--
+-- Name: topup_orders topup_orders_reference_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.topup_orders
+    ADD CONSTRAINT topup_orders_reference_key UNIQUE (channel_id, channel_reference);
+
+--
 -- Name: audit_events_actor_action; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1319,6 +1423,12 @@ CREATE UNIQUE INDEX ledger_accounts_one_per_owner ON public.ledger_accounts USIN
 CREATE INDEX loads_card_time ON public.loads USING btree (card_number, authorised_at);
 
 --
+-- Name: loads_one_live_per_order; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX loads_one_live_per_order ON public.loads USING btree (order_id) WHERE ((order_id IS NOT NULL) AND (state <> 'reversed'::text));
+
+--
 -- Name: loads_one_mac2_per_serial; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1365,6 +1475,18 @@ CREATE INDEX shifts_hall_opened ON public.shifts USING btree (hall_id, opened_at
 --
 
 CREATE UNIQUE INDEX shifts_one_open_per_clerk ON public.shifts USING btree (clerk_id) WHERE (closed_at IS NULL);
+
+--
+-- Name: topup_orders_card; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX topup_orders_card ON public.topup_orders USING btree (card_number, order_id) WHERE (state = ANY (ARRAY['pending'::text, 'loading'::text]));
+
+--
+-- Name: topup_orders_expiring; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX topup_orders_expiring ON public.topup_orders USING btree (expires_at) WHERE (state = 'pending'::text);
 
 --
 -- Name: audit_events audit_events_guard; Type: TRIGGER; Schema: public; Owner: -
@@ -1517,6 +1639,12 @@ CREATE TRIGGER stock_batches_no_truncate BEFORE TRUNCATE ON public.stock_batches
 CREATE TRIGGER stock_no_truncate BEFORE TRUNCATE ON public.card_stock FOR EACH STATEMENT EXECUTE FUNCTION public.never_deleted();
 
 --
+-- Name: topup_orders topup_orders_guard; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER topup_orders_guard BEFORE DELETE OR UPDATE ON public.topup_orders FOR EACH ROW EXECUTE FUNCTION public.topup_orders_guard();
+
+--
 -- Name: audit_events audit_events_actor_clerk_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1592,6 +1720,13 @@ ALTER TABLE ONLY public.cards
 
 ALTER TABLE ONLY public.cards
     ADD CONSTRAINT cards_product_id_fkey FOREIGN KEY (product_id) REFERENCES public.card_products(product_id);
+
+--
+-- Name: channels channels_clerk_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.channels
+    ADD CONSTRAINT channels_clerk_id_fkey FOREIGN KEY (clerk_id) REFERENCES public.clerks(clerk_id);
 
 --
 -- Name: clerks clerks_hall_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -1704,6 +1839,13 @@ ALTER TABLE ONLY public.loads
 
 ALTER TABLE ONLY public.loads
     ADD CONSTRAINT loads_hall_id_fkey FOREIGN KEY (hall_id) REFERENCES public.service_halls(hall_id);
+
+--
+-- Name: loads loads_order_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.loads
+    ADD CONSTRAINT loads_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.topup_orders(order_id);
 
 --
 -- Name: loads loads_resolved_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -1825,6 +1967,41 @@ ALTER TABLE ONLY public.stock_movements
     ADD CONSTRAINT stock_movements_to_hall_id_fkey FOREIGN KEY (to_hall_id) REFERENCES public.service_halls(hall_id);
 
 --
+-- Name: topup_orders topup_orders_card_number_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.topup_orders
+    ADD CONSTRAINT topup_orders_card_number_fkey FOREIGN KEY (card_number) REFERENCES public.cards(card_number);
+
+--
+-- Name: topup_orders topup_orders_channel_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.topup_orders
+    ADD CONSTRAINT topup_orders_channel_id_fkey FOREIGN KEY (channel_id) REFERENCES public.channels(clerk_id);
+
+--
+-- Name: topup_orders topup_orders_load_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.topup_orders
+    ADD CONSTRAINT topup_orders_load_id_fkey FOREIGN KEY (load_id) REFERENCES public.loads(load_id);
+
+--
+-- Name: topup_orders topup_orders_paid_transaction_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.topup_orders
+    ADD CONSTRAINT topup_orders_paid_transaction_id_fkey FOREIGN KEY (paid_transaction_id) REFERENCES public.journal_transactions(transaction_id);
+
+--
+-- Name: topup_orders topup_orders_refund_transaction_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.topup_orders
+    ADD CONSTRAINT topup_orders_refund_transaction_id_fkey FOREIGN KEY (refund_transaction_id) REFERENCES public.journal_transactions(transaction_id);
+
+--
 -- Name: SCHEMA public; Type: ACL; Schema: -; Owner: -
 --
 
@@ -1860,6 +2037,12 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.card_stock TO tongka_service;
 --
 
 GRANT SELECT,INSERT,UPDATE ON TABLE public.cards TO tongka_service;
+
+--
+-- Name: TABLE channels; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.channels TO tongka_service;
 
 --
 -- Name: TABLE clerks; Type: ACL; Schema: public; Owner: -
@@ -1962,6 +2145,12 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.stock_batches TO tongka_service;
 --
 
 GRANT SELECT,INSERT,UPDATE ON TABLE public.stock_movements TO tongka_service;
+
+--
+-- Name: TABLE topup_orders; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.topup_orders TO tongka_service;
 
 --
 -- PostgreSQL database dump complete

@@ -119,6 +119,11 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
     case greyLoadUndetermined = "grey_load_undetermined"
     case cardMismatch = "card_mismatch"
 
+    // Top-up orders (issue 8)
+    case orderNotFound = "order_not_found"
+    case orderNotPending = "order_not_pending"
+    case orderReferenceConflict = "order_reference_conflict"
+
     /// The HTTP status a response with this code carries.
     public var httpStatus: Int {
         switch self {
@@ -135,14 +140,14 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
             .cannotResetSelf:
             403
         case .notFound, .hallNotFound, .clerkNotFound, .shiftNotFound, .productNotFound, .cardNotFound,
-            .holderNotFound, .loadNotFound:
+            .holderNotFound, .loadNotFound, .orderNotFound:
             404
         case .idempotencyKeyReused, .hallCodeTaken, .usernameTaken, .shiftAlreadyOpen, .noOpenShift, .shiftClosed,
             .insufficientCash, .alreadyBootstrapped, .productCodeTaken, .insufficientStock, .cardNotInHallStock,
             .cardAlreadyIssued, .cardExpired, .holderAlreadyRegistered, .registrationNotAllowed, .anonymousNotAllowed,
             .hallClosed, .stockBatchDuplicate, .paymentReferenceTaken, .ownShift, .balanceLimitExceeded, .dailyLoadLimit,
             .cardRefunded, .loadReplayed, .loadNotOpen, .greyLoadPending, .greyLoadUndetermined,
-            .cardMismatch:
+            .cardMismatch, .orderNotPending, .orderReferenceConflict:
             409
         case .methodNotAllowed: 405
         case .bodyTooLarge: 413
@@ -263,6 +268,10 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .greyLoadUndetermined:
             ("The card does not show whether the top-up was credited; keep it open", "无法从卡片判断该笔充值是否成功，暂不处理")
         case .cardMismatch: ("The card in the reader is not the card of this operation", "读卡器中的卡与本次操作不符")
+        case .orderNotFound: ("No such top-up order", "充值订单不存在")
+        case .orderNotPending: ("This top-up order is not waiting to be loaded", "该充值订单不在待圈存状态")
+        case .orderReferenceConflict:
+            ("This channel reference was used for a different order", "该渠道参考号已用于另一笔不同的订单")
         }
     }
 }

@@ -17,12 +17,15 @@ public enum AccountKind: String, Sendable, CaseIterable, Codable {
     case cashOverShort = "cash_over_short"
     /// Non-cash payments awaiting settlement with a payment channel. One per channel.
     case paymentChannel = "payment_channel"
+    /// Online top-up orders paid by a channel and not yet loaded onto their card or refunded. One
+    /// system account.
+    case topupOrders = "topup_orders"
 
     /// +1 for debit-normal accounts, -1 for credit-normal ones.
     public var normalSide: Int64 {
         switch self {
         case .shiftCash, .hallCashOffice, .cashOverShort, .paymentChannel: 1
-        case .cardPurse, .depositsHeld, .cardCostIncome, .feeIncome: -1
+        case .cardPurse, .depositsHeld, .cardCostIncome, .feeIncome, .topupOrders: -1
         }
     }
 
@@ -42,6 +45,7 @@ public enum LedgerAccount: Hashable, Sendable, CustomStringConvertible {
     case hallCashOffice(HallID)
     case cashOverShort(HallID)
     case paymentChannel(PaymentMethod)
+    case topupOrders
 
     public var kind: AccountKind {
         switch self {
@@ -53,6 +57,7 @@ public enum LedgerAccount: Hashable, Sendable, CustomStringConvertible {
         case .hallCashOffice: .hallCashOffice
         case .cashOverShort: .cashOverShort
         case .paymentChannel: .paymentChannel
+        case .topupOrders: .topupOrders
         }
     }
 
@@ -92,6 +97,8 @@ public enum TransactionKind: String, Sendable, CaseIterable, Codable {
     case cardLoad = "card_load"
     case loadReversal = "load_reversal"
     case loadVoid = "load_void"
+    case orderPaid = "order_paid"
+    case orderRefund = "order_refund"
 }
 
 /// A journal transaction ready to post: two or more non-zero entries that sum to zero. The
@@ -177,6 +184,30 @@ extension LedgerRules {
     ) throws(TongkaError) -> JournalDraft {
         try JournalDraft(
             kind: kind, postings: [Posting(.cardPurse(card), amount), Posting(.receiving(payment, shift: shift), -amount)])
+    }
+}
+
+extension LedgerRules {
+    /// A channel's paid order: the channel's clearing account owes the operator, the operator owes
+    /// the order until it is loaded or refunded.
+    public static func orderPaid(channel: PaymentMethod, amount: Money) throws(TongkaError) -> JournalDraft {
+        try JournalDraft(kind: .orderPaid, postings: [Posting(.paymentChannel(channel), amount), Posting(.topupOrders, -amount)])
+    }
+
+    /// An expired order goes back to its channel.
+    public static func orderRefund(channel: PaymentMethod, amount: Money) throws(TongkaError) -> JournalDraft {
+        try JournalDraft(
+            kind: .orderRefund, postings: [Posting(.topupOrders, amount), Posting(.paymentChannel(channel), -amount)])
+    }
+
+    /// A load funded by an order moves the order's money to what the operator owes on the card.
+    public static func orderLoad(card: CardNumber, amount: Money) throws(TongkaError) -> JournalDraft {
+        try JournalDraft(kind: .cardLoad, postings: [Posting(.topupOrders, amount), Posting(.cardPurse(card), -amount)])
+    }
+
+    /// An order load the card did not credit: the money waits for the order again.
+    public static func orderLoadReversal(card: CardNumber, amount: Money) throws(TongkaError) -> JournalDraft {
+        try JournalDraft(kind: .loadReversal, postings: [Posting(.cardPurse(card), amount), Posting(.topupOrders, -amount)])
     }
 }
 

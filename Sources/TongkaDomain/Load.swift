@@ -63,15 +63,7 @@ public enum LoadPolicy {
     public static func check(
         amount: Money, cardBalance: Money, facts: LoadFacts, limits: LoadLimits, today: CalendarDate
     ) throws(TongkaError) {
-        guard amount > .zero, amount.fen <= ProductDefinition.purseLimit.fen else {
-            throw TongkaError(.amountOutOfRange)
-        }
-        if limits.wholeYuanOnly, amount.fen % 100 != 0 { throw TongkaError(.loadNotWholeYuan) }
-        switch facts.cardStatus {
-        case .active: break
-        case .refunded: throw TongkaError(.cardRefunded)
-        }
-        guard facts.validTo >= today else { throw TongkaError(.cardExpired, detail: facts.validTo.description) }
+        try checkAmountAndCard(amount: amount, status: facts.cardStatus, validTo: facts.validTo, limits: limits, today: today)
         if let open = facts.openLoad { throw TongkaError(.greyLoadPending, detail: "load \(open)") }
         guard cardBalance + amount <= facts.maximumBalance else {
             throw TongkaError(
@@ -88,6 +80,24 @@ public enum LoadPolicy {
             throw TongkaError(
                 .dailyLoadLimit, detail: "\(facts.loadedToday.formatted) + \(amount.formatted) > \(limits.dailyLimit.formatted)")
         }
+    }
+}
+
+extension LoadPolicy {
+    /// What every load and every top-up order checks first: a positive amount within the purse's
+    /// range, whole yuan unless configured, an active card within its validity.
+    public static func checkAmountAndCard(
+        amount: Money, status: CardStatus, validTo: CalendarDate, limits: LoadLimits, today: CalendarDate
+    ) throws(TongkaError) {
+        guard amount > .zero, amount.fen <= ProductDefinition.purseLimit.fen else {
+            throw TongkaError(.amountOutOfRange)
+        }
+        if limits.wholeYuanOnly, amount.fen % 100 != 0 { throw TongkaError(.loadNotWholeYuan) }
+        switch status {
+        case .active: break
+        case .refunded: throw TongkaError(.cardRefunded)
+        }
+        guard validTo >= today else { throw TongkaError(.cardExpired, detail: validTo.description) }
     }
 }
 
@@ -123,6 +133,8 @@ public enum GreyLoadRules {
 public enum LoadFunding: Sendable, Equatable {
     /// Paid at the counter: cash into the clerk's drawer or a channel payment with its reference.
     case payment(Payment)
+    /// An online top-up order a channel paid for, waiting for the card.
+    case order(TopupOrderID)
 }
 
 /// The terminal label a counter workstation uses: 1 to 32 letters, digits, '.', '_' or '-'.

@@ -1,16 +1,20 @@
 /// What a member of staff may do. Admins manage halls, clerks and products; clerks work in one
-/// hall; supervisors also approve and oversee their hall; auditors read only.
+/// hall; supervisors also approve and oversee their hall; auditors read only. A channel is not a
+/// person: it is a payment channel's API client, which may only post and read its top-up orders.
 public enum Role: String, Sendable, CaseIterable, Codable {
     case clerk
     case supervisor
     case admin
     case auditor
+    case channel
 
     /// Clerks and supervisors always belong to one hall; admins and auditors work operator-wide.
     public var isHallBound: Bool { self == .clerk || self == .supervisor }
 
     /// Roles that serve customers at a counter and handle cash.
     public static let counterRoles: Set<Role> = [.clerk, .supervisor]
+    /// The roles of people (everyone but payment channels).
+    public static let staffRoles: Set<Role> = [.clerk, .supervisor, .admin, .auditor]
     /// Roles that may read hall-wide and operator-wide figures.
     public static let oversightRoles: Set<Role> = [.supervisor, .admin, .auditor]
 
@@ -20,10 +24,12 @@ public enum Role: String, Sendable, CaseIterable, Codable {
         case (.supervisor, .en): "supervisor"
         case (.admin, .en): "admin"
         case (.auditor, .en): "auditor"
+        case (.channel, .en): "channel"
         case (.clerk, .zh): "柜员"
         case (.supervisor, .zh): "主管"
         case (.admin, .zh): "管理员"
         case (.auditor, .zh): "审计员"
+        case (.channel, .zh): "支付渠道"
         }
     }
 }

@@ -37,6 +37,13 @@ extension APIHandler {
         let evidence = try CardEvidence(
             number: number, issuerHex: body.issuerId, terminalDigits: body.terminalNumber, answerHex: body.initializeAnswer)
         guard let amount = UInt32(exactly: body.amountFen) else { throw TongkaError(.amountOutOfRange) }
+        // Funded by a payment at the counter or by a pending top-up order, never both or neither.
+        let method: PaymentMethod
+        switch (body.paymentMethod, body.orderId) {
+        case (.some(let payment), nil): method = map(payment)
+        case (nil, .some): method = .cash
+        default: throw TongkaError(.malformedRequest, detail: "give paymentMethod or orderId")
+        }
         let dateTime = try cardDateTime(now())
         let authorization: LoadAuthorization
         do {
@@ -48,11 +55,12 @@ extension APIHandler {
         }
         let request = VerifiedLoadRequest(
             card: number, issuerID: Hex.encode(evidence.identity.issuerID), amount: Money(fen: body.amountFen),
-            paymentMethod: map(body.paymentMethod), paymentReference: body.paymentReference,
+            paymentMethod: method, paymentReference: body.paymentReference,
             cardBalance: Money(fen: Int64(authorization.oldBalance)), onlineSerial: Int(authorization.onlineSerial),
             cardRandom: evidence.answer.random, keyVersion: Int(authorization.keyVersion),
             algorithmID: Int(authorization.algorithmID), terminalNumber: body.terminalNumber,
-            cardTime: dateTime.dateString + dateTime.timeString, mac2: authorization.mac2)
+            cardTime: dateTime.dateString + dateTime.timeString, mac2: authorization.mac2,
+            orderID: body.orderId.map { TopupOrderID($0) })
         let (load, replayed) = try await loads.authorise(
             request, idempotencyKey: input.headers.idempotencyKey, now: now(), origin: scope.origin)
         return .created(.init(body: .json(map(load, replayed: replayed))))
@@ -163,7 +171,7 @@ extension APIHandler {
             mac2: Hex.encode(load.mac2), paymentMethod: map(load.paymentMethod), paymentReference: load.paymentReference,
             clerk: load.clerk, hall: load.hallCode, shiftId: load.shiftID.rawValue, transactionId: load.transactionID.rawValue,
             authorisedAt: load.authorisedAt, confirmedAt: load.confirmedAt, resolution: load.resolution,
-            reversalTransactionId: load.reversalTransactionID?.rawValue, replayed: replayed)
+            reversalTransactionId: load.reversalTransactionID?.rawValue, orderId: load.orderID?.rawValue, replayed: replayed)
     }
 }
 

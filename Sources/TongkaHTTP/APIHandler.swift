@@ -205,6 +205,7 @@ struct APIHandler: APIProtocol {
         case .supervisor: .supervisor
         case .admin: .admin
         case .auditor: .auditor
+        case .channel: .channel
         }
     }
 
@@ -214,6 +215,7 @@ struct APIHandler: APIProtocol {
         case .supervisor: .supervisor
         case .admin: .admin
         case .auditor: .auditor
+        case .channel: .channel
         }
     }
 }

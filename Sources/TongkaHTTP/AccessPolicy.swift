@@ -12,7 +12,8 @@ enum Access: Sendable, Equatable {
 }
 
 enum AccessPolicy {
-    static let everyone: Set<Role> = Set(Role.allCases)
+    /// Every role of staff; payment channels reach only the order operations.
+    static let everyone: Set<Role> = Role.staffRoles
     static let counter: Set<Role> = [.clerk, .supervisor]
     static let oversight: Set<Role> = [.supervisor, .admin, .auditor]
     static let audit: Set<Role> = [.admin, .auditor]
@@ -63,10 +64,14 @@ enum AccessPolicy {
         "confirmLoad": .roles(counter),
         "markLoadGrey": .roles(counter),
         "resolveLoad": .roles(counter),
+        // Top-up orders (issue 8)
+        "createTopupOrder": .roles([.channel]),
+        "listTopupOrders": .roles(everyone.union([.channel])),
+        "getTopupOrder": .roles(everyone.union([.channel])),
     ]
 
     /// Operations that move money: they need an `Idempotency-Key` header.
     static let moneyCommands: Set<String> = [
-        "openShift", "closeShift", "forceCloseShift", "issueCard", "authorizeLoad", "resolveLoad",
+        "openShift", "closeShift", "forceCloseShift", "issueCard", "authorizeLoad", "resolveLoad", "createTopupOrder",
     ]
 }

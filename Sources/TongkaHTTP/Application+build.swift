@@ -82,6 +82,7 @@ public func buildApplication(
         services: [
             client, AuditSealer(audit: handler.audit, interval: settings.auditSealInterval, logger: logger),
             IdempotencyPruner(store: IdempotencyStore(database: database), interval: .seconds(3600), now: now, logger: logger),
+            OrderExpiry(store: TopupOrderStore(database: database), interval: .seconds(300), now: now, logger: logger),
         ],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
         logger: logger)

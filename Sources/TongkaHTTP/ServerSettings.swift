@@ -40,6 +40,8 @@ public struct ServerSettings: Sendable {
     public var idempotencyRetention: Duration = StoreSettings.defaultIdempotencyRetention
     /// Whole-yuan top-ups and the per-card daily top-up limit.
     public var loadLimits = LoadLimits()
+    /// How long a top-up order waits for its card (`TONGKA_ORDER_EXPIRY_HOURS`).
+    public var orderSettings = TopupOrderSettings()
     /// The schema owner's URL for `migrate` (the service itself connects with `databaseURL`, a
     /// role with only the grants it needs). Nil: `migrate` uses `databaseURL`.
     public var migrationDatabaseURL: String?
@@ -157,6 +159,9 @@ public struct ServerSettings: Sendable {
         }
         loadLimits = LoadLimits(
             wholeYuanOnly: reader.bool(forKey: "load.whole.yuan", default: true), dailyLimit: Money(fen: Int64(dailyLoad)))
+        let expiryHours = reader.int(forKey: "order.expiry.hours", default: TopupOrderSettings.defaultExpiryHours)
+        guard (1...8_760).contains(expiryHours) else { throw Problem(key: "order.expiry.hours", reason: "1 to 8760 hours") }
+        orderSettings = TopupOrderSettings(expiry: .seconds(expiryHours * 3600))
     }
 
     /// The operator's issuer profile (`issuer.prefixes`, `issuer.id`): read alone by tools that
@@ -183,6 +188,7 @@ public struct ServerSettings: Sendable {
             lockoutDuration: lockoutDuration, passwordHasher: passwordHasher,
             personalData: try PersonalDataVault(secret: dataKey), connectionWait: databaseWait,
             lockoutUserThreshold: lockoutUserThreshold, shiftPolicy: ShiftPolicy(maximumFloat: maximumFloat),
-            holderLookupsPerHour: holderLookupsPerHour, idempotencyRetention: idempotencyRetention, loadLimits: loadLimits)
+            holderLookupsPerHour: holderLookupsPerHour, idempotencyRetention: idempotencyRetention, loadLimits: loadLimits,
+            orderSettings: orderSettings)
     }
 }

@@ -30,6 +30,8 @@ public struct StoreSettings: Sendable {
     public var idempotencyRetention: Duration
     /// Whole-yuan rule and the per-card daily top-up limit.
     public var loadLimits: LoadLimits
+    /// How long a top-up order waits for its card before it is refunded.
+    public var orderSettings: TopupOrderSettings
 
     public static let defaultHolderLookupsPerHour = 60
     public static let defaultIdempotencyRetention = Duration.seconds(30 * 86_400)
@@ -40,9 +42,11 @@ public struct StoreSettings: Sendable {
         passwordHasher: PasswordHasher, personalData: PersonalDataVault, connectionWait: Duration = .seconds(5),
         lockoutUserThreshold: Int, shiftPolicy: ShiftPolicy = ShiftPolicy(),
         holderLookupsPerHour: Int = StoreSettings.defaultHolderLookupsPerHour,
-        idempotencyRetention: Duration = StoreSettings.defaultIdempotencyRetention, loadLimits: LoadLimits = LoadLimits()
+        idempotencyRetention: Duration = StoreSettings.defaultIdempotencyRetention, loadLimits: LoadLimits = LoadLimits(),
+        orderSettings: TopupOrderSettings = TopupOrderSettings()
     ) {
         self.loadLimits = loadLimits
+        self.orderSettings = orderSettings
         self.lockoutUserThreshold = lockoutUserThreshold
         self.shiftPolicy = shiftPolicy
         self.holderLookupsPerHour = holderLookupsPerHour

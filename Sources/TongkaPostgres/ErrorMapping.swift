@@ -42,6 +42,9 @@ enum ErrorMapping {
         "loads_one_mac2_per_serial": .loadReplayed,
         "loads_one_open_per_card": .greyLoadPending,
         "load_terminals_label_format": .invalidTerminal,
+        // Top-up orders (issue 8): the same reference posted twice at the same moment.
+        "topup_orders_reference_key": .orderReferenceConflict,
+        "loads_one_live_per_order": .orderNotPending,
     ]
 
     /// Failures that mean the database cannot be reached right now: the request changed nothing.

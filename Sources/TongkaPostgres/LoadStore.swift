@@ -39,6 +39,8 @@ public struct LoadView: Sendable, Codable, Equatable {
     public let confirmedAt: Date?
     public let resolution: String?
     public let reversalTransactionID: JournalTransactionID?
+    /// The top-up order this load carries to the card, if it is funded by one.
+    public let orderID: TopupOrderID?
 }
 
 /// What the host checked and computed before the load's transaction: the card's INITIALIZE FOR
@@ -59,12 +61,15 @@ public struct VerifiedLoadRequest: Sendable {
     public let terminalNumber: String
     public let cardTime: String
     public let mac2: [UInt8]
+    /// Funded by this pending top-up order instead of a payment (`paymentMethod` is then ignored).
+    public let orderID: TopupOrderID?
 
     public init(
         card: CardNumber, issuerID: String, amount: Money, paymentMethod: PaymentMethod, paymentReference: String?,
         cardBalance: Money, onlineSerial: Int, cardRandom: [UInt8], keyVersion: Int, algorithmID: Int,
-        terminalNumber: String, cardTime: String, mac2: [UInt8]
+        terminalNumber: String, cardTime: String, mac2: [UInt8], orderID: TopupOrderID? = nil
     ) {
+        self.orderID = orderID
         self.card = card
         self.issuerID = issuerID
         self.amount = amount
@@ -126,6 +131,7 @@ public struct LoadStore: Sendable {
         let paymentMethod: String
         let paymentReference: String?
         let terminal: String
+        let order: Int64?
     }
 
     /// Authorises a load whose MAC1 the host verified: checks the limits on the card's facts (read
@@ -145,15 +151,21 @@ public struct LoadStore: Sendable {
         let dayStart = today.startInstant(in: zone)
         let digest = AuthoriseRequest(
             card: request.card.digits, amountFen: request.amount.fen, paymentMethod: request.paymentMethod.rawValue,
-            paymentReference: request.paymentReference, terminal: request.terminalNumber)
+            paymentReference: request.orderID == nil ? request.paymentReference : nil, terminal: request.terminalNumber,
+            order: request.orderID?.rawValue)
         let outcome = try await database.transaction { connection in
             try await Idempotency.run(
                 connection, actor: actor, key: idempotencyKey, operation: "card.load", request: digest, logger: logger
             ) {
                 let (shift, hall) = try await ShiftStore.lockOpenShift(of: actor, connection: connection, logger: logger)
                 try await HallCheck.requireOpen(hall, connection: connection, logger: logger)
-                let payment = try Payment(
-                    method: request.paymentMethod, reference: request.paymentReference, amount: request.amount)
+                let funding: LoadFunding
+                if let orderID = request.orderID {
+                    funding = .order(orderID)
+                } else {
+                    funding = .payment(
+                        try Payment(method: request.paymentMethod, reference: request.paymentReference, amount: request.amount))
+                }
                 let facts = try await loadFacts(request.card, dayStart: dayStart, connection: connection)
                 guard facts.issuerID == request.issuerID else {
                     throw TongkaError(.cardMismatch, detail: "issuer id differs from the stock record")
@@ -168,30 +180,91 @@ public struct LoadStore: Sendable {
                         RETURNING last_serial
                         """, as: (Int64.self), logger: logger)
                 else { throw TongkaError(.invalidTerminal, detail: "not a terminal of your hall") }
-                let transactionID = try await LedgerStore.post(
-                    try LedgerRules.cardLoad(shift: shift, card: request.card, payment: payment.method, amount: request.amount),
-                    context: .init(
-                        actor: actor, hall: hall, shift: shift, idempotencyKey: idempotencyKey, memo: nil, payment: payment),
-                    connection: connection, logger: logger)
+                let draft: JournalDraft
+                let context: LedgerStore.PostingContext
+                let method: PaymentMethod
+                var reference: String?
+                switch funding {
+                case .payment(let payment):
+                    draft = try LedgerRules.cardLoad(
+                        shift: shift, card: request.card, payment: payment.method, amount: request.amount)
+                    context = .init(
+                        actor: actor, hall: hall, shift: shift, idempotencyKey: idempotencyKey, memo: nil, payment: payment)
+                    method = payment.method
+                    reference = payment.reference?.value
+                case .order(let orderID):
+                    method = try await takeOrder(
+                        orderID, card: request.card, amount: request.amount, now: now, connection: connection)
+                    draft = try LedgerRules.orderLoad(card: request.card, amount: request.amount)
+                    context = .init(
+                        actor: actor, hall: hall, shift: nil, idempotencyKey: idempotencyKey, memo: "order \(orderID)")
+                }
+                let transactionID = try await LedgerStore.post(draft, context: context, connection: connection, logger: logger)
                 let loadID = try await connection.one(
                     """
                     INSERT INTO loads (card_number, state, amount_fen, old_balance_fen, new_balance_fen, online_serial,
                                        card_random, key_version, algorithm_id, issuer_id, terminal_number, terminal_serial,
                                        card_time, mac2, payment_method, payment_reference, clerk_id, hall_id, shift_id,
-                                       transaction_id, idempotency_key)
+                                       transaction_id, idempotency_key, order_id)
                     VALUES (\(request.card.digits), 'mac2_issued', \(request.amount.fen), \(request.cardBalance.fen),
                             \(request.cardBalance.fen + request.amount.fen), \(request.onlineSerial),
                             \(Data(request.cardRandom)), \(Int16(request.keyVersion)), \(Int16(request.algorithmID)),
                             \(request.issuerID), \(request.terminalNumber), \(serial), \(request.cardTime),
-                            \(Data(request.mac2)), \(payment.method.rawValue), \(payment.reference?.value),
+                            \(Data(request.mac2)), \(method.rawValue), \(reference),
                             \(actor.clerkID.rawValue), \(hall.rawValue), \(shift.rawValue), \(transactionID.rawValue),
-                            \(idempotencyKey))
+                            \(idempotencyKey), \(request.orderID?.rawValue))
                     RETURNING load_id
                     """, as: (Int64.self), logger: logger)
+                if let orderID = request.orderID {
+                    try await connection.query(
+                        "UPDATE topup_orders SET state = 'loading', load_id = \(loadID) WHERE order_id = \(orderID.rawValue)",
+                        logger: logger)
+                }
                 return try await load(LoadID(loadID), connection: connection)
             }
         }
         return (outcome.result, outcome.replayed)
+    }
+
+    /// Takes a pending order of this card for a load (row locked, so the expiry cannot refund it
+    /// meanwhile): its amount must be the load's and it must not have expired. Returns its channel's method.
+    func takeOrder(
+        _ id: TopupOrderID, card: CardNumber, amount: Money, now: Date, connection: PostgresConnection
+    ) async throws -> PaymentMethod {
+        guard
+            let row = try await connection.first(
+                """
+                SELECT card_number, amount_fen, state, expires_at, payment_method FROM topup_orders
+                 WHERE order_id = \(id.rawValue) FOR UPDATE
+                """, as: (String, Int64, String, Date, String).self, logger: logger),
+            row.0 == card.digits
+        else { throw TongkaError(.orderNotFound) }
+        let state = try Stored.value(row.2, as: TopupOrderState.self)
+        _ = try TopupOrderRules.startLoading(state)
+        if TopupOrderRules.isExpired(state: state, expiresAt: row.3, now: now) {
+            throw TongkaError(.orderNotPending, detail: "expired")
+        }
+        guard Money(fen: row.1) == amount else {
+            throw TongkaError(.invalidAmount, detail: "the order is for \(Money(fen: row.1).formatted)")
+        }
+        return try Stored.value(row.4, as: PaymentMethod.self)
+    }
+
+    /// Moves the order a decided load carries: loaded when the card credited it, pending again
+    /// (waiting for the next read of the card) when it did not.
+    func orderLoadDecided(_ load: LoadView, credited: Bool, now: Date, connection: PostgresConnection) async throws {
+        guard let orderID = load.orderID else { return }
+        let state = try await connection.one(
+            "SELECT state FROM topup_orders WHERE order_id = \(orderID.rawValue) FOR UPDATE", as: (String.self),
+            logger: logger)
+        let next = try TopupOrderRules.loadDecided(try Stored.value(state, as: TopupOrderState.self), credited: credited)
+        let loadedAt: Date? = credited ? now : nil
+        try await connection.query(
+            """
+            UPDATE topup_orders SET state = \(next.rawValue), loaded_at = \(loadedAt),
+                   load_id = CASE WHEN \(credited) THEN load_id END
+             WHERE order_id = \(orderID.rawValue)
+            """, logger: logger)
     }
 
     struct CardLoadFacts {
@@ -256,6 +329,7 @@ public struct LoadStore: Sendable {
             try await connection.query(
                 "UPDATE loads SET state = 'confirmed', tac = \(Data(tac)), confirmed_at = \(now) WHERE load_id = \(id.rawValue)",
                 logger: logger)
+            try await orderLoadDecided(current, credited: true, now: now, connection: connection)
             return try await load(id, connection: connection)
         }
     }
@@ -321,21 +395,28 @@ public struct LoadStore: Sendable {
                                          observed_online_serial = \(observedSerial), observed_balance_fen = \(observedBalance.fen)
                          WHERE load_id = \(id.rawValue)
                         """, logger: logger)
+                    try await orderLoadDecided(current, credited: true, now: now, connection: connection)
                     details["decision"] = "credited"
                 case .notCredited:
                     let card = try CardNumber(current.cardNumber, issuerPrefixes: database.settings.issuer.cardNumberPrefixes)
                     // Cash goes back from the drawer of the clerk who decides it, in that clerk's open shift.
                     var shift = current.shiftID
                     var postingHall = hall
-                    if current.paymentMethod == .cash {
+                    if current.paymentMethod == .cash, current.orderID == nil {
                         (shift, postingHall) = try await ShiftStore.lockOpenShift(
                             of: actor, connection: connection, logger: logger)
                     }
+                    // An order's money waits for the order again; a payment goes back to it.
+                    let draft =
+                        current.orderID == nil
+                        ? try LedgerRules.loadReturn(
+                            kind: .loadReversal, shift: shift, card: card, payment: current.paymentMethod, amount: current.amount)
+                        : try LedgerRules.orderLoadReversal(card: card, amount: current.amount)
                     let reversal = try await LedgerStore.post(
-                        try LedgerRules.loadReturn(
-                            kind: .loadReversal, shift: shift, card: card, payment: current.paymentMethod, amount: current.amount),
+                        draft,
                         context: .init(
-                            actor: actor, hall: postingHall, shift: current.paymentMethod == .cash ? shift : nil,
+                            actor: actor, hall: postingHall,
+                            shift: current.paymentMethod == .cash && current.orderID == nil ? shift : nil,
                             idempotencyKey: idempotencyKey, memo: "load \(id) not credited by the card"),
                         connection: connection, logger: logger)
                     try await connection.query(
@@ -346,6 +427,7 @@ public struct LoadStore: Sendable {
                                          reversal_transaction_id = \(reversal.rawValue)
                          WHERE load_id = \(id.rawValue)
                         """, logger: logger)
+                    try await orderLoadDecided(current, credited: false, now: now, connection: connection)
                     details["decision"] = "not_credited"
                     details["reversal_transaction"] = "\(reversal)"
                 }
@@ -400,14 +482,14 @@ public struct LoadStore: Sendable {
         SELECT l.load_id, l.card_number, l.issuer_id, l.state, l.amount_fen, l.old_balance_fen, l.new_balance_fen,
                l.online_serial, l.key_version, l.algorithm_id, l.terminal_number, l.terminal_serial, l.card_time, l.mac2,
                l.payment_method, l.payment_reference, k.username, h.code, l.shift_id, l.transaction_id, l.authorised_at,
-               l.confirmed_at, l.resolution, l.reversal_transaction_id, l.hall_id
+               l.confirmed_at, l.resolution, l.reversal_transaction_id, l.hall_id, l.order_id
           FROM loads l
           JOIN clerks k ON k.clerk_id = l.clerk_id
           JOIN service_halls h ON h.hall_id = l.hall_id
         """
     typealias LoadRow = (
         Int64, String, String, String, Int64, Int64, Int64, Int32, Int16, Int16, String, Int64, String, Data, String, String?,
-        String, String, Int64, Int64, Date, Date?, String?, Int64?, Int64
+        String, String, Int64, Int64, Date, Date?, String?, Int64?, Int64, Int64?
     )
 
     static func view(_ row: LoadRow) throws -> LoadView {
@@ -418,7 +500,7 @@ public struct LoadStore: Sendable {
             mac2: Array(row.13), paymentMethod: try Stored.value(row.14, as: PaymentMethod.self), paymentReference: row.15,
             clerk: row.16, hallCode: row.17, shiftID: ShiftID(row.18), transactionID: JournalTransactionID(row.19),
             authorisedAt: row.20, confirmedAt: row.21, resolution: row.22,
-            reversalTransactionID: row.23.map { JournalTransactionID($0) })
+            reversalTransactionID: row.23.map { JournalTransactionID($0) }, orderID: row.25.map { TopupOrderID($0) })
     }
 
     func load(_ id: LoadID, connection: PostgresConnection) async throws -> LoadView {

@@ -60,6 +60,11 @@ public struct SessionStore: Sendable {
         )
         let passwordHash = found.10
         let clerk = try StaffStore.clerk(clerkRow)
+        // A channel presents its token; it has no password to log in with.
+        guard clerk.role != .channel else {
+            await settings.passwordHasher.burn()
+            throw TongkaError(.invalidCredentials)
+        }
         let loginOrigin = RequestOrigin(actor: clerk.actor, requestID: origin.requestID, clientAddress: origin.clientAddress)
         let attempt = try await reserveAttempt(clerk: clerk, origin: origin, now: now)
         let passwordMatches = try await settings.passwordHasher.verify(password, against: passwordHash)

@@ -88,6 +88,8 @@ public struct StaffStore: Sendable {
         username rawUsername: String, displayName rawName: String, role: Role, hallCode: String?, origin: RequestOrigin,
         now: Date
     ) async throws -> (Clerk, String) {
+        // Channel accounts come with a token, not a password: `tongka-server channel add`.
+        guard role != .channel else { throw TongkaError(.forbiddenRole, detail: "channels are added on the server host") }
         let username = try Validate.username(rawUsername)
         let displayName = try Validate.name(rawName, field: "display name")
         var hall: Hall?

@@ -26,15 +26,21 @@ struct TerminalOptions: ParsableArguments {
 /// that `PurseTerminal.load` drives. Remembers the load the server authorised.
 actor RemoteLoadHost: LoadHost {
     let client: TongkaClient
-    let payment: Components.Schemas.PaymentMethod
+    /// The payment at the counter, or nil when the load carries `orderID`.
+    let payment: Components.Schemas.PaymentMethod?
     let reference: String?
+    let orderID: Int64?
     let idempotencyKey: String
     private(set) var authorised: Components.Schemas.Load?
     private(set) var confirmed: Components.Schemas.Load?
 
-    init(client: TongkaClient, payment: Components.Schemas.PaymentMethod, reference: String?, idempotencyKey: String) {
+    init(
+        client: TongkaClient, payment: Components.Schemas.PaymentMethod?, reference: String?, orderID: Int64? = nil,
+        idempotencyKey: String
+    ) {
         self.client = client
         self.payment = payment
+        self.orderID = orderID
         self.reference = reference
         self.idempotencyKey = idempotencyKey
     }
@@ -46,8 +52,8 @@ actor RemoteLoadHost: LoadHost {
         let load = try await client.authorizeLoad(
             .init(
                 cardNumber: card.cardNumber, issuerId: Hex.encode(card.issuerID), amountFen: Int64(amount),
-                paymentMethod: payment, paymentReference: reference, terminalNumber: terminal.description,
-                initializeAnswer: Hex.encode(response.bytes)),
+                paymentMethod: payment, paymentReference: reference, orderId: orderID,
+                terminalNumber: terminal.description, initializeAnswer: Hex.encode(response.bytes)),
             idempotencyKey: idempotencyKey)
         authorised = load
         // A repeated key answers the first load; if that was for an earlier card session its MAC2
@@ -124,7 +130,11 @@ extension Counter {
             (t("Balance before", "充值前余额"), money(load.oldBalanceFen)),
             (t("Balance after", "充值后余额"), money(load.newBalanceFen)),
             (t("State", "状态"), loadState(load.state)),
-            (t("Paid", "支付方式"), method + (load.paymentReference.map { " \($0)" } ?? "")),
+            (
+                t("Paid", "支付方式"),
+                method + (load.paymentReference.map { " \($0)" } ?? "")
+                    + (load.orderId.map { t(" (online order #\($0))", "（在线订单 #\($0)）") } ?? "")
+            ),
             (t("Terminal", "终端"), "\(load.terminalNumber) #\(load.terminalSerial)"),
             (t("Time", "时间"), time(load.authorisedAt)),
             (t("Hall / clerk", "网点 / 柜员"), "\(load.hall) / \(load.clerk)"),
