@@ -119,6 +119,9 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
     case greyLoadUndetermined = "grey_load_undetermined"
     case cardMismatch = "card_mismatch"
 
+    // Statements and reports (issue 8)
+    case invalidGrouping = "invalid_grouping"
+
     /// The HTTP status a response with this code carries.
     public var httpStatus: Int {
         switch self {
@@ -127,7 +130,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
             .invalidProduct, .invalidCardNumber, .unknownIssuerPrefix, .invalidDocumentNumber, .invalidPhone,
             .hallRequired, .stockFileEmpty, .invalidPaymentMethod, .unbalancedTransaction, .paymentReferenceRequired,
             .paymentReferenceNotAllowed, .floatTooLarge, .reasonRequired, .invalidCursor, .invalidTerminal,
-            .invalidCardResponse, .loadNotWholeYuan:
+            .invalidCardResponse, .loadNotWholeYuan, .invalidGrouping:
             400
         case .unauthenticated, .invalidToken, .sessionExpired, .invalidCredentials:
             401
@@ -263,6 +266,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .greyLoadUndetermined:
             ("The card does not show whether the top-up was credited; keep it open", "无法从卡片判断该笔充值是否成功，暂不处理")
         case .cardMismatch: ("The card in the reader is not the card of this operation", "读卡器中的卡与本次操作不符")
+        case .invalidGrouping: ("The report cannot be grouped like this", "报表不支持该分组方式")
         }
     }
 }
