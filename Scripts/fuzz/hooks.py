@@ -132,6 +132,15 @@ def follow_cross_member_rules(context, case, kwargs):
         _fix_range(case.query)
     elif method == "GET" and path == "/v1/reports/issuance":
         _fix_range(case.query, limit_days=3 * 366)
+    elif method == "GET" and path == "/v1/cards/{cardNumber}/statement" and case.path_parameters:
+        case.path_parameters["cardNumber"] = _fix_card_number(case.path_parameters.get("cardNumber"))
+    elif method == "GET" and path == "/v1/reports/topups":
+        _fix_range(case.query, limit_days=3 * 366)
+        # Any subset of hall, channel, product, each once (TopupDimension.parse, invalid_grouping).
+        if isinstance(case.query, dict) and "groupBy" in case.query:
+            names = str(case.query["groupBy"]).split(",")
+            kept = [n for i, n in enumerate(names) if n in ("hall", "channel", "product") and n not in names[:i]]
+            case.query["groupBy"] = ",".join(kept)
     elif body is None:
         return
     elif method == "POST" and path in ("/v1/holders", "/v1/holders/search"):

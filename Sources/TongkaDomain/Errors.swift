@@ -123,6 +123,8 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
     case orderNotFound = "order_not_found"
     case orderNotPending = "order_not_pending"
     case orderReferenceConflict = "order_reference_conflict"
+    // Statements and reports (issue 8)
+    case invalidGrouping = "invalid_grouping"
 
     /// The HTTP status a response with this code carries.
     public var httpStatus: Int {
@@ -132,7 +134,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
             .invalidProduct, .invalidCardNumber, .unknownIssuerPrefix, .invalidDocumentNumber, .invalidPhone,
             .hallRequired, .stockFileEmpty, .invalidPaymentMethod, .unbalancedTransaction, .paymentReferenceRequired,
             .paymentReferenceNotAllowed, .floatTooLarge, .reasonRequired, .invalidCursor, .invalidTerminal,
-            .invalidCardResponse, .loadNotWholeYuan:
+            .invalidCardResponse, .loadNotWholeYuan, .invalidGrouping:
             400
         case .unauthenticated, .invalidToken, .sessionExpired, .invalidCredentials:
             401
@@ -272,6 +274,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .orderNotPending: ("This top-up order is not waiting to be loaded", "该充值订单不在待圈存状态")
         case .orderReferenceConflict:
             ("This channel reference was used for a different order", "该渠道参考号已用于另一笔不同的订单")
+        case .invalidGrouping: ("The report cannot be grouped like this", "报表不支持该分组方式")
         }
     }
 }

@@ -9,12 +9,7 @@ extension APIHandler {
 
     func getIssuanceReport(_ input: Operations.GetIssuanceReport.Input) async throws -> Operations.GetIssuanceReport.Output {
         let query = input.query
-        let period: ReportPeriod =
-            switch query.period {
-            case .day: .day
-            case .month, nil: .month
-            case .all: .all
-            }
+        let period = reportPeriod(query.period?.rawValue)
         var dimensions: [IssuanceDimension] = []
         for name in (query.groupBy ?? "hall,product").split(separator: ",") {
             let trimmed = name.trimmingCharacters(in: .whitespaces)
@@ -39,5 +34,36 @@ extension APIHandler {
                                 cards: row.cards)
                         },
                         totalCards: report.totalCards, modesCovered: report.modesCovered.map(map)))))
+    }
+
+    /// The period of a report query: `month` unless asked (the generated enums of each report
+    /// carry the same three names).
+    func reportPeriod(_ name: String?) -> ReportPeriod {
+        name.flatMap(ReportPeriod.init(rawValue:)) ?? .month
+    }
+
+    func getTopupReport(_ input: Operations.GetTopupReport.Input) async throws -> Operations.GetTopupReport.Output {
+        let query = input.query
+        let report = try await reports.topups(
+            from: try CalendarDate(parsing: query.from), to: try CalendarDate(parsing: query.to),
+            period: reportPeriod(query.period?.rawValue), groupBy: try TopupDimension.parse(query.groupBy ?? "hall,channel"),
+            hallCode: query.hall, actor: try scope.actor())
+        func counted(_ count: LoadCount) -> Components.Schemas.LoadCount {
+            .init(loads: count.loads, amountFen: count.amount.fen)
+        }
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        from: report.from.description, to: report.to.description, period: report.period.rawValue,
+                        groupBy: report.groupBy.map(\.rawValue), timeZone: report.timeZone,
+                        rows: report.rows.map { row in
+                            .init(
+                                period: row.period, hall: row.hallCode, hallName: row.hallName, channel: row.channel,
+                                product: row.productCode, productName: row.productName, confirmed: counted(row.confirmed),
+                                reversed: counted(row.reversed), voided: counted(row.voided), open: counted(row.open))
+                        },
+                        confirmed: counted(report.confirmed), reversed: counted(report.reversed), voided: counted(report.voided),
+                        open: counted(report.open)))))
     }
 }

@@ -119,6 +119,17 @@ extension APIHandler {
                     method: map($0.method), reference: $0.reference, amountFen: $0.amount.fen,
                     transactionId: $0.transactionID.rawValue, at: $0.at)
             },
+            loadTotals: report.loadTotals.map {
+                .init(
+                    state: Components.Schemas.LoadState(rawValue: $0.state.rawValue)!, paymentMethod: $0.method.map(map),
+                    loads: $0.loads, amountFen: $0.amount.fen)
+            },
+            openLoads: report.openLoads.map {
+                .init(
+                    loadId: $0.loadID.rawValue, cardNumber: $0.cardNumber,
+                    state: Components.Schemas.LoadState(rawValue: $0.state.rawValue)!, amountFen: $0.amount.fen,
+                    paymentMethod: $0.method.map(map), paymentReference: $0.reference, authorisedAt: $0.authorisedAt)
+            },
             replayed: replayed)
     }
 

@@ -57,6 +57,8 @@ enum AccessPolicy {
         "issueCard": .roles(counter),
         "getCard": .roles(everyone),
         "getIssuanceReport": .roles(oversight),
+        "getCardStatement": .roles(everyone),
+        "getTopupReport": .roles(oversight),
         "registerLoadTerminal": .roles(counter),
         "authorizeLoad": .roles(counter),
         "listLoads": .roles(everyone),

@@ -65,7 +65,51 @@ public struct ShiftReport: Sendable, Codable, Equatable {
     public let channelPayments: [ChannelPayment]
     public let stockMovements: [ProductMovement]
     /// Cards of the hall still in stock now, by product (at close: at the moment of closing).
-    public let hallStock: [StockLevel]
+    public var hallStock: [StockLevel]
+    /// The shift's top-ups (loads authorised in it) by state and payment method.
+    public var loadTotals: [ShiftLoadTotal] = []
+    /// Loads of the shift not decided yet (MAC2 issued or grey): they keep a clerk from closing,
+    /// and after a forced close they say which loads were left open.
+    public var openLoads: [ShiftOpenLoad] = []
+}
+
+extension ShiftReport {
+    enum CodingKeys: String, CodingKey {
+        case shift, receipts, channelPayments, stockMovements, hallStock, loadTotals, openLoads
+    }
+
+    /// Reads a report stored as an idempotent result, also one stored before reports listed loads
+    /// (a replay of such a key must answer, not fail).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        shift = try container.decode(ShiftSummary.self, forKey: .shift)
+        receipts = try container.decode([PaymentTotal].self, forKey: .receipts)
+        channelPayments = try container.decode([ChannelPayment].self, forKey: .channelPayments)
+        stockMovements = try container.decode([ProductMovement].self, forKey: .stockMovements)
+        hallStock = try container.decode([StockLevel].self, forKey: .hallStock)
+        loadTotals = try container.decodeIfPresent([ShiftLoadTotal].self, forKey: .loadTotals) ?? []
+        openLoads = try container.decodeIfPresent([ShiftOpenLoad].self, forKey: .openLoads) ?? []
+    }
+}
+
+/// Top-ups of one shift in one state, paid one way.
+public struct ShiftLoadTotal: Sendable, Codable, Equatable {
+    public let state: LoadState
+    /// Nil for loads funded otherwise than by a payment at the counter (an online order).
+    public let method: PaymentMethod?
+    public let loads: Int64
+    public let amount: Money
+}
+
+/// A load of the shift whose outcome is not known yet.
+public struct ShiftOpenLoad: Sendable, Codable, Equatable {
+    public let loadID: LoadID
+    public let cardNumber: String
+    public let state: LoadState
+    public let amount: Money
+    public let method: PaymentMethod?
+    public let reference: String?
+    public let authorisedAt: Date
 }
 
 /// Opening, inspecting and closing shifts.
@@ -172,6 +216,11 @@ public struct ShiftStore: Sendable {
                         "SELECT shift_id, hall_id FROM shifts WHERE clerk_id = \(actor.clerkID.rawValue) AND closed_at IS NULL FOR UPDATE",
                         as: (Int64, Int64).self, logger: logger)
                 else { throw TongkaError(.noOpenShift) }
+                // The clerk decides every load of the shift first (reading the card again); a
+                // supervisor's forced close may leave them open, and its report lists them.
+                if let open = try await openLoads(shift: ShiftID(row.0), connection: connection).first {
+                    throw TongkaError(.greyLoadPending, detail: "load \(open.loadID)")
+                }
                 return try await closeLocked(
                     shift: ShiftID(row.0), hall: HallID(row.1), counted: counted, note: note, forceReason: nil, actor: actor,
                     idempotencyKey: idempotencyKey, origin: origin, connection: connection)
@@ -250,10 +299,9 @@ public struct ShiftStore: Sendable {
         try await Audit.record(
             connection, origin: origin, action: forceReason == nil ? "shift.close" : "shift.force_close",
             subject: "shift:\(shiftID)", details: details, hall: hallID, logger: logger)
-        let report = try await report(shift: shiftID, connection: connection)
-        return ShiftReport(
-            shift: report.shift, receipts: report.receipts, channelPayments: report.channelPayments,
-            stockMovements: report.stockMovements, hallStock: hallStock)
+        var report = try await report(shift: shiftID, connection: connection)
+        report.hallStock = hallStock
+        return report
     }
 
     /// Shifts for oversight, newest first, a page at a time: hall-bound readers see their hall
@@ -347,7 +395,42 @@ public struct ShiftStore: Sendable {
         let movements = try await stockMovements(shift: id, connection: connection)
         let stock = summary.isOpen ? try await hallStock(hall: summary.hallID, connection: connection) : []
         return ShiftReport(
-            shift: summary, receipts: receipts, channelPayments: channelPayments, stockMovements: movements, hallStock: stock)
+            shift: summary, receipts: receipts, channelPayments: channelPayments, stockMovements: movements, hallStock: stock,
+            loadTotals: try await loadTotals(shift: id, connection: connection),
+            openLoads: try await openLoads(shift: id, connection: connection))
+    }
+
+    /// The shift's loads by state and payment method: what its top-ups came to, what was
+    /// reversed or voided since, what is still open.
+    func loadTotals(shift: ShiftID, connection: PostgresConnection) async throws -> [ShiftLoadTotal] {
+        try await connection.all(
+            """
+            SELECT state, payment_method, count(*), sum(amount_fen)::bigint FROM loads
+             WHERE shift_id = \(shift.rawValue)
+             GROUP BY 1, 2
+             ORDER BY array_position(ARRAY['confirmed', 'mac2_issued', 'grey', 'reversed', 'voided'], state), 1, 2
+            """, as: (String, String?, Int64, Int64).self, logger: logger
+        ).map { row in
+            ShiftLoadTotal(
+                state: try Stored.value(row.0, as: LoadState.self),
+                method: try row.1.map { try Stored.value($0, as: PaymentMethod.self) }, loads: row.2, amount: Money(fen: row.3))
+        }
+    }
+
+    /// Loads of the shift not decided yet, oldest first (the loads_shift index finds them).
+    func openLoads(shift: ShiftID, connection: PostgresConnection) async throws -> [ShiftOpenLoad] {
+        try await connection.all(
+            """
+            SELECT load_id, card_number, state, amount_fen, payment_method, payment_reference, authorised_at FROM loads
+             WHERE shift_id = \(shift.rawValue) AND state IN ('mac2_issued', 'grey')
+             ORDER BY load_id LIMIT 500
+            """, as: (Int64, String, String, Int64, String?, String?, Date).self, logger: logger
+        ).map { row in
+            ShiftOpenLoad(
+                loadID: LoadID(row.0), cardNumber: row.1, state: try Stored.value(row.2, as: LoadState.self),
+                amount: Money(fen: row.3), method: try row.4.map { try Stored.value($0, as: PaymentMethod.self) },
+                reference: row.5, authorisedAt: row.6)
+        }
     }
 
     /// Cards issued during the shift, by product.

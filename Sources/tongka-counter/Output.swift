@@ -162,6 +162,31 @@ extension Counter {
         return formatter.string(from: date)
     }
 
+    /// An amount for a CSV cell: yuan with two decimals and no currency sign (`-5.00`), so a
+    /// spreadsheet reads it as a number.
+    func csvYuan(_ fen: Int64) -> String {
+        let sign = fen < 0 ? "-" : ""
+        let magnitude = fen.magnitude
+        return "\(sign)\(magnitude / 100).\(String(format: "%02d", Int(magnitude % 100)))"
+    }
+
+    /// A payment method's name in the chosen language (the raw name when it is not one this build knows).
+    func paymentName(_ raw: String) -> String {
+        PaymentMethod(rawValue: raw)?.localizedName(language) ?? raw
+    }
+
+    /// Writes a report as CSV (``CSV``) to `output`, or to standard output when there is none.
+    func writeCSV(headers: [String], rows: [[String]], output: String?) throws {
+        let data = CSV.render(headers: headers, rows: rows)
+        guard let output else { return Output.write(data) }
+        guard FileManager.default.createFile(atPath: output, contents: data) else {
+            throw CounterFailure(code: "file_not_written", message: t("Cannot write \(output)", "无法写入 \(output)"))
+        }
+        if Output.stderrIsTerminal {
+            Output.error(t("Wrote \(rows.count) rows to \(output)", "已写入 \(rows.count) 行至 \(output)"))
+        }
+    }
+
     /// Yes/no in the chosen language.
     func yesNo(_ value: Bool) -> String { value ? t("yes", "是") : t("no", "否") }
 

@@ -6,8 +6,31 @@ import TongkaDomain
 
 // MARK: Reports
 
+/// The options every report shares: the day range, one hall, and CSV output.
+struct ReportOptions: ParsableArguments {
+    @Option(help: "First day, YYYY-MM-DD.") var from: String
+    @Option(help: "Last day, YYYY-MM-DD (inclusive).") var to: String
+    @Option(help: "Only this hall.") var hall: String?
+    @Flag(help: "Write CSV instead of a table.") var csv = false
+    @Option(help: "Write the CSV to this file instead of standard output.") var output: String?
+
+    /// CSV was asked for, on standard output or in a file.
+    var wantsCSV: Bool { csv || output != nil }
+}
+
+extension Counter {
+    /// A report's `--period`, checked here so a typo is a usage error, not a server round trip.
+    func reportPeriod<Period: RawRepresentable<String>>(_ text: String, as type: Period.Type) throws -> Period {
+        guard let period = Period(rawValue: text) else {
+            throw ValidationError(t("--period is day, month or all", "--period 应为 day、month 或 all"))
+        }
+        return period
+    }
+}
+
 struct ReportCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "report", abstract: "Reports.", subcommands: [Issuance.self])
+    static let configuration = CommandConfiguration(
+        commandName: "report", abstract: "Reports.", subcommands: [Issuance.self, Topups.self])
 
     struct Issuance: CounterCommand {
         static let configuration = CommandConfiguration(
@@ -18,20 +41,15 @@ struct ReportCommand: AsyncParsableCommand {
                 --csv writes UTF-8 with a byte-order mark for Excel. JSON: the API's IssuanceReport.
                 """)
         @OptionGroup var global: GlobalOptions
-        @Option(help: "First day, YYYY-MM-DD.") var from: String
-        @Option(help: "Last day, YYYY-MM-DD (inclusive).") var to: String
+        @OptionGroup var options: ReportOptions
         @Option(help: "day, month or all.") var period: String = "month"
         @Option(help: "Comma-separated: hall, product, cardType, mode.") var by: String = "hall,product"
-        @Option(help: "Only this hall.") var hall: String?
-        @Flag(help: "Write CSV instead of a table.") var csv = false
-        @Option(help: "Write the CSV to this file instead of standard output.") var output: String?
 
         func execute(_ counter: Counter) async throws {
-            guard let periodValue = Operations.GetIssuanceReport.Input.Query.PeriodPayload(rawValue: period) else {
-                throw ValidationError(counter.t("--period is day, month or all", "--period 应为 day、month 或 all"))
-            }
             let report = try await counter.client().issuanceReport(
-                from: from, to: to, period: periodValue, groupBy: by, hall: hall)
+                from: options.from, to: options.to,
+                period: try counter.reportPeriod(period, as: Operations.GetIssuanceReport.Input.Query.PeriodPayload.self),
+                groupBy: by, hall: options.hall)
             if counter.json { return Output.printJSON(report) }
             let dims = Set(report.groupBy)
             var headers = [counter.t("Period", "期间")]
@@ -49,21 +67,7 @@ struct ReportCommand: AsyncParsableCommand {
                 cells.append(String(row.cards))
                 return cells
             }
-            if csv || output != nil {
-                let data = CSV.render(headers: headers, rows: rows)
-                if let output {
-                    guard FileManager.default.createFile(atPath: output, contents: data) else {
-                        throw CounterFailure(
-                            code: "file_not_written", message: counter.t("Cannot write \(output)", "无法写入 \(output)"))
-                    }
-                    if Output.stderrIsTerminal {
-                        Output.error(counter.t("Wrote \(rows.count) rows to \(output)", "已写入 \(rows.count) 行至 \(output)"))
-                    }
-                } else {
-                    Output.write(data)
-                }
-                return
-            }
+            if options.wantsCSV { return try counter.writeCSV(headers: headers, rows: rows, output: options.output) }
             Output.line(
                 counter.t(
                     "Cards issued \(report.from) – \(report.to) (\(report.timeZone))",
@@ -73,6 +77,70 @@ struct ReportCommand: AsyncParsableCommand {
             counter.fields([
                 (counter.t("Total cards issued", "发卡总数"), String(report.totalCards)),
                 (counter.t("Transport modes covered", "卡片覆盖交通方式"), counter.modes(report.modesCovered)),
+            ])
+        }
+    }
+}
+
+extension ReportCommand {
+    struct Topups: CounterCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Top-ups by day or month, hall, payment channel and product (supervisor, admin, auditor).",
+            discussion: """
+                Loads counted and summed by outcome: confirmed, reversed (the card did not take it),
+                voided, and still open. --by takes any of hall, channel, product (empty for none).
+                --csv writes UTF-8 with a byte-order mark for Excel. JSON: the API's TopupReport.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var options: ReportOptions
+        @Option(help: "day, month or all.") var period: String = "day"
+        @Option(help: "Comma-separated: hall, channel, product.") var by: String = "hall,channel"
+
+        func execute(_ counter: Counter) async throws {
+            let report = try await counter.client().topupReport(
+                from: options.from, to: options.to,
+                period: try counter.reportPeriod(period, as: Operations.GetTopupReport.Input.Query.PeriodPayload.self),
+                groupBy: by, hall: options.hall)
+            if counter.json { return Output.printJSON(report) }
+            let dims = Set(report.groupBy)
+            let table = options.wantsCSV
+            var headers = [counter.t("Period", "期间")]
+            if dims.contains("hall") { headers += [counter.t("Hall", "网点"), counter.t("Hall name", "网点名称")] }
+            if dims.contains("channel") { headers.append(counter.t("Channel", "支付渠道")) }
+            if dims.contains("product") { headers += [counter.t("Product", "卡产品"), counter.t("Product name", "产品名称")] }
+            for outcome in [
+                counter.t("Confirmed", "成功"), counter.t("Reversed", "冲正"), counter.t("Voided", "撤销"),
+                counter.t("Open", "未决"),
+            ] {
+                headers += [outcome + counter.t(" loads", "笔数"), outcome + counter.t(" amount", "金额")]
+            }
+            func cells(_ count: Components.Schemas.LoadCount) -> [String] {
+                [String(count.loads), table ? counter.csvYuan(count.amountFen) : counter.money(count.amountFen)]
+            }
+            let rows = report.rows.map { row -> [String] in
+                var line = [row.period]
+                if dims.contains("hall") { line += [row.hall ?? "", row.hallName ?? ""] }
+                if dims.contains("channel") { line.append(row.channel.map(counter.paymentName) ?? "") }
+                if dims.contains("product") { line += [row.product ?? "", row.productName ?? ""] }
+                return line + cells(row.confirmed) + cells(row.reversed) + cells(row.voided) + cells(row.open)
+            }
+            if table { return try counter.writeCSV(headers: headers, rows: rows, output: options.output) }
+            Output.line(
+                counter.t(
+                    "Top-ups \(report.from) – \(report.to) (\(report.timeZone))",
+                    "充值统计 \(report.from) 至 \(report.to)（\(report.timeZone)）"))
+            Output.line(Table(headers: headers, rows: rows).render())
+            Output.line()
+            func total(_ count: Components.Schemas.LoadCount) -> String {
+                counter.t(
+                    "\(count.loads) loads, \(counter.money(count.amountFen))",
+                    "\(count.loads) 笔，\(counter.money(count.amountFen))")
+            }
+            counter.fields([
+                (counter.t("Confirmed", "成功"), total(report.confirmed)),
+                (counter.t("Reversed", "冲正"), total(report.reversed)),
+                (counter.t("Voided", "撤销"), total(report.voided)),
+                (counter.t("Open", "未决"), total(report.open)),
             ])
         }
     }

@@ -78,6 +78,7 @@ extension Counter {
                     }
                 ).render())
         }
+        printShiftLoads(report)
         Output.line()
         Output.line(
             Table(
@@ -90,6 +91,46 @@ extension Counter {
                 Table(
                     headers: [t("Product", "卡产品"), t("Name", "名称"), t("In hall stock", "网点库存")],
                     rows: report.hallStock.map { [$0.product, $0.productName, String($0.inStock)] }
+                ).render())
+        }
+    }
+}
+
+extension Counter {
+    /// The shift's top-ups by outcome and payment method, and the loads still undecided.
+    func printShiftLoads(_ report: Components.Schemas.ShiftReport) {
+        if !report.loadTotals.isEmpty {
+            Output.line()
+            Output.line(
+                Table(
+                    headers: [t("Top-ups", "充值"), t("Payment", "收款方式"), t("Loads", "笔数"), t("Amount", "金额")],
+                    rows: report.loadTotals.map {
+                        [
+                            loadState($0.state), $0.paymentMethod.map { paymentName($0.rawValue) } ?? t("other", "其他"),
+                            String($0.loads), money($0.amountFen),
+                        ]
+                    }
+                ).render())
+        }
+        if !report.openLoads.isEmpty {
+            Output.line()
+            Output.line(
+                t(
+                    "Undecided top-ups: read each card again (load resolve) before closing the shift.",
+                    "未决充值：结班前请重新读卡处理（load resolve）。"))
+            Output.line(
+                Table(
+                    headers: [
+                        t("Load", "充值编号"), t("Card", "卡号"), t("State", "状态"), t("Amount", "金额"), t("Payment", "收款方式"),
+                        t("Reference", "交易参考号"), t("Time", "时间"),
+                    ],
+                    rows: report.openLoads.map {
+                        [
+                            String($0.loadId), cardNumber($0.cardNumber, reveal: false), loadState($0.state), money($0.amountFen),
+                            $0.paymentMethod.map { paymentName($0.rawValue) } ?? "", $0.paymentReference ?? "",
+                            time($0.authorisedAt),
+                        ]
+                    }
                 ).render())
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TongkaCardSim
+import TongkaCardTerminal
 import TongkaTestSupport
 
 /// Selling the card in the reader: the factory's cards imported as stock, then sold without typing a number.
