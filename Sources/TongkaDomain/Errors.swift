@@ -119,6 +119,14 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
     case greyLoadUndetermined = "grey_load_undetermined"
     case cardMismatch = "card_mismatch"
 
+    // Voids and refunds (issue 8)
+    case voidNotAllowed = "void_not_allowed"
+    case amountNotInPurse = "amount_not_in_purse"
+    case purchaseMACInvalid = "purchase_mac_invalid"
+    case cardNotRefundable = "card_not_refundable"
+    case balanceMismatch = "balance_mismatch"
+    case refundApprovalRequired = "refund_approval_required"
+
     /// The HTTP status a response with this code carries.
     public var httpStatus: Int {
         switch self {
@@ -142,12 +150,13 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
             .cardAlreadyIssued, .cardExpired, .holderAlreadyRegistered, .registrationNotAllowed, .anonymousNotAllowed,
             .hallClosed, .stockBatchDuplicate, .paymentReferenceTaken, .ownShift, .balanceLimitExceeded, .dailyLoadLimit,
             .cardRefunded, .loadReplayed, .loadNotOpen, .greyLoadPending, .greyLoadUndetermined,
-            .cardMismatch:
+            .cardMismatch, .voidNotAllowed, .amountNotInPurse, .cardNotRefundable,
+            .balanceMismatch, .refundApprovalRequired:
             409
         case .methodNotAllowed: 405
         case .bodyTooLarge: 413
         case .unsupportedMediaType: 415
-        case .stockFileInvalid, .loadMACInvalid, .tacInvalid: 422
+        case .stockFileInvalid, .loadMACInvalid, .tacInvalid, .purchaseMACInvalid: 422
         case .accountLocked: 423
         case .holderLookupLimit: 429
         case .tooManyAttempts: 429
@@ -263,6 +272,17 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .greyLoadUndetermined:
             ("The card does not show whether the top-up was credited; keep it open", "无法从卡片判断该笔充值是否成功，暂不处理")
         case .cardMismatch: ("The card in the reader is not the card of this operation", "读卡器中的卡与本次操作不符")
+        case .voidNotAllowed:
+            ("Only a confirmed top-up of a shift that is still open can be voided", "只能撤销本班次内已确认的充值")
+        case .amountNotInPurse: ("The card no longer holds the top-up's amount", "卡内余额不足充值金额，无法撤销")
+        case .purchaseMACInvalid: ("The card's MAC2 does not verify for this debit; nothing was voided", "卡片MAC2校验失败，未撤销")
+        case .cardNotRefundable: ("This card was returned already and cannot be refunded again", "该卡已退卡，不能再次退卡")
+        case .balanceMismatch:
+            (
+                "The card holds more than the back office credited; the card cannot be refunded until this is cleared",
+                "卡内余额高于后台记录，暂不能退卡"
+            )
+        case .refundApprovalRequired: ("A refund of this size needs a supervisor's approval", "该笔退款金额较大，需主管审批")
         }
     }
 }

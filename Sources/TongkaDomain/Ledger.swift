@@ -17,12 +17,14 @@ public enum AccountKind: String, Sendable, CaseIterable, Codable {
     case cashOverShort = "cash_over_short"
     /// Non-cash payments awaiting settlement with a payment channel. One per channel.
     case paymentChannel = "payment_channel"
+    /// Spending a returned card showed that validators have not reported yet. One system account.
+    case unsettledSpend = "unsettled_spend"
 
     /// +1 for debit-normal accounts, -1 for credit-normal ones.
     public var normalSide: Int64 {
         switch self {
         case .shiftCash, .hallCashOffice, .cashOverShort, .paymentChannel: 1
-        case .cardPurse, .depositsHeld, .cardCostIncome, .feeIncome: -1
+        case .cardPurse, .depositsHeld, .cardCostIncome, .feeIncome, .unsettledSpend: -1
         }
     }
 
@@ -42,6 +44,7 @@ public enum LedgerAccount: Hashable, Sendable, CustomStringConvertible {
     case hallCashOffice(HallID)
     case cashOverShort(HallID)
     case paymentChannel(PaymentMethod)
+    case unsettledSpend
 
     public var kind: AccountKind {
         switch self {
@@ -53,6 +56,7 @@ public enum LedgerAccount: Hashable, Sendable, CustomStringConvertible {
         case .hallCashOffice: .hallCashOffice
         case .cashOverShort: .cashOverShort
         case .paymentChannel: .paymentChannel
+        case .unsettledSpend: .unsettledSpend
         }
     }
 
@@ -92,6 +96,7 @@ public enum TransactionKind: String, Sendable, CaseIterable, Codable {
     case cardLoad = "card_load"
     case loadReversal = "load_reversal"
     case loadVoid = "load_void"
+    case cardRefund = "card_refund"
 }
 
 /// A journal transaction ready to post: two or more non-zero entries that sum to zero. The
