@@ -63,10 +63,15 @@ enum AccessPolicy {
         "confirmLoad": .roles(counter),
         "markLoadGrey": .roles(counter),
         "resolveLoad": .roles(counter),
+        "voidLoad": .roles([.supervisor]),
+        "confirmLoadVoid": .roles([.supervisor]),
+        "refundCard": .roles(counter),
+        "approveRefund": .roles([.supervisor]),
     ]
 
     /// Operations that move money: they need an `Idempotency-Key` header.
     static let moneyCommands: Set<String> = [
         "openShift", "closeShift", "forceCloseShift", "issueCard", "authorizeLoad", "resolveLoad",
+        "confirmLoadVoid", "refundCard",
     ]
 }

@@ -40,6 +40,8 @@ public struct ServerSettings: Sendable {
     public var idempotencyRetention: Duration = StoreSettings.defaultIdempotencyRetention
     /// Whole-yuan top-ups and the per-card daily top-up limit.
     public var loadLimits = LoadLimits()
+    /// Card returns above `limit` need a supervisor's approval.
+    public var refundApproval = RefundApprovalRule()
     /// The schema owner's URL for `migrate` (the service itself connects with `databaseURL`, a
     /// role with only the grants it needs). Nil: `migrate` uses `databaseURL`.
     public var migrationDatabaseURL: String?
@@ -166,15 +168,22 @@ public struct ServerSettings: Sendable {
         }
         loadLimits = LoadLimits(
             wholeYuanOnly: reader.bool(forKey: "load.whole.yuan", default: true), dailyLimit: Money(fen: Int64(dailyLoad)))
+        let approvalFen = reader.int(forKey: "refund.approval.fen", default: Int(RefundApprovalRule().limit.fen))
+        guard (0...100_000_000).contains(approvalFen) else {
+            throw Problem(key: "refund.approval.fen", reason: "0 to 100000000 fen")
+        }
+        refundApproval = RefundApprovalRule(limit: Money(fen: Int64(approvalFen)))
     }
 
     /// What the stores need.
     public func storeSettings() throws -> StoreSettings {
-        StoreSettings(
+        var settings = StoreSettings(
             issuer: issuer, timeZone: timeZone, sessionLifetime: sessionLifetime, lockoutThreshold: lockoutThreshold,
             lockoutDuration: lockoutDuration, passwordHasher: passwordHasher,
             personalData: try PersonalDataVault(secret: dataKey), connectionWait: databaseWait,
             lockoutUserThreshold: lockoutUserThreshold, shiftPolicy: ShiftPolicy(maximumFloat: maximumFloat),
             holderLookupsPerHour: holderLookupsPerHour, idempotencyRetention: idempotencyRetention, loadLimits: loadLimits)
+        settings.refundApproval = refundApproval
+        return settings
     }
 }

@@ -30,6 +30,8 @@ public struct StoreSettings: Sendable {
     public var idempotencyRetention: Duration
     /// Whole-yuan rule and the per-card daily top-up limit.
     public var loadLimits: LoadLimits
+    /// Card returns above this need a supervisor's approval.
+    public var refundApproval = RefundApprovalRule()
 
     public static let defaultHolderLookupsPerHour = 60
     public static let defaultIdempotencyRetention = Duration.seconds(30 * 86_400)

@@ -160,14 +160,7 @@ public struct LoadStore: Sendable {
                 }
                 try LoadPolicy.check(
                     amount: request.amount, cardBalance: request.cardBalance, facts: facts.facts, limits: limits, today: today)
-                guard
-                    let serial = try await connection.first(
-                        """
-                        UPDATE load_terminals SET last_serial = last_serial + 1
-                         WHERE terminal_number = \(request.terminalNumber) AND hall_id = \(hall.rawValue)
-                        RETURNING last_serial
-                        """, as: (Int64.self), logger: logger)
-                else { throw TongkaError(.invalidTerminal, detail: "not a terminal of your hall") }
+                let serial = try await nextTerminalSerial(request.terminalNumber, hall: hall, connection: connection)
                 let transactionID = try await LedgerStore.post(
                     try LedgerRules.cardLoad(shift: shift, card: request.card, payment: payment.method, amount: request.amount),
                     context: .init(
@@ -192,6 +185,19 @@ public struct LoadStore: Sendable {
             }
         }
         return (outcome.result, outcome.replayed)
+    }
+
+    /// Takes the next serial of a load terminal of `hall` (loads and voids share the counter).
+    func nextTerminalSerial(_ terminal: String, hall: HallID, connection: PostgresConnection) async throws -> Int64 {
+        guard
+            let serial = try await connection.first(
+                """
+                UPDATE load_terminals SET last_serial = last_serial + 1
+                 WHERE terminal_number = \(terminal) AND hall_id = \(hall.rawValue)
+                RETURNING last_serial
+                """, as: (Int64.self), logger: logger)
+        else { throw TongkaError(.invalidTerminal, detail: "not a terminal of your hall") }
+        return serial
     }
 
     struct CardLoadFacts {

@@ -62,7 +62,7 @@ extension Counter {
 
 struct CardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "card", abstract: "Cards.", subcommands: [Issue.self, Show.self])
+        commandName: "card", abstract: "Cards.", subcommands: [Issue.self, Show.self, Refund.self])
 
     struct Issue: CounterCommand {
         static let configuration = CommandConfiguration(
