@@ -233,6 +233,20 @@ BEGIN
 END $$;
 
 --
+-- Name: cards_refunded_final(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.cards_refunded_final() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF OLD.status = 'refunded' AND NEW.status <> 'refunded' THEN
+        RAISE EXCEPTION 'a refunded card stays refunded' USING ERRCODE = 'TK001', CONSTRAINT = 'cards_refunded_final';
+    END IF;
+    RETURN NEW;
+END $$;
+
+--
 -- Name: cards_require_issued_stock(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -370,6 +384,13 @@ BEGIN
         RAISE EXCEPTION 'a load cannot go from % to %', OLD.state, NEW.state
             USING ERRCODE = 'TK001', CONSTRAINT = 'loads_guard';
     END IF;
+    -- Only a confirmed load takes a void request; a voided load's void never changes.
+    IF OLD.state <> 'confirmed' AND (NEW.void_card_answer, NEW.void_terminal_serial, NEW.void_card_time,
+            NEW.void_requested_by, NEW.void_requested_at, NEW.void_tac, NEW.voided_at, NEW.voided_by, NEW.void_transaction_id)
+       IS DISTINCT FROM (OLD.void_card_answer, OLD.void_terminal_serial, OLD.void_card_time,
+            OLD.void_requested_by, OLD.void_requested_at, OLD.void_tac, OLD.voided_at, OLD.voided_by, OLD.void_transaction_id) THEN
+        RAISE EXCEPTION 'only a confirmed load can be voided' USING ERRCODE = 'TK001', CONSTRAINT = 'loads_guard';
+    END IF;
     RETURN NEW;
 END $$;
 
@@ -382,6 +403,17 @@ CREATE FUNCTION public.never_deleted() RETURNS trigger
     AS $$
 BEGIN
     RAISE EXCEPTION '% rows are never deleted', TG_TABLE_NAME USING ERRCODE = 'TK001', CONSTRAINT = TG_TABLE_NAME || '_never_deleted';
+END $$;
+
+--
+-- Name: refunds_guard(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.refunds_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    RAISE EXCEPTION 'refunds are never changed or deleted' USING ERRCODE = 'TK001', CONSTRAINT = 'refunds_guard';
 END $$;
 
 --
@@ -487,6 +519,10 @@ CREATE TABLE public.card_products (
     active boolean DEFAULT true NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     created_by bigint,
+    refund_fee_kind text DEFAULT 'none'::text NOT NULL,
+    refund_fee_fen bigint DEFAULT 0 NOT NULL,
+    refund_fee_basis_points integer DEFAULT 0 NOT NULL,
+    refund_fee_threshold_fen bigint DEFAULT 0 NOT NULL,
     CONSTRAINT card_products_card_cost CHECK (((card_cost_fen >= 0) AND (card_cost_fen <= 1000000))),
     CONSTRAINT card_products_card_type CHECK (((card_type >= 1) AND (card_type <= 5))),
     CONSTRAINT card_products_code_format CHECK ((code ~ '^[A-Z0-9][A-Z0-9_-]{1,19}$'::text)),
@@ -495,6 +531,16 @@ CREATE TABLE public.card_products (
     CONSTRAINT card_products_max_balance CHECK (((max_balance_fen >= 1) AND (max_balance_fen <= '4294967295'::bigint))),
     CONSTRAINT card_products_name_length CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
     CONSTRAINT card_products_reduced_fare_registered CHECK (((card_type <> ALL (ARRAY[2, 3, 5])) OR (NOT allows_anonymous))),
+    CONSTRAINT card_products_refund_fee_basis_points CHECK (((refund_fee_basis_points >= 0) AND (refund_fee_basis_points <= 10000))),
+    CONSTRAINT card_products_refund_fee_fen CHECK (((refund_fee_fen >= 0) AND (refund_fee_fen <= 100000000))),
+    CONSTRAINT card_products_refund_fee_kind CHECK ((refund_fee_kind = ANY (ARRAY['none'::text, 'fixed'::text, 'percentage'::text]))),
+    CONSTRAINT card_products_refund_fee_rule CHECK (
+CASE refund_fee_kind
+    WHEN 'none'::text THEN ((refund_fee_fen = 0) AND (refund_fee_basis_points = 0) AND (refund_fee_threshold_fen = 0))
+    WHEN 'fixed'::text THEN ((refund_fee_basis_points = 0) AND (refund_fee_threshold_fen = 0))
+    ELSE (refund_fee_fen = 0)
+END),
+    CONSTRAINT card_products_refund_fee_threshold CHECK (((refund_fee_threshold_fen >= 0) AND (refund_fee_threshold_fen <= 100000000))),
     CONSTRAINT card_products_replacement_fee CHECK (((replacement_fee_fen >= 0) AND (replacement_fee_fen <= 1000000))),
     CONSTRAINT card_products_transport_modes CHECK (((cardinality(transport_modes) >= 1) AND (transport_modes <@ ARRAY['bus'::text, 'metro'::text, 'brt'::text, 'tram'::text, 'ferry'::text, 'taxi'::text, 'rail'::text, 'bike'::text])))
 );
@@ -705,7 +751,7 @@ CREATE TABLE public.journal_transactions (
     payment_method text,
     payment_reference text,
     CONSTRAINT journal_transactions_cash_has_no_reference CHECK (((payment_method IS DISTINCT FROM 'cash'::text) OR (payment_reference IS NULL))),
-    CONSTRAINT journal_transactions_kind CHECK ((kind = ANY (ARRAY['shift_open'::text, 'shift_close'::text, 'card_issue'::text, 'card_load'::text, 'load_reversal'::text, 'load_void'::text, 'order_paid'::text, 'order_refund'::text]))),
+    CONSTRAINT journal_transactions_kind CHECK ((kind = ANY (ARRAY['shift_open'::text, 'shift_close'::text, 'card_issue'::text, 'card_load'::text, 'load_reversal'::text, 'load_void'::text, 'order_paid'::text, 'order_refund'::text, 'card_refund'::text]))),
     CONSTRAINT journal_transactions_memo_length CHECK ((char_length(memo) <= 200)),
     CONSTRAINT journal_transactions_non_cash_has_reference CHECK (((payment_method IS NULL) OR (payment_method = 'cash'::text) OR (payment_reference IS NOT NULL))),
     CONSTRAINT journal_transactions_payment_method CHECK ((payment_method = ANY (ARRAY['cash'::text, 'unionpay'::text, 'wechat_pay'::text, 'alipay'::text]))),
@@ -742,7 +788,7 @@ CREATE TABLE public.ledger_accounts (
     balance_fen bigint DEFAULT 0 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT ledger_accounts_balance_non_negative CHECK (((NOT tracks_balance) OR (balance_fen >= 0))),
-    CONSTRAINT ledger_accounts_kind CHECK ((kind = ANY (ARRAY['card_purse'::text, 'deposits_held'::text, 'card_cost_income'::text, 'fee_income'::text, 'shift_cash'::text, 'hall_cash_office'::text, 'cash_over_short'::text, 'payment_channel'::text, 'topup_orders'::text]))),
+    CONSTRAINT ledger_accounts_kind CHECK ((kind = ANY (ARRAY['card_purse'::text, 'deposits_held'::text, 'card_cost_income'::text, 'fee_income'::text, 'shift_cash'::text, 'hall_cash_office'::text, 'cash_over_short'::text, 'payment_channel'::text, 'topup_orders'::text, 'unsettled_spend'::text]))),
     CONSTRAINT ledger_accounts_normal_side CHECK ((normal_side = ANY (ARRAY[1, '-1'::integer]))),
     CONSTRAINT ledger_accounts_owner CHECK (
 CASE kind
@@ -834,6 +880,15 @@ CREATE TABLE public.loads (
     observed_balance_fen bigint,
     reversal_transaction_id bigint,
     order_id bigint,
+    void_card_answer bytea,
+    void_terminal_serial bigint,
+    void_card_time text,
+    void_requested_by bigint,
+    void_requested_at timestamp with time zone,
+    void_tac bytea,
+    voided_at timestamp with time zone,
+    voided_by bigint,
+    void_transaction_id bigint,
     CONSTRAINT loads_algorithm_id CHECK (((algorithm_id >= 0) AND (algorithm_id <= 255))),
     CONSTRAINT loads_amount CHECK (((amount_fen >= 1) AND (amount_fen <= '4294967295'::bigint))),
     CONSTRAINT loads_card_random CHECK ((octet_length(card_random) = 4)),
@@ -851,7 +906,13 @@ CREATE TABLE public.loads (
     CONSTRAINT loads_reversed_has_transaction CHECK (((state = 'reversed'::text) = (reversal_transaction_id IS NOT NULL))),
     CONSTRAINT loads_state CHECK ((state = ANY (ARRAY['mac2_issued'::text, 'confirmed'::text, 'grey'::text, 'reversed'::text, 'voided'::text]))),
     CONSTRAINT loads_tac CHECK ((octet_length(tac) = 4)),
-    CONSTRAINT loads_terminal_serial CHECK (((terminal_serial >= 1) AND (terminal_serial <= '4294967295'::bigint)))
+    CONSTRAINT loads_terminal_serial CHECK (((terminal_serial >= 1) AND (terminal_serial <= '4294967295'::bigint))),
+    CONSTRAINT loads_void_card_answer CHECK ((octet_length(void_card_answer) = 15)),
+    CONSTRAINT loads_void_card_time_format CHECK ((void_card_time ~ '^[0-9]{14}$'::text)),
+    CONSTRAINT loads_void_request_complete CHECK ((((void_card_answer IS NULL) = (void_terminal_serial IS NULL)) AND ((void_card_answer IS NULL) = (void_card_time IS NULL)) AND ((void_card_answer IS NULL) = (void_requested_by IS NULL)))),
+    CONSTRAINT loads_void_tac CHECK ((octet_length(void_tac) = 4)),
+    CONSTRAINT loads_void_terminal_serial CHECK (((void_terminal_serial >= 1) AND (void_terminal_serial <= '4294967295'::bigint))),
+    CONSTRAINT loads_voided_has_evidence CHECK ((((state = 'voided'::text) = (void_transaction_id IS NOT NULL)) AND ((state <> 'voided'::text) OR ((void_tac IS NOT NULL) AND (void_card_answer IS NOT NULL) AND (voided_at IS NOT NULL)))))
 );
 
 --
@@ -877,6 +938,76 @@ CREATE TABLE public.login_failures (
     failed_logins integer DEFAULT 0 NOT NULL,
     locked_until timestamp with time zone,
     CONSTRAINT login_failures_count CHECK ((failed_logins >= 0))
+);
+
+--
+-- Name: refund_approvals; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.refund_approvals (
+    approval_id bigint NOT NULL,
+    card_number text NOT NULL,
+    hall_id bigint NOT NULL,
+    approved_by bigint NOT NULL,
+    approved_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    used_at timestamp with time zone,
+    CONSTRAINT refund_approvals_expiry CHECK ((expires_at > approved_at))
+);
+
+--
+-- Name: refund_approvals_approval_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.refund_approvals ALTER COLUMN approval_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.refund_approvals_approval_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: refunds; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.refunds (
+    refund_id bigint NOT NULL,
+    card_number text NOT NULL,
+    card_balance_fen bigint NOT NULL,
+    back_office_balance_fen bigint NOT NULL,
+    deposit_fen bigint NOT NULL,
+    fee_fen bigint NOT NULL,
+    paid_fen bigint NOT NULL,
+    unsettled_fen bigint NOT NULL,
+    approval_id bigint,
+    clerk_id bigint NOT NULL,
+    hall_id bigint NOT NULL,
+    shift_id bigint NOT NULL,
+    transaction_id bigint,
+    idempotency_key text NOT NULL,
+    refunded_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT refunds_back_office_balance CHECK ((back_office_balance_fen >= 0)),
+    CONSTRAINT refunds_card_balance CHECK (((card_balance_fen >= 0) AND (card_balance_fen <= '4294967295'::bigint))),
+    CONSTRAINT refunds_deposit CHECK ((deposit_fen >= 0)),
+    CONSTRAINT refunds_fee CHECK ((fee_fen >= 0)),
+    CONSTRAINT refunds_paid CHECK ((paid_fen >= 0)),
+    CONSTRAINT refunds_sum CHECK (((paid_fen = ((deposit_fen + card_balance_fen) - fee_fen)) AND (unsettled_fen = (back_office_balance_fen - card_balance_fen)))),
+    CONSTRAINT refunds_unsettled CHECK ((unsettled_fen >= 0))
+);
+
+--
+-- Name: refunds_refund_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.refunds ALTER COLUMN refund_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.refunds_refund_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
 );
 
 --
@@ -1262,6 +1393,34 @@ ALTER TABLE ONLY public.login_failures
     ADD CONSTRAINT login_failures_pkey PRIMARY KEY (clerk_id, client_address);
 
 --
+-- Name: refund_approvals refund_approvals_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refund_approvals
+    ADD CONSTRAINT refund_approvals_pkey PRIMARY KEY (approval_id);
+
+--
+-- Name: refunds refunds_approval_used_once; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refunds
+    ADD CONSTRAINT refunds_approval_used_once UNIQUE (approval_id);
+
+--
+-- Name: refunds refunds_one_per_card; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refunds
+    ADD CONSTRAINT refunds_one_per_card UNIQUE (card_number);
+
+--
+-- Name: refunds refunds_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refunds
+    ADD CONSTRAINT refunds_pkey PRIMARY KEY (refund_id);
+
+--
 -- Name: schema_migrations schema_migrations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1453,6 +1612,18 @@ CREATE INDEX loads_open ON public.loads USING btree (hall_id, authorised_at) WHE
 CREATE INDEX loads_shift ON public.loads USING btree (shift_id);
 
 --
+-- Name: loads_void_terminal_serial_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX loads_void_terminal_serial_key ON public.loads USING btree (terminal_number, void_terminal_serial) WHERE (void_terminal_serial IS NOT NULL);
+
+--
+-- Name: refund_approvals_card; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX refund_approvals_card ON public.refund_approvals USING btree (card_number);
+
+--
 -- Name: sessions_clerk; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1537,6 +1708,12 @@ CREATE TRIGGER card_stock_references AFTER INSERT ON public.card_stock REFERENCI
 CREATE TRIGGER cards_guard BEFORE DELETE OR UPDATE ON public.cards FOR EACH ROW EXECUTE FUNCTION public.cards_guard();
 
 --
+-- Name: cards cards_refunded_final; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER cards_refunded_final BEFORE UPDATE OF status ON public.cards FOR EACH ROW EXECUTE FUNCTION public.cards_refunded_final();
+
+--
 -- Name: cards cards_require_issued_stock; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1613,6 +1790,12 @@ CREATE TRIGGER ledger_accounts_guard BEFORE DELETE OR UPDATE ON public.ledger_ac
 --
 
 CREATE TRIGGER loads_guard BEFORE DELETE OR UPDATE ON public.loads FOR EACH ROW EXECUTE FUNCTION public.loads_guard();
+
+--
+-- Name: refunds refunds_guard; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER refunds_guard BEFORE DELETE OR UPDATE ON public.refunds FOR EACH ROW EXECUTE FUNCTION public.refunds_guard();
 
 --
 -- Name: shifts shifts_guard; Type: TRIGGER; Schema: public; Owner: -
@@ -1883,11 +2066,95 @@ ALTER TABLE ONLY public.loads
     ADD CONSTRAINT loads_transaction_id_fkey FOREIGN KEY (transaction_id) REFERENCES public.journal_transactions(transaction_id);
 
 --
+-- Name: loads loads_void_requested_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.loads
+    ADD CONSTRAINT loads_void_requested_by_fkey FOREIGN KEY (void_requested_by) REFERENCES public.clerks(clerk_id);
+
+--
+-- Name: loads loads_void_transaction_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.loads
+    ADD CONSTRAINT loads_void_transaction_id_fkey FOREIGN KEY (void_transaction_id) REFERENCES public.journal_transactions(transaction_id);
+
+--
+-- Name: loads loads_voided_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.loads
+    ADD CONSTRAINT loads_voided_by_fkey FOREIGN KEY (voided_by) REFERENCES public.clerks(clerk_id);
+
+--
 -- Name: login_failures login_failures_clerk_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.login_failures
     ADD CONSTRAINT login_failures_clerk_id_fkey FOREIGN KEY (clerk_id) REFERENCES public.clerks(clerk_id);
+
+--
+-- Name: refund_approvals refund_approvals_approved_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refund_approvals
+    ADD CONSTRAINT refund_approvals_approved_by_fkey FOREIGN KEY (approved_by) REFERENCES public.clerks(clerk_id);
+
+--
+-- Name: refund_approvals refund_approvals_card_number_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refund_approvals
+    ADD CONSTRAINT refund_approvals_card_number_fkey FOREIGN KEY (card_number) REFERENCES public.cards(card_number);
+
+--
+-- Name: refund_approvals refund_approvals_hall_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refund_approvals
+    ADD CONSTRAINT refund_approvals_hall_id_fkey FOREIGN KEY (hall_id) REFERENCES public.service_halls(hall_id);
+
+--
+-- Name: refunds refunds_approval_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refunds
+    ADD CONSTRAINT refunds_approval_id_fkey FOREIGN KEY (approval_id) REFERENCES public.refund_approvals(approval_id);
+
+--
+-- Name: refunds refunds_card_number_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refunds
+    ADD CONSTRAINT refunds_card_number_fkey FOREIGN KEY (card_number) REFERENCES public.cards(card_number);
+
+--
+-- Name: refunds refunds_clerk_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refunds
+    ADD CONSTRAINT refunds_clerk_id_fkey FOREIGN KEY (clerk_id) REFERENCES public.clerks(clerk_id);
+
+--
+-- Name: refunds refunds_hall_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refunds
+    ADD CONSTRAINT refunds_hall_id_fkey FOREIGN KEY (hall_id) REFERENCES public.service_halls(hall_id);
+
+--
+-- Name: refunds refunds_shift_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refunds
+    ADD CONSTRAINT refunds_shift_id_fkey FOREIGN KEY (shift_id) REFERENCES public.shifts(shift_id);
+
+--
+-- Name: refunds refunds_transaction_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refunds
+    ADD CONSTRAINT refunds_transaction_id_fkey FOREIGN KEY (transaction_id) REFERENCES public.journal_transactions(transaction_id);
 
 --
 -- Name: sessions sessions_clerk_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -2109,6 +2376,18 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.loads TO tongka_service;
 --
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.login_failures TO tongka_service;
+
+--
+-- Name: TABLE refund_approvals; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.refund_approvals TO tongka_service;
+
+--
+-- Name: TABLE refunds; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT ON TABLE public.refunds TO tongka_service;
 
 --
 -- Name: TABLE schema_migrations; Type: ACL; Schema: public; Owner: -

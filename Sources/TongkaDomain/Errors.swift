@@ -125,6 +125,13 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
     case orderReferenceConflict = "order_reference_conflict"
     // Statements and reports (issue 8)
     case invalidGrouping = "invalid_grouping"
+    // Voids and refunds (issue 8)
+    case voidNotAllowed = "void_not_allowed"
+    case amountNotInPurse = "amount_not_in_purse"
+    case purchaseMACInvalid = "purchase_mac_invalid"
+    case cardNotRefundable = "card_not_refundable"
+    case balanceMismatch = "balance_mismatch"
+    case refundApprovalRequired = "refund_approval_required"
 
     /// The HTTP status a response with this code carries.
     public var httpStatus: Int {
@@ -149,12 +156,13 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
             .cardAlreadyIssued, .cardExpired, .holderAlreadyRegistered, .registrationNotAllowed, .anonymousNotAllowed,
             .hallClosed, .stockBatchDuplicate, .paymentReferenceTaken, .ownShift, .balanceLimitExceeded, .dailyLoadLimit,
             .cardRefunded, .loadReplayed, .loadNotOpen, .greyLoadPending, .greyLoadUndetermined,
-            .cardMismatch, .orderNotPending, .orderReferenceConflict:
+            .cardMismatch, .orderNotPending, .orderReferenceConflict, .voidNotAllowed, .amountNotInPurse, .cardNotRefundable,
+            .balanceMismatch, .refundApprovalRequired:
             409
         case .methodNotAllowed: 405
         case .bodyTooLarge: 413
         case .unsupportedMediaType: 415
-        case .stockFileInvalid, .loadMACInvalid, .tacInvalid: 422
+        case .stockFileInvalid, .loadMACInvalid, .tacInvalid, .purchaseMACInvalid: 422
         case .accountLocked: 423
         case .holderLookupLimit: 429
         case .tooManyAttempts: 429
@@ -275,6 +283,17 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .orderReferenceConflict:
             ("This channel reference was used for a different order", "该渠道参考号已用于另一笔不同的订单")
         case .invalidGrouping: ("The report cannot be grouped like this", "报表不支持该分组方式")
+        case .voidNotAllowed:
+            ("Only a confirmed top-up of a shift that is still open can be voided", "只能撤销本班次内已确认的充值")
+        case .amountNotInPurse: ("The card no longer holds the top-up's amount", "卡内余额不足充值金额，无法撤销")
+        case .purchaseMACInvalid: ("The card's MAC2 does not verify for this debit; nothing was voided", "卡片MAC2校验失败，未撤销")
+        case .cardNotRefundable: ("This card was returned already and cannot be refunded again", "该卡已退卡，不能再次退卡")
+        case .balanceMismatch:
+            (
+                "The card holds more than the back office credited; the card cannot be refunded until this is cleared",
+                "卡内余额高于后台记录，暂不能退卡"
+            )
+        case .refundApprovalRequired: ("A refund of this size needs a supervisor's approval", "该笔退款金额较大，需主管审批")
         }
     }
 }

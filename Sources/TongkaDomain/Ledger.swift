@@ -20,12 +20,14 @@ public enum AccountKind: String, Sendable, CaseIterable, Codable {
     /// Online top-up orders paid by a channel and not yet loaded onto their card or refunded. One
     /// system account.
     case topupOrders = "topup_orders"
+    /// Spending a returned card showed that validators have not reported yet. One system account.
+    case unsettledSpend = "unsettled_spend"
 
     /// +1 for debit-normal accounts, -1 for credit-normal ones.
     public var normalSide: Int64 {
         switch self {
         case .shiftCash, .hallCashOffice, .cashOverShort, .paymentChannel: 1
-        case .cardPurse, .depositsHeld, .cardCostIncome, .feeIncome, .topupOrders: -1
+        case .cardPurse, .depositsHeld, .cardCostIncome, .feeIncome, .topupOrders, .unsettledSpend: -1
         }
     }
 
@@ -46,6 +48,7 @@ public enum LedgerAccount: Hashable, Sendable, CustomStringConvertible {
     case cashOverShort(HallID)
     case paymentChannel(PaymentMethod)
     case topupOrders
+    case unsettledSpend
 
     public var kind: AccountKind {
         switch self {
@@ -58,6 +61,7 @@ public enum LedgerAccount: Hashable, Sendable, CustomStringConvertible {
         case .cashOverShort: .cashOverShort
         case .paymentChannel: .paymentChannel
         case .topupOrders: .topupOrders
+        case .unsettledSpend: .unsettledSpend
         }
     }
 
@@ -99,6 +103,7 @@ public enum TransactionKind: String, Sendable, CaseIterable, Codable {
     case loadVoid = "load_void"
     case orderPaid = "order_paid"
     case orderRefund = "order_refund"
+    case cardRefund = "card_refund"
 }
 
 /// A journal transaction ready to post: two or more non-zero entries that sum to zero. The

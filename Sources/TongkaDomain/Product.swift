@@ -68,6 +68,8 @@ public struct ProductDefinition: Sendable, Equatable {
     public let allowsAnonymous: Bool
     public let allowsRegistered: Bool
     public let maximumBalance: Money
+    /// The fee a card return (退卡) charges.
+    public let refundFee: RefundFeeRule
 
     /// The largest balance a JT/T 978 purse can represent is 2^32-1 fen; operators set far less
     /// (typically ¥1,000).
@@ -76,7 +78,7 @@ public struct ProductDefinition: Sendable, Equatable {
     public init(
         code: String, name: String, cardType: CardType, deposit: Money, cardCost: Money, replacementFee: Money,
         transportModes: [TransportMode], interconnection: Bool, allowsAnonymous: Bool, allowsRegistered: Bool,
-        maximumBalance: Money
+        maximumBalance: Money, refundFee: RefundFeeRule = .none
     ) throws(TongkaError) {
         self.code = try Validate.productCode(code)
         self.name = try Validate.name(name, field: "product name")
@@ -104,6 +106,8 @@ public struct ProductDefinition: Sendable, Equatable {
         self.allowsAnonymous = allowsAnonymous
         self.allowsRegistered = allowsRegistered
         self.maximumBalance = maximumBalance
+        try refundFee.validate()
+        self.refundFee = refundFee
     }
 
     /// Whether a card of this product may be issued to `holder` (nil = anonymous).

@@ -110,15 +110,7 @@ extension APIHandler {
         let evidence = try CardEvidence(
             number: number, issuerHex: body.issuerId, terminalDigits: body.terminalNumber, answerHex: body.initializeAnswer)
         guard Hex.encode(evidence.identity.issuerID) == load.issuerID else { throw TongkaError(.cardMismatch) }
-        // An INITIALIZE FOR LOAD of amount 0: its MAC1 proves the serial and balance are the card's.
-        // The MAC2 computed alongside is thrown away; it is never sent anywhere.
-        do {
-            _ = try host.authorizeLoad(
-                card: evidence.identity, amount: 0, terminal: evidence.terminal, dateTime: try cardDateTime(now()),
-                response: evidence.answer)
-        } catch {
-            throw Self.translate(error, mac: .loadMACInvalid)
-        }
+        try verifyBalanceEvidence(evidence, host: host)
         let (resolved, replayed) = try await loads.resolve(
             id, observedSerial: Int(evidence.answer.onlineSerial), observedBalance: Money(fen: Int64(evidence.answer.oldBalance)),
             idempotencyKey: input.headers.idempotencyKey, now: now(), origin: scope.origin)
@@ -126,6 +118,18 @@ extension APIHandler {
     }
 
     // MARK: Helpers
+
+    /// Checks an INITIALIZE FOR LOAD of amount 0: its MAC1 proves the online serial and balance
+    /// are the card's. The MAC2 computed alongside is thrown away; it is never sent anywhere.
+    func verifyBalanceEvidence(_ evidence: CardEvidence, host: PurseHost) throws {
+        do {
+            _ = try host.authorizeLoad(
+                card: evidence.identity, amount: 0, terminal: evidence.terminal, dateTime: try cardDateTime(now()),
+                response: evidence.answer)
+        } catch {
+            throw Self.translate(error, mac: .loadMACInvalid)
+        }
+    }
 
     /// The date-time the host sends with MAC2: now in the operator's time zone.
     func cardDateTime(_ instant: Date) throws -> TransactionDateTime {

@@ -16,6 +16,8 @@ extension APIHandler {
         guard let cardType = CardType(rawValue: body.cardType) else {
             throw TongkaError(.invalidProduct, detail: "card type must be 1-5")
         }
+        var refundFee = RefundFeeRule.none
+        if let rule = body.refundFee { refundFee = try map(rule) }
         let definition = try ProductDefinition(
             code: body.code, name: body.name, cardType: cardType,
             deposit: try Money.counterAmount(fen: body.depositFen, field: "depositFen"),
@@ -23,7 +25,8 @@ extension APIHandler {
             replacementFee: try Money.counterAmount(fen: body.replacementFeeFen ?? 0, field: "replacementFeeFen"),
             transportModes: body.transportModes.map(map), interconnection: body.interconnection,
             allowsAnonymous: body.allowsAnonymous, allowsRegistered: body.allowsRegistered,
-            maximumBalance: try Money.counterAmount(fen: body.maxBalanceFen, field: "maxBalanceFen"))
+            maximumBalance: try Money.counterAmount(fen: body.maxBalanceFen, field: "maxBalanceFen"),
+            refundFee: refundFee)
         let product = try await products.createProduct(definition, origin: scope.origin)
         return .created(.init(body: .json(map(product))))
     }
@@ -37,6 +40,19 @@ extension APIHandler {
             depositFen: definition.deposit.fen, cardCostFen: definition.cardCost.fen,
             replacementFeeFen: definition.replacementFee.fen, transportModes: definition.transportModes.map(map),
             interconnection: definition.interconnection, allowsAnonymous: definition.allowsAnonymous,
-            allowsRegistered: definition.allowsRegistered, maxBalanceFen: definition.maximumBalance.fen, active: product.active)
+            allowsRegistered: definition.allowsRegistered, maxBalanceFen: definition.maximumBalance.fen, active: product.active,
+            refundFee: map(definition.refundFee))
+    }
+
+    func map(_ rule: Components.Schemas.RefundFeeRule) throws(TongkaError) -> RefundFeeRule {
+        try RefundFeeRule(
+            kind: rule.kind.rawValue, fee: Money(fen: rule.feeFen ?? 0), basisPoints: rule.basisPoints ?? 0,
+            threshold: Money(fen: rule.thresholdFen ?? 0))
+    }
+
+    func map(_ rule: RefundFeeRule) -> Components.Schemas.RefundFeeRule {
+        .init(
+            kind: .init(rawValue: rule.kind)!, feeFen: rule.storedFee.fen, basisPoints: rule.storedBasisPoints,
+            thresholdFen: rule.storedThreshold.fen)
     }
 }

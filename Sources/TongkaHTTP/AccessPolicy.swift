@@ -70,10 +70,15 @@ enum AccessPolicy {
         "createTopupOrder": .roles([.channel]),
         "listTopupOrders": .roles(everyone.union([.channel])),
         "getTopupOrder": .roles(everyone.union([.channel])),
+        "voidLoad": .roles([.supervisor]),
+        "confirmLoadVoid": .roles([.supervisor]),
+        "refundCard": .roles(counter),
+        "approveRefund": .roles([.supervisor]),
     ]
 
     /// Operations that move money: they need an `Idempotency-Key` header.
     static let moneyCommands: Set<String> = [
         "openShift", "closeShift", "forceCloseShift", "issueCard", "authorizeLoad", "resolveLoad", "createTopupOrder",
+        "confirmLoadVoid", "refundCard",
     ]
 }

@@ -42,6 +42,8 @@ public struct ServerSettings: Sendable {
     public var loadLimits = LoadLimits()
     /// How long a top-up order waits for its card (`TONGKA_ORDER_EXPIRY_HOURS`).
     public var orderSettings = TopupOrderSettings()
+    /// Card returns above `limit` need a supervisor's approval.
+    public var refundApproval = RefundApprovalRule()
     /// The schema owner's URL for `migrate` (the service itself connects with `databaseURL`, a
     /// role with only the grants it needs). Nil: `migrate` uses `databaseURL`.
     public var migrationDatabaseURL: String?
@@ -162,6 +164,11 @@ public struct ServerSettings: Sendable {
         let expiryHours = reader.int(forKey: "order.expiry.hours", default: TopupOrderSettings.defaultExpiryHours)
         guard (1...8_760).contains(expiryHours) else { throw Problem(key: "order.expiry.hours", reason: "1 to 8760 hours") }
         orderSettings = TopupOrderSettings(expiry: .seconds(expiryHours * 3600))
+        let approvalFen = reader.int(forKey: "refund.approval.fen", default: Int(RefundApprovalRule().limit.fen))
+        guard (0...100_000_000).contains(approvalFen) else {
+            throw Problem(key: "refund.approval.fen", reason: "0 to 100000000 fen")
+        }
+        refundApproval = RefundApprovalRule(limit: Money(fen: Int64(approvalFen)))
     }
 
     /// The operator's issuer profile (`issuer.prefixes`, `issuer.id`): read alone by tools that
@@ -183,12 +190,14 @@ public struct ServerSettings: Sendable {
 
     /// What the stores need.
     public func storeSettings() throws -> StoreSettings {
-        StoreSettings(
+        var settings = StoreSettings(
             issuer: issuer, timeZone: timeZone, sessionLifetime: sessionLifetime, lockoutThreshold: lockoutThreshold,
             lockoutDuration: lockoutDuration, passwordHasher: passwordHasher,
             personalData: try PersonalDataVault(secret: dataKey), connectionWait: databaseWait,
             lockoutUserThreshold: lockoutUserThreshold, shiftPolicy: ShiftPolicy(maximumFloat: maximumFloat),
             holderLookupsPerHour: holderLookupsPerHour, idempotencyRetention: idempotencyRetention, loadLimits: loadLimits,
             orderSettings: orderSettings)
+        settings.refundApproval = refundApproval
+        return settings
     }
 }

@@ -32,6 +32,8 @@ public struct StoreSettings: Sendable {
     public var loadLimits: LoadLimits
     /// How long a top-up order waits for its card before it is refunded.
     public var orderSettings: TopupOrderSettings
+    /// Card returns above this need a supervisor's approval.
+    public var refundApproval = RefundApprovalRule()
 
     public static let defaultHolderLookupsPerHour = 60
     public static let defaultIdempotencyRetention = Duration.seconds(30 * 86_400)

@@ -37,7 +37,7 @@ public struct LedgerStore: Sendable {
         case .shiftCash(let id): shift = id.rawValue
         case .hallCashOffice(let id), .cashOverShort(let id): hall = id.rawValue
         case .paymentChannel(let payment): method = payment.rawValue
-        case .depositsHeld, .cardCostIncome, .feeIncome, .topupOrders: break
+        case .depositsHeld, .cardCostIncome, .feeIncome, .topupOrders, .unsettledSpend: break
         }
         let kind = account.kind
         if let id = try await connection.first(

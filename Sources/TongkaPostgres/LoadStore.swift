@@ -172,14 +172,7 @@ public struct LoadStore: Sendable {
                 }
                 try LoadPolicy.check(
                     amount: request.amount, cardBalance: request.cardBalance, facts: facts.facts, limits: limits, today: today)
-                guard
-                    let serial = try await connection.first(
-                        """
-                        UPDATE load_terminals SET last_serial = last_serial + 1
-                         WHERE terminal_number = \(request.terminalNumber) AND hall_id = \(hall.rawValue)
-                        RETURNING last_serial
-                        """, as: (Int64.self), logger: logger)
-                else { throw TongkaError(.invalidTerminal, detail: "not a terminal of your hall") }
+                let serial = try await nextTerminalSerial(request.terminalNumber, hall: hall, connection: connection)
                 let draft: JournalDraft
                 let context: LedgerStore.PostingContext
                 let method: PaymentMethod
@@ -267,6 +260,19 @@ public struct LoadStore: Sendable {
             """, logger: logger)
     }
 
+    /// Takes the next serial of a load terminal of `hall` (loads and voids share the counter).
+    func nextTerminalSerial(_ terminal: String, hall: HallID, connection: PostgresConnection) async throws -> Int64 {
+        guard
+            let serial = try await connection.first(
+                """
+                UPDATE load_terminals SET last_serial = last_serial + 1
+                 WHERE terminal_number = \(terminal) AND hall_id = \(hall.rawValue)
+                RETURNING last_serial
+                """, as: (Int64.self), logger: logger)
+        else { throw TongkaError(.invalidTerminal, detail: "not a terminal of your hall") }
+        return serial
+    }
+
     struct CardLoadFacts {
         let facts: LoadFacts
         let issuerID: String
@@ -274,6 +280,7 @@ public struct LoadStore: Sendable {
 
     /// The card's facts for a load, with the card row locked against other loads and refunds.
     func loadFacts(_ card: CardNumber, dayStart: Date, connection: PostgresConnection) async throws -> CardLoadFacts {
+        try await CardLock.lock(card, connection: connection, logger: logger)
         guard
             let row = try await connection.first(
                 """
@@ -288,7 +295,6 @@ public struct LoadStore: Sendable {
                   JOIN card_stock s ON s.card_number = c.card_number
                   JOIN card_products p ON p.product_id = c.product_id
                  WHERE c.card_number = \(card.digits)
-                   FOR NO KEY UPDATE OF c
                 """, as: (String, Date, String, Int64, Int64, Int64, Int64?).self, logger: logger)
         else { throw TongkaError(.cardNotFound, detail: card.masked) }
         let utc = TimeZone(identifier: "UTC")!
@@ -514,5 +520,19 @@ public struct LoadStore: Sendable {
                 as: LoadRow.self, logger: logger)
         else { throw TongkaError(.loadNotFound) }
         return (try Self.view(row), HallID(row.24))
+    }
+}
+
+/// The card row lock that loads, orders and returns of one card take first, so they run one at a
+/// time. Taken in its own statement: in READ COMMITTED a statement that waited for a row lock sees
+/// the locked row anew but its subqueries keep the snapshot from before the wait, so facts about
+/// the card (its open loads, its balance) are read by the next statement, after the lock.
+enum CardLock {
+    static func lock(_ card: CardNumber, connection: PostgresConnection, logger: Logger) async throws {
+        guard
+            try await connection.first(
+                "SELECT 1 FROM cards WHERE card_number = \(card.digits) FOR NO KEY UPDATE", as: (Int32.self), logger: logger)
+                != nil
+        else { throw TongkaError(.cardNotFound, detail: card.masked) }
     }
 }

@@ -14,16 +14,21 @@ public struct ProductStore: Sendable {
 
     static let productColumns = """
         product_id, code, name, card_type, deposit_fen, card_cost_fen, replacement_fee_fen, transport_modes,
-        interconnection, allows_anonymous, allows_registered, max_balance_fen, active
+        interconnection, allows_anonymous, allows_registered, max_balance_fen, active,
+        refund_fee_kind, refund_fee_fen, refund_fee_basis_points, refund_fee_threshold_fen
         """
-    typealias ProductRow = (Int64, String, String, Int16, Int64, Int64, Int64, [String], Bool, Bool, Bool, Int64, Bool)
+    typealias ProductRow = (
+        Int64, String, String, Int16, Int64, Int64, Int64, [String], Bool, Bool, Bool, Int64, Bool, String, Int64, Int32, Int64
+    )
 
     static func product(_ row: ProductRow) throws -> Product {
         let definition = try ProductDefinition(
             code: row.1, name: row.2, cardType: try Stored.value(Int(row.3), as: CardType.self),
             deposit: Money(fen: row.4), cardCost: Money(fen: row.5), replacementFee: Money(fen: row.6),
             transportModes: try Stored.values(row.7, as: TransportMode.self), interconnection: row.8,
-            allowsAnonymous: row.9, allowsRegistered: row.10, maximumBalance: Money(fen: row.11))
+            allowsAnonymous: row.9, allowsRegistered: row.10, maximumBalance: Money(fen: row.11),
+            refundFee: try RefundFeeRule(
+                kind: row.13, fee: Money(fen: row.14), basisPoints: Int(row.15), threshold: Money(fen: row.16)))
         return Product(id: ProductID(row.0), definition: definition, active: row.12)
     }
 
@@ -35,12 +40,14 @@ public struct ProductStore: Sendable {
             let row = try await connection.one(
                 """
                 INSERT INTO card_products (code, name, card_type, deposit_fen, card_cost_fen, replacement_fee_fen,
-                    transport_modes, interconnection, allows_anonymous, allows_registered, max_balance_fen, created_by)
+                    transport_modes, interconnection, allows_anonymous, allows_registered, max_balance_fen, created_by,
+                    refund_fee_kind, refund_fee_fen, refund_fee_basis_points, refund_fee_threshold_fen)
                 VALUES (\(definition.code), \(definition.name), \(Int16(definition.cardType.rawValue)),
                     \(definition.deposit.fen), \(definition.cardCost.fen), \(definition.replacementFee.fen),
                     \(definition.transportModes.map(\.rawValue)), \(definition.interconnection),
                     \(definition.allowsAnonymous), \(definition.allowsRegistered), \(definition.maximumBalance.fen),
-                    \(actor.clerkID.rawValue))
+                    \(actor.clerkID.rawValue), \(definition.refundFee.kind), \(definition.refundFee.storedFee.fen),
+                    \(Int32(definition.refundFee.storedBasisPoints)), \(definition.refundFee.storedThreshold.fen))
                 RETURNING \(unescaped: Self.productColumns)
                 """, as: ProductRow.self, logger: logger)
             let product = try Self.product(row)

@@ -105,6 +105,7 @@ public struct TopupOrderStore: Sendable {
 
     /// The card's facts for a new order, with the card row locked.
     func orderFacts(_ card: CardNumber, connection: PostgresConnection) async throws -> OrderFacts {
+        try await CardLock.lock(card, connection: connection, logger: logger)
         guard
             let row = try await connection.first(
                 """
@@ -117,7 +118,6 @@ public struct TopupOrderStore: Sendable {
                   JOIN card_stock s ON s.card_number = c.card_number
                   JOIN card_products p ON p.product_id = c.product_id
                  WHERE c.card_number = \(card.digits)
-                   FOR NO KEY UPDATE OF c
                 """, as: (String, Date, Int64, Int64, Int64).self, logger: logger)
         else { throw TongkaError(.cardNotFound, detail: card.masked) }
         let utc = TimeZone(identifier: "UTC")!

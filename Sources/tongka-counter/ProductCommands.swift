@@ -56,6 +56,10 @@ struct ProductCommand: AsyncParsableCommand {
         @Flag(inversion: .prefixedNo, help: "A T-Union interconnection card (usable in other cities).") var interconnection = true
         @Option(help: "anonymous, registered or either.") var registration: String = "either"
         @Option(help: "Maximum balance in yuan.") var maxBalance: String = "1000"
+        @Option(help: "Refund fee: a fixed fee in yuan per returned card.") var refundFee: String?
+        @Option(help: "Refund fee: a percentage of the card's balance (5 = 5%), with --refund-fee-threshold.")
+        var refundFeePercent: String?
+        @Option(help: "The balance in yuan from which --refund-fee-percent applies (default 0).") var refundFeeThreshold: String?
 
         func execute(_ counter: Counter) async throws {
             guard let cardType = CardType(code: type) else {
@@ -90,11 +94,38 @@ struct ProductCommand: AsyncParsableCommand {
                 cardCostFen: try counter.amount(cost, field: "--cost"),
                 replacementFeeFen: try counter.amount(replacementFee, field: "--replacement-fee"), transportModes: modeList,
                 interconnection: interconnection, allowsAnonymous: anonymous, allowsRegistered: registered,
-                maxBalanceFen: try counter.amount(maxBalance, field: "--max-balance"))
+                maxBalanceFen: try counter.amount(maxBalance, field: "--max-balance"), refundFee: try refundFeeRule(counter))
             let product = try await counter.client().createProduct(input)
             if counter.json { return Output.printJSON(product) }
             Output.line(
                 counter.t("Created product \(product.code) (\(product.name)).", "已创建卡产品 \(product.code)（\(product.name)）。"))
+        }
+
+        /// The refund fee options as the API's rule: none, fixed, or a percentage above a threshold.
+        func refundFeeRule(_ counter: Counter) throws -> Components.Schemas.RefundFeeRule {
+            switch (refundFee, refundFeePercent) {
+            case (nil, nil):
+                guard refundFeeThreshold == nil else {
+                    throw CounterFailure(
+                        code: "invalid_product",
+                        message: counter.t(
+                            "--refund-fee-threshold needs --refund-fee-percent",
+                            "--refund-fee-threshold 需与 --refund-fee-percent 一起使用"))
+                }
+                return .init(kind: .none)
+            case (let fee?, nil):
+                return .init(kind: .fixed, feeFen: try counter.amount(fee, field: "--refund-fee"))
+            case (nil, let percent?):
+                // A percentage with two decimals is basis points, as yuan with two decimals are fen.
+                return .init(
+                    kind: .percentage, basisPoints: Int(try counter.amount(percent, field: "--refund-fee-percent")),
+                    thresholdFen: try counter.amount(refundFeeThreshold ?? "0", field: "--refund-fee-threshold"))
+            case (_?, _?):
+                throw CounterFailure(
+                    code: "invalid_product",
+                    message: counter.t(
+                        "give --refund-fee or --refund-fee-percent, not both", "--refund-fee 与 --refund-fee-percent 只能选一个"))
+            }
         }
     }
 }

@@ -300,7 +300,7 @@ struct Topup: CounterCommand {
 struct LoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "load", abstract: "Top-ups (purse loads): undecided ones, one by number, deciding a grey one from the card.",
-        subcommands: [List.self, Show.self, Resolve.self])
+        subcommands: [List.self, Show.self, Resolve.self, VoidLoad.self])
 
     struct List: CounterCommand {
         static let configuration = CommandConfiguration(

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import TongkaCardCrypto
+import TongkaCardTerminal
+import TongkaClient
+
+extension LoadCommand {
+    /// `load void ID`: a supervisor debits a confirmed top-up back from the card in the same shift.
+    struct VoidLoad: CounterCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "void",
+            abstract: "Void a confirmed top-up of an open shift: debit it back from the card (supervisor).",
+            discussion: """
+                The card must be in the reader and still hold the amount. The counter runs INITIALIZE FOR
+                PURCHASE for the top-up's amount at the top-up's terminal, the server answers MAC1, the card
+                debits itself (DEBIT FOR PURCHASE) and its MAC2 and TAC go back to the server, which only then
+                returns the money to the payment (cash from that shift's drawer). JSON: the API's Load.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var money: MoneyOptions
+        @OptionGroup var station: TerminalOptions
+        @OptionGroup var reading: ReaderOptions
+        @Argument(help: "The top-up number.") var loadID: Int64
+        @Flag(help: "Show the full card number.") var reveal = false
+
+        func execute(_ counter: Counter) async throws {
+            let client = try counter.client()
+            let load = try await client.load(id: loadID)
+            let reader = try await counter.openReader(reading)
+            defer { Task { await reader.disconnect() } }
+            let purse = PurseTerminal(reader: reader)
+            let (info, answer) = try await purse.purchaseAnswer(
+                amount: UInt32(load.amountFen), terminal: try TerminalNumber(hex: load.terminalNumber))
+            let authorization = try await client.voidLoad(
+                id: loadID,
+                request: .init(
+                    cardNumber: info.card.cardNumber, issuerId: Hex.encode(info.card.issuerID),
+                    purchaseAnswer: Hex.encode(answer.bytes)))
+            let time = authorization.cardTime
+            let debit = try await purse.debitForPurchase(
+                terminalSerial: UInt32(authorization.terminalSerial),
+                dateTime: try TransactionDateTime(yyyymmdd: String(time.prefix(8)), hhmmss: String(time.suffix(6))),
+                mac1: try Hex.decode(authorization.mac1, field: "MAC1"))
+            let voided = try await counter.money(key: money.key) { key in
+                try await client.confirmLoadVoid(
+                    id: loadID, mac2: Hex.encode(debit.mac2), tac: Hex.encode(debit.tac), idempotencyKey: key)
+            }
+            if counter.json { return Output.printJSON(voided) }
+            Output.line(
+                counter.t(
+                    "Voided: \(counter.money(load.amountFen)) debited from the card and returned to the payment.",
+                    "已撤销：已从卡内扣回 \(counter.money(load.amountFen))，款项已退回。"))
+            counter.printLoad(voided, reveal: reveal)
+        }
+    }
+}
