@@ -157,6 +157,19 @@ def follow_cross_member_rules(context, case, kwargs):
             body.pop("paymentReference", None)
         elif "paymentMethod" in body and not body.get("paymentReference"):
             body["paymentReference"] = "FUZZ" + uuid.uuid4().hex
+    elif method == "POST" and path == "/v1/cards/{cardNumber}/refund":
+        # A card return carries the card's INITIALIZE FOR LOAD answer, shaped as a card would shape it
+        # (see the loads below): its MAC1 cannot verify, or the generated card does not exist.
+        if case.path_parameters:
+            case.path_parameters["cardNumber"] = _fix_card_number(case.path_parameters.get("cardNumber"))
+        body["issuerId"] = ISSUER_ID
+        answer = body.get("initializeAnswer")
+        if isinstance(answer, str) and len(answer) == 32:
+            body["initializeAnswer"] = answer[:12] + "0100" + answer[16:]
+    elif method == "POST" and path in ("/v1/refund-approvals", "/v1/loads/{loadId}/void"):
+        body["cardNumber"] = _fix_card_number(body.get("cardNumber"))
+        if "issuerId" in body:
+            body["issuerId"] = ISSUER_ID
     elif method == "POST" and path in ("/v1/loads", "/v1/loads/{loadId}/resolution"):
         # The card's answer as a card would shape it: this operator's card numbers and issuer id,
         # a key version and algorithm id the operator has (01, 00 = 3DES); its MAC1 still cannot
