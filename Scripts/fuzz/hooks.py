@@ -126,7 +126,7 @@ def follow_cross_member_rules(context, case, kwargs):
     body = case.body if isinstance(case.body, dict) else None
     if method == "GET" and path == "/v1/cards/{cardNumber}" and case.path_parameters:
         case.path_parameters["cardNumber"] = _fix_card_number(case.path_parameters.get("cardNumber"))
-    elif method == "GET" and path == "/v1/loads" and case.query and "cardNumber" in case.query:
+    elif method == "GET" and path in ("/v1/loads", "/v1/topup-orders") and case.query and "cardNumber" in case.query:
         case.query["cardNumber"] = _fix_card_number(case.query.get("cardNumber"))
     elif method == "GET" and path in ("/v1/shifts", "/v1/audit-events"):
         _fix_range(case.query)
@@ -180,6 +180,9 @@ def follow_cross_member_rules(context, case, kwargs):
         answer = body.get("initializeAnswer")
         if isinstance(answer, str) and len(answer) == 32:
             body["initializeAnswer"] = answer[:12] + "0100" + answer[16:]
+        # A load is paid at the counter or funded by an order, not both (malformed_request).
+        if "orderId" in body and "paymentMethod" in body:
+            del body["orderId"]
         amount = body.get("amountFen")
         if isinstance(amount, int) and not isinstance(amount, bool) and amount % 100 != 0:
             body["amountFen"] = max(100, amount - amount % 100)
