@@ -183,6 +183,8 @@ def follow_cross_member_rules(context, case, kwargs):
         # A load is paid at the counter or funded by an order, not both (malformed_request).
         if "orderId" in body and "paymentMethod" in body:
             del body["orderId"]
+        if "orderId" not in body and "paymentMethod" not in body and path == "/v1/loads":
+            body["paymentMethod"] = "cash"
         amount = body.get("amountFen")
         if isinstance(amount, int) and not isinstance(amount, bool) and amount % 100 != 0:
             body["amountFen"] = max(100, amount - amount % 100)
@@ -197,6 +199,12 @@ def follow_cross_member_rules(context, case, kwargs):
         if isinstance(amount, (int, float)) and not isinstance(amount, bool) and amount > MAX_FLOAT_FEN:
             body["openingFloatFen"] = MAX_FLOAT_FEN
     elif method == "POST" and path == "/v1/products":
+        # A refund fee rule names only the figures of its kind (invalid_product otherwise).
+        fee = body.get("refundFee")
+        if isinstance(fee, dict) and fee.get("kind") == "none":
+            for name in ("feeFen", "basisPoints", "thresholdFen"):
+                if name in fee:
+                    fee[name] = 0
         # Sold some way (invalid_product), and reduced-fare cards (student, elderly, military) registered only.
         if body.get("allowsAnonymous") is False and body.get("allowsRegistered") is False:
             body["allowsRegistered"] = True
