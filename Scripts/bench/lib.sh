@@ -14,8 +14,13 @@ bench_calc() { awk "BEGIN { print $1 }"; }
 # The median of the numbers given as arguments.
 bench_median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-# Builds tongka-server and tongka-bench in release mode; sets BENCH_BIN.
+# Builds tongka-server and tongka-bench in release mode; sets BENCH_BIN. TONGKA_BENCH_SKIP_BUILD=1
+# uses the release binaries already in .build (while another build holds the build directory).
 bench_build() {
+  if [ -n "${TONGKA_BENCH_SKIP_BUILD:-}" ]; then
+    BENCH_BIN=$PWD/.build/release
+    return 0
+  fi
   build_deps_ensure_installed
   bench_say "building tongka-server and tongka-bench (release; several minutes the first time)"
   local product log
