@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "tongka-server", targets: ["tongka-server"]),
         .executable(name: "tongka-counter", targets: ["tongka-counter"]),
+        .executable(name: "tongka-bench", targets: ["tongka-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -33,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // Pure values and rules. No I/O, no clock reads.
@@ -136,6 +138,22 @@ let package = Package(
                 // Only CardReaders.swift uses the simulator (software cards as `sim:PATH` readers).
                 "TongkaCardSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // The load generator of Scripts/bench: N concurrent clients doing complete money commands
+        // over HTTP for a fixed time, with latency percentiles.
+        .executableTarget(
+            name: "tongka-bench",
+            dependencies: [
+                "TongkaClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
             ],
             swiftSettings: strict

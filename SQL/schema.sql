@@ -293,20 +293,6 @@ BEGIN
 END $$;
 
 --
--- Name: journal_entries_apply(); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.journal_entries_apply() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $$
-BEGIN
-    UPDATE ledger_accounts
-       SET balance_fen = balance_fen + NEW.amount_fen * normal_side
-     WHERE account_id = NEW.account_id AND tracks_balance;
-    RETURN NULL;
-END $$;
-
---
 -- Name: journal_entries_guard(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -314,20 +300,58 @@ CREATE FUNCTION public.journal_entries_guard() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 DECLARE
-    owner_xact xid8;
+    transaction record;
+    account record;
     drawer_shift bigint;
+    drawer_fen bigint;
 BEGIN
-    SELECT created_xact INTO owner_xact FROM journal_transactions WHERE transaction_id = NEW.transaction_id;
-    IF owner_xact IS DISTINCT FROM pg_current_xact_id() THEN
-        RAISE EXCEPTION 'journal transaction % is committed and final', NEW.transaction_id
-            USING ERRCODE = 'TK001', CONSTRAINT = 'journal_append_only';
-    END IF;
-    -- Nothing posts to the drawer of a closed shift.
-    SELECT a.shift_id INTO drawer_shift FROM ledger_accounts a WHERE a.account_id = NEW.account_id AND a.kind = 'shift_cash';
-    IF drawer_shift IS NOT NULL AND EXISTS (SELECT 1 FROM shifts WHERE shift_id = drawer_shift AND closed_at IS NOT NULL) THEN
-        RAISE EXCEPTION 'shift % is closed', drawer_shift USING ERRCODE = 'TK001', CONSTRAINT = 'shifts_closed_final';
-    END IF;
-    RETURN NEW;
+    -- Entries join only a journal transaction created in this database transaction: a committed
+    -- journal transaction is final, even if an addition would still balance.
+    FOR transaction IN SELECT DISTINCT transaction_id FROM new_entries LOOP
+        IF (SELECT created_xact FROM journal_transactions WHERE transaction_id = transaction.transaction_id)
+           IS DISTINCT FROM pg_current_xact_id() THEN
+            RAISE EXCEPTION 'journal transaction % is committed and final', transaction.transaction_id
+                USING ERRCODE = 'TK001', CONSTRAINT = 'journal_append_only';
+        END IF;
+    END LOOP;
+    FOR account IN
+        SELECT account_id, bool_or(amount_fen < 0) AS paid_out FROM new_entries GROUP BY account_id ORDER BY account_id
+    LOOP
+        SELECT shift_id INTO drawer_shift FROM ledger_accounts WHERE account_id = account.account_id AND kind = 'shift_cash';
+        CONTINUE WHEN drawer_shift IS NULL;
+        -- Nothing posts to the drawer of a closed shift.
+        IF EXISTS (SELECT 1 FROM shifts WHERE shift_id = drawer_shift AND closed_at IS NOT NULL) THEN
+            RAISE EXCEPTION 'shift % is closed', drawer_shift USING ERRCODE = 'TK001', CONSTRAINT = 'shifts_closed_final';
+        END IF;
+        -- A drawer never pays out cash it does not hold: the payout lock, then the sum.
+        IF account.paid_out THEN
+            PERFORM 1 FROM shifts WHERE shift_id = drawer_shift FOR NO KEY UPDATE;
+            SELECT COALESCE(sum(amount_fen), 0) INTO drawer_fen FROM journal_entries WHERE account_id = account.account_id;
+            IF drawer_fen < 0 THEN
+                RAISE EXCEPTION 'the drawer of shift % would hold less than nothing', drawer_shift
+                    USING ERRCODE = '23514', CONSTRAINT = 'ledger_drawer_non_negative';
+            END IF;
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END $$;
+
+--
+-- Name: journal_entries_tracked_balances(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.journal_entries_tracked_balances() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    account record;
+BEGIN
+    FOR account IN SELECT account_id, sum(amount_fen)::bigint AS amount_fen FROM new_entries GROUP BY account_id ORDER BY account_id
+    LOOP
+        UPDATE ledger_accounts SET balance_fen = balance_fen + account.amount_fen * normal_side
+         WHERE account_id = account.account_id AND tracks_balance;
+    END LOOP;
+    RETURN NULL;
 END $$;
 
 --
@@ -799,7 +823,7 @@ CASE kind
     WHEN 'payment_channel'::text THEN ((payment_method IS NOT NULL) AND (card_number IS NULL) AND (shift_id IS NULL) AND (hall_id IS NULL))
     ELSE ((card_number IS NULL) AND (shift_id IS NULL) AND (hall_id IS NULL) AND (payment_method IS NULL))
 END),
-    CONSTRAINT ledger_accounts_tracking CHECK ((tracks_balance = (kind = ANY (ARRAY['card_purse'::text, 'shift_cash'::text])))),
+    CONSTRAINT ledger_accounts_tracking CHECK ((tracks_balance = (kind = 'card_purse'::text))),
     CONSTRAINT ledger_accounts_untracked_zero CHECK ((tracks_balance OR (balance_fen = 0)))
 );
 
@@ -1570,10 +1594,22 @@ CREATE UNIQUE INDEX journal_transactions_payment_reference_key ON public.journal
 CREATE INDEX journal_transactions_shift ON public.journal_transactions USING btree (shift_id);
 
 --
+-- Name: ledger_accounts_card_purse; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX ledger_accounts_card_purse ON public.ledger_accounts USING btree (card_number) WHERE (kind = 'card_purse'::text);
+
+--
 -- Name: ledger_accounts_one_per_owner; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE UNIQUE INDEX ledger_accounts_one_per_owner ON public.ledger_accounts USING btree (kind, COALESCE(card_number, ''::text), COALESCE(shift_id, (0)::bigint), COALESCE(hall_id, (0)::bigint), COALESCE(payment_method, ''::text));
+
+--
+-- Name: ledger_accounts_shift_cash; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX ledger_accounts_shift_cash ON public.ledger_accounts USING btree (shift_id) WHERE (kind = 'shift_cash'::text);
 
 --
 -- Name: loads_card_time; Type: INDEX; Schema: public; Owner: -
@@ -1732,28 +1768,22 @@ CREATE TRIGGER cards_shift_open BEFORE INSERT ON public.cards FOR EACH ROW EXECU
 CREATE TRIGGER journal_entries_append_only BEFORE DELETE OR UPDATE ON public.journal_entries FOR EACH ROW EXECUTE FUNCTION public.journal_append_only();
 
 --
--- Name: journal_entries journal_entries_apply; Type: TRIGGER; Schema: public; Owner: -
---
-
-CREATE TRIGGER journal_entries_apply AFTER INSERT ON public.journal_entries FOR EACH ROW EXECUTE FUNCTION public.journal_entries_apply();
-
---
--- Name: journal_entries journal_entries_balanced; Type: TRIGGER; Schema: public; Owner: -
---
-
-CREATE CONSTRAINT TRIGGER journal_entries_balanced AFTER INSERT ON public.journal_entries DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.journal_check_balanced();
-
---
 -- Name: journal_entries journal_entries_guard; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER journal_entries_guard BEFORE INSERT ON public.journal_entries FOR EACH ROW EXECUTE FUNCTION public.journal_entries_guard();
+CREATE TRIGGER journal_entries_guard AFTER INSERT ON public.journal_entries REFERENCING NEW TABLE AS new_entries FOR EACH STATEMENT EXECUTE FUNCTION public.journal_entries_guard();
 
 --
 -- Name: journal_entries journal_entries_no_truncate; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER journal_entries_no_truncate BEFORE TRUNCATE ON public.journal_entries FOR EACH STATEMENT EXECUTE FUNCTION public.journal_append_only();
+
+--
+-- Name: journal_entries journal_entries_tracked_balances; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER journal_entries_tracked_balances AFTER INSERT ON public.journal_entries REFERENCING NEW TABLE AS new_entries FOR EACH STATEMENT EXECUTE FUNCTION public.journal_entries_tracked_balances();
 
 --
 -- Name: journal_transactions journal_transactions_append_only; Type: TRIGGER; Schema: public; Owner: -

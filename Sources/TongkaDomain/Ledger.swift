@@ -31,10 +31,12 @@ public enum AccountKind: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    /// Accounts that keep a stored running balance (checked non-negative by SQL). Only accounts
-    /// touched by one card or one clerk's shift: shared system accounts never get a hot
-    /// balance row; their balance is the sum of their entries when asked.
-    public var tracksBalance: Bool { self == .cardPurse || self == .shiftCash }
+    /// Accounts that keep a stored running balance (checked non-negative by SQL): card purses,
+    /// each touched by one card. Every other balance is the sum of the account's entries, so no
+    /// posting waits on a balance row: shared system accounts, and the shift drawer, which every
+    /// sale of the shift pays into (migration 0012). A drawer pays cash out only under its shift's
+    /// row lock, after summing it; SQL sums again behind every payout.
+    public var tracksBalance: Bool { self == .cardPurse }
 }
 
 /// One ledger account, named by what it belongs to.

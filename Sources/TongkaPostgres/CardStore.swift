@@ -61,6 +61,11 @@ public struct CardStore: Sendable {
     /// UPDATE decides a race between two clerks: exactly one gets the card, the other a clear error.
     /// A registered card names its holder by number (hall scope applies) or by the document the
     /// person presents. A non-cash payment carries the channel's reference.
+    ///
+    /// Four round trips inside BEGIN and COMMIT, each a prepared statement: ``SaleClaim`` (the
+    /// idempotency key, the shift and hall locks, the stock card and its product), the decisions in
+    /// Swift, ``SaleWrite`` (journal transaction, entries, purse account, card row, audit event and
+    /// the card as answered), and the stored result. A registered sale reads its holder in between.
     public func issue(
         cardNumber: CardNumber, holder selection: HolderSelection?, paymentMethod: PaymentMethod, paymentReference: String?,
         idempotencyKey: String, today: CalendarDate, origin: RequestOrigin
@@ -72,69 +77,180 @@ public struct CardStore: Sendable {
         let request = IssueRequest(
             cardNumber: cardNumber.digits, holderID: { if case .id(let id) = selection { id.rawValue } else { nil } }(),
             holderDocumentHash: documentHash, paymentMethod: paymentMethod.rawValue, paymentReference: paymentReference)
+        let claim = try Idempotency.Claim(actor: actor, key: idempotencyKey, operation: "card.issue", request: request)
         let outcome = try await database.transaction { connection in
-            try await Idempotency.run(
-                connection, actor: actor, key: idempotencyKey, operation: "card.issue", request: request, logger: logger
-            ) {
-                let (shift, hall) = try await ShiftStore.lockOpenShift(of: actor, connection: connection, logger: logger)
-                try await HallCheck.requireOpen(hall, connection: connection, logger: logger)
-                guard
-                    let productID = try await connection.first(
-                        """
-                        UPDATE card_stock SET status = 'issued'
-                         WHERE card_number = \(cardNumber.digits) AND hall_id = \(hall.rawValue) AND status = 'in_stock'
-                           AND valid_to >= \(today.description)::date
-                        RETURNING product_id
-                        """, as: (Int64.self), logger: logger)
-                else { throw try await whyNotIssuable(cardNumber, hall: hall, today: today, connection: connection) }
-
-                let productRow = try await connection.one(
-                    "SELECT \(unescaped: ProductStore.productColumns) FROM card_products WHERE product_id = \(productID) FOR SHARE",
-                    as: ProductStore.ProductRow.self, logger: logger)
-                let product = try ProductStore.product(productRow)
-                try product.checkIssuable(registered: selection != nil)
-                let holderID = try await selectedHolder(selection, actor: actor, connection: connection)
-
-                let deposit = product.definition.deposit
-                let cardCost = product.definition.cardCost
-                let payment = try Payment(method: paymentMethod, reference: paymentReference, amount: deposit + cardCost)
-                _ = try await LedgerStore.accountID(.cardPurse(cardNumber), connection: connection, logger: logger)
-                var transactionID: JournalTransactionID?
-                if let draft = try LedgerRules.cardIssue(
-                    shift: shift, payment: payment.method, deposit: deposit, cardCost: cardCost)
-                {
-                    transactionID = try await LedgerStore.post(
-                        draft,
-                        context: .init(
-                            actor: actor, hall: hall, shift: shift, idempotencyKey: idempotencyKey, memo: nil, payment: payment),
-                        connection: connection, logger: logger)
-                }
-                try await connection.query(
-                    """
-                    INSERT INTO cards (card_number, product_id, holder_id, issued_hall_id, issued_clerk_id, issued_shift_id,
-                                       issue_transaction_id, deposit_fen, card_cost_fen, payment_method)
-                    VALUES (\(cardNumber.digits), \(productID), \(holderID?.rawValue), \(hall.rawValue),
-                            \(actor.clerkID.rawValue), \(shift.rawValue), \(transactionID?.rawValue), \(deposit.fen),
-                            \(cardCost.fen), \(payment.method.rawValue))
-                    """, logger: logger)
-                var details = [
-                    "product": product.definition.code, "registered": holderID == nil ? "no" : "yes",
-                    "holder": holderID.map { "\($0)" } ?? "", "paid_fen": "\((deposit + cardCost).fen)",
-                    "payment": payment.method.rawValue, "shift": "\(shift)",
-                ]
-                if case .document = selection { details["holder_found_by"] = "document" }
-                if let reference = payment.reference { details["payment_reference"] = reference.value }
-                try await Audit.record(
-                    connection, origin: origin, action: "card.issue", subject: "card:\(cardNumber.masked)", details: details,
-                    logger: logger)
-                let card = try await card(cardNumber, connection: connection)
-                return CardIssue(
-                    card: card, paid: deposit + cardCost, paymentMethod: payment.method,
-                    paymentReference: payment.reference?.value,
-                    transactionID: transactionID, shiftID: shift)
+            var claimed: SaleClaim.Row?
+            let claimStatement = SaleClaim(claim: claim, cardNumber: cardNumber, today: today)
+            for try await row in try await connection.execute(claimStatement, logger: logger) { claimed = row }
+            guard let facts = claimed, facts.claimed else {
+                let first = try await Idempotency.replay(claim, as: CardIssue.self, connection: connection, logger: logger)
+                return Idempotency.Outcome(result: first, replayed: true)
             }
+            guard let shiftID = facts.shift, let hallID = facts.hall else { throw TongkaError(.noOpenShift) }
+            let (shift, hall) = (ShiftID(shiftID), HallID(hallID))
+            try HallCheck.requireOpen(storedStatus: facts.hallStatus)
+            guard let productRow = facts.product else {
+                throw try await whyNotIssuable(cardNumber, hall: hall, today: today, connection: connection)
+            }
+            let product = try ProductStore.product(productRow)
+            try product.checkIssuable(registered: selection != nil)
+            let holderID = try await selectedHolder(selection, actor: actor, connection: connection)
+
+            let deposit = product.definition.deposit
+            let cardCost = product.definition.cardCost
+            let payment = try Payment(method: paymentMethod, reference: paymentReference, amount: deposit + cardCost)
+            let draft = try LedgerRules.cardIssue(shift: shift, payment: payment.method, deposit: deposit, cardCost: cardCost)
+            var details = [
+                "product": product.definition.code, "registered": holderID == nil ? "no" : "yes",
+                "holder": holderID.map { "\($0)" } ?? "", "paid_fen": "\((deposit + cardCost).fen)",
+                "payment": payment.method.rawValue, "shift": "\(shift)",
+            ]
+            if case .document = selection { details["holder_found_by"] = "document" }
+            if let reference = payment.reference { details["payment_reference"] = reference.value }
+            let write = SaleWrite(
+                draft: draft,
+                posting: .init(
+                    actor: actor, hall: hall, shift: shift, idempotencyKey: idempotencyKey, memo: nil, payment: payment),
+                cardNumber: cardNumber, product: product.id, holder: holderID, deposit: deposit, cardCost: cardCost,
+                audit: .init(
+                    origin: origin, action: "card.issue", subject: "card:\(cardNumber.masked)", details: details, hall: nil))
+            var written: CardRow?
+            for try await row in try await connection.execute(write, logger: logger) { written = row }
+            // No row: an account of the draft was missing, so the card row was not written either.
+            guard let written else { throw TongkaError(.internalError, detail: "card sale found fewer accounts than it posts") }
+            let issue = CardIssue(
+                card: try view(written), paid: deposit + cardCost, paymentMethod: payment.method,
+                paymentReference: payment.reference?.value, transactionID: written.20.map { JournalTransactionID($0) },
+                shiftID: shift)
+            try await Idempotency.store(issue, for: claim, connection: connection, logger: logger)
+            return Idempotency.Outcome(result: issue, replayed: false)
         }
         return (outcome.result, outcome.replayed)
+    }
+
+    /// The sale's first statement: claims the idempotency key, locks the clerk's open shift FOR
+    /// KEY SHARE (a close, FOR UPDATE, waits for the sale; other sales and payouts do not) and its
+    /// hall FOR SHARE (closing the hall waits), takes the card from the hall's stock with a
+    /// conditional UPDATE (only when the key was new) and reads its product FOR SHARE. Every part
+    /// may come back empty; the Swift code decides what that means, in this order: replay, no open
+    /// shift, hall closed, card not issuable.
+    struct SaleClaim: PostgresPreparedStatement {
+        static let name = "card.issue.claim"
+        static let sql = """
+            WITH claim AS (\(Idempotency.claimSQL(firstParameter: 1))),
+                 shift AS (
+                     SELECT shift_id, hall_id FROM shifts WHERE clerk_id = $1::bigint AND closed_at IS NULL FOR KEY SHARE),
+                 hall AS (
+                     SELECT h.status FROM service_halls h JOIN shift ON shift.hall_id = h.hall_id FOR SHARE OF h),
+                 stock AS (
+                     UPDATE card_stock c SET status = 'issued' FROM shift
+                      WHERE c.card_number = $5::text AND c.hall_id = shift.hall_id AND c.status = 'in_stock'
+                        AND c.valid_to >= $6::text::date AND EXISTS (SELECT 1 FROM claim)
+                     RETURNING c.product_id),
+                 product AS (
+                     SELECT \(ProductStore.productColumns) FROM card_products
+                      WHERE product_id = (SELECT product_id FROM stock) FOR SHARE)
+            SELECT EXISTS (SELECT 1 FROM claim), shift.shift_id, shift.hall_id, hall.status, product.*
+              FROM (VALUES (1)) AS one (x)
+              LEFT JOIN shift ON true LEFT JOIN hall ON true LEFT JOIN product ON true
+            """
+
+        struct Row {
+            let claimed: Bool
+            let shift: Int64?
+            let hall: Int64?
+            let hallStatus: String?
+            let product: ProductStore.ProductRow?
+        }
+
+        let claim: Idempotency.Claim
+        let cardNumber: CardNumber
+        let today: CalendarDate
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 6)
+            try claim.appendBindings(to: &bindings)
+            bindings.append(cardNumber.digits)
+            bindings.append(today.description)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row {
+            let (
+                claimed, shift, hall, status, id, code, name, type, deposit, cost, replacement, modes, interconnection,
+                anonymous, registered, maxBalance, active, feeKind, feeFen, feeBasisPoints, feeThreshold
+            ) = try row.decode(
+                (
+                    Bool, Int64?, Int64?, String?, Int64?, String?, String?, Int16?, Int64?, Int64?, Int64?, [String]?,
+                    Bool?, Bool?, Bool?, Int64?, Bool?, String?, Int64?, Int32?, Int64?
+                ).self)
+            var product: ProductStore.ProductRow?
+            if let id, let code, let name, let type, let deposit, let cost, let replacement, let modes, let interconnection,
+                let anonymous, let registered, let maxBalance, let active, let feeKind, let feeFen, let feeBasisPoints,
+                let feeThreshold
+            {
+                product = (
+                    id, code, name, type, deposit, cost, replacement, modes, interconnection, anonymous, registered, maxBalance,
+                    active, feeKind, feeFen, feeBasisPoints, feeThreshold
+                )
+            }
+            return Row(claimed: claimed, shift: shift, hall: hall, hallStatus: status, product: product)
+        }
+    }
+
+    /// The sale's writes in one statement: the journal transaction and its entries (none for a
+    /// free card), the card's purse account, the card row, the audit event, and the card as the
+    /// answer shows it, read from the inserted row (its new purse account is not visible yet
+    /// within the statement: a new card's balance is zero). The card row is written only when
+    /// every posting found its account, so a missing account returns no row and changes nothing.
+    struct SaleWrite: PostgresPreparedStatement {
+        static let name = "card.issue.write"
+        static let sql = """
+            WITH tx AS (\(LedgerStore.transactionSQL(firstParameter: 1))),
+                 entries AS (\(LedgerStore.entriesSQL(transaction: "tx", firstParameter: 9))),
+                 purse AS (
+                     INSERT INTO ledger_accounts (kind, normal_side, card_number, tracks_balance)
+                     VALUES ('card_purse', $15::smallint, $16::text, $17::boolean)
+                     ON CONFLICT DO NOTHING),
+                 card AS (
+                     INSERT INTO cards (card_number, product_id, holder_id, issued_hall_id, issued_clerk_id, issued_shift_id,
+                                        issue_transaction_id, deposit_fen, card_cost_fen, payment_method)
+                     SELECT $16::text, $18::bigint, $19::bigint, $3::bigint, $2::bigint, $4::bigint,
+                            (SELECT transaction_id FROM tx), $20::bigint, $21::bigint, $22::text
+                      WHERE (SELECT count(*) FROM entries) = cardinality($14::bigint[])
+                     RETURNING *),
+                 audit AS (\(Audit.insertSQL(firstParameter: 23)))
+            \(CardStore.cardColumns) FROM card c \(CardStore.cardJoins)
+            """
+        typealias Row = CardRow
+
+        let draft: JournalDraft?
+        let posting: LedgerStore.PostingContext
+        let cardNumber: CardNumber
+        let product: ProductID
+        let holder: HolderID?
+        let deposit: Money
+        let cardCost: Money
+        let audit: Audit.Event
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 31)
+            LedgerStore.appendTransactionBindings(draft, context: posting, to: &bindings)
+            LedgerStore.PostingArrays(draft?.postings ?? []).appendBindings(to: &bindings)
+            let purse = LedgerAccount.cardPurse(cardNumber).kind
+            bindings.append(Int16(purse.normalSide))
+            bindings.append(cardNumber.digits)
+            bindings.append(purse.tracksBalance)
+            bindings.append(product.rawValue)
+            bindings.append(holder?.rawValue)
+            bindings.append(deposit.fen)
+            bindings.append(cardCost.fen)
+            bindings.append(posting.payment?.method.rawValue)
+            try audit.appendBindings(to: &bindings)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> CardRow { try row.decode(CardRow.self) }
     }
 
     /// The holder a registered sale goes to, locked against change: by number within hall scope,
@@ -191,11 +307,14 @@ public struct CardStore: Sendable {
         }
     }
 
-    static let cardQuery = """
+    /// The card as the answers show it: ``cardColumns`` over a row `c` of cards (the table, or
+    /// the rows a statement inserts) with ``cardJoins``.
+    static let cardColumns = """
         SELECT c.card_number, c.status, p.code, p.name, p.card_type, p.transport_modes, p.interconnection, c.holder_id,
                hd.name, hd.document_type, hd.document_ciphertext, hd.document_hash, c.issued_at, h.code, k.username, c.deposit_fen,
-               c.card_cost_fen, s.valid_from, s.valid_to, COALESCE(a.balance_fen, 0)
-          FROM cards c
+               c.card_cost_fen, s.valid_from, s.valid_to, COALESCE(a.balance_fen, 0), c.issue_transaction_id
+        """
+    static let cardJoins = """
           JOIN card_products p ON p.product_id = c.product_id
           JOIN card_stock s ON s.card_number = c.card_number
           JOIN service_halls h ON h.hall_id = c.issued_hall_id
@@ -203,9 +322,10 @@ public struct CardStore: Sendable {
           LEFT JOIN holders hd ON hd.holder_id = c.holder_id
           LEFT JOIN ledger_accounts a ON a.kind = 'card_purse' AND a.card_number = c.card_number
         """
+    static let cardQuery = "\(cardColumns) FROM cards c \(cardJoins)"
     typealias CardRow = (
         String, String, String, String, Int16, [String], Bool, Int64?, String?, String?, Data?, Data?, Date, String,
-        String, Int64, Int64, Date, Date, Int64
+        String, Int64, Int64, Date, Date, Int64, Int64?
     )
 
     func card(_ number: CardNumber, connection: PostgresConnection) async throws -> CardView {

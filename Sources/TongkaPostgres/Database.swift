@@ -214,6 +214,13 @@ final class LeaseGate: Sendable {
 }
 
 extension PostgresConnection {
+    /// Runs a prepared statement that returns no rows. (PostgresNIO's `execute` overload that
+    /// returns the command tag traps when the tag is read before the stream has finished.)
+    func run<Statement: PostgresPreparedStatement>(_ statement: Statement, logger: Logger) async throws
+    where Statement.Row == () {
+        for try await _ in try await execute(statement, logger: logger) {}
+    }
+
     /// Runs a query and decodes every row.
     func all<each T: PostgresDecodable & Sendable>(
         _ query: PostgresQuery, as types: (repeat each T).Type, logger: Logger

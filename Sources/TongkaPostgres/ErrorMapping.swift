@@ -16,6 +16,7 @@ enum ErrorMapping {
         "shifts_opening_float": .amountOutOfRange,
         "shifts_counted_cash": .amountOutOfRange,
         "ledger_accounts_balance_non_negative": .insufficientCash,
+        "ledger_drawer_non_negative": .insufficientCash,
         "journal_balanced": .unbalancedTransaction,
         "journal_entries_amount": .amountOutOfRange,
         "idempotency_keys_format": .idempotencyKeyInvalid,

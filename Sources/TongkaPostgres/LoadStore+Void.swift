@@ -139,10 +139,11 @@ extension LoadStore {
         return try await loadWithHall(id, connection: connection, lock: true)
     }
 
-    /// Whether a shift is still open, holding it `FOR SHARE` so it cannot close meanwhile.
+    /// Whether a shift is still open, holding it `FOR KEY SHARE` so it cannot close meanwhile (a close
+    /// takes it `FOR UPDATE`) while other cash-ins and the payout lock go on.
     private func shiftIsOpen(_ shift: ShiftID, connection: PostgresConnection) async throws -> Bool {
         let closed = try await connection.one(
-            "SELECT closed_at IS NOT NULL FROM shifts WHERE shift_id = \(shift.rawValue) FOR SHARE", as: (Bool.self),
+            "SELECT closed_at IS NOT NULL FROM shifts WHERE shift_id = \(shift.rawValue) FOR KEY SHARE", as: (Bool.self),
             logger: logger)
         return !closed
     }

@@ -199,23 +199,38 @@ public struct SessionStore: Sendable {
     /// so does a session created before the clerk's last password change or reset.
     public func authenticate(token: String, now: Date) async throws -> AuthenticatedSession {
         guard SessionToken.isWellFormed(token) else { throw TongkaError(.invalidToken) }
+        let lookup = SessionLookup(tokenHash: SessionToken.hash(token))
         let row = try await database.read { connection in
-            try await connection.first(
-                """
-                SELECT s.session_id, s.expires_at, (s.revoked_at IS NOT NULL OR s.created_at < c.password_changed_at),
-                       \(unescaped: StaffStore.clerkColumns)
-                  FROM sessions s JOIN clerks c ON c.clerk_id = s.clerk_id
-                  LEFT JOIN service_halls h ON h.hall_id = c.hall_id
-                 WHERE s.token_hash = \(SessionToken.hash(token))
-                """,
-                as: (Int64, Date, Bool, Int64, String, String, String, Int64?, String?, Bool, Bool, Date?, Date).self,
-                logger: logger)
+            var found: SessionLookup.Row?
+            for try await row in try await connection.execute(lookup, logger: logger) { found = row }
+            return found
         }
         guard let row, !row.2 else { throw TongkaError(.invalidToken) }
         guard row.1 > now else { throw TongkaError(.sessionExpired) }
         let clerk = try StaffStore.clerk((row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12))
         if clerk.disabled { throw TongkaError(.accountDisabled) }
         return AuthenticatedSession(sessionID: SessionID(row.0), clerk: clerk, expiresAt: row.1)
+    }
+
+    /// Every authenticated request runs this, so it is a prepared statement.
+    struct SessionLookup: PostgresPreparedStatement {
+        static let name = "session.lookup"
+        static let sql = """
+            SELECT s.session_id, s.expires_at, (s.revoked_at IS NOT NULL OR s.created_at < c.password_changed_at),
+                   \(StaffStore.clerkColumns)
+              FROM sessions s JOIN clerks c ON c.clerk_id = s.clerk_id
+              LEFT JOIN service_halls h ON h.hall_id = c.hall_id
+             WHERE s.token_hash = $1::bytea
+            """
+        typealias Row = (Int64, Date, Bool, Int64, String, String, String, Int64?, String?, Bool, Bool, Date?, Date)
+        let tokenHash: Data
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            try bindings.append(tokenHash)
+            return bindings
+        }
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
     /// Revokes the session (logout).

@@ -144,7 +144,7 @@ public struct ShiftStore: Sendable {
                         VALUES (\(actor.clerkID.rawValue), \(hall.rawValue), \(float.fen))
                         RETURNING shift_id
                         """, as: (Int64.self), logger: logger))
-                // The drawer account exists from the start, so expected cash is always its balance.
+                // The drawer account exists from the start (also with no float), so the sale's postings find it.
                 _ = try await LedgerStore.accountID(.shiftCash(shiftID), connection: connection, logger: logger)
                 if let draft = try LedgerRules.shiftOpen(shift: shiftID, hall: hall, float: float) {
                     _ = try await LedgerStore.post(
@@ -161,15 +161,15 @@ public struct ShiftStore: Sendable {
         return (outcome.result, outcome.replayed)
     }
 
-    /// The actor's open shift, locked `FOR SHARE` for the rest of the transaction: money commands
-    /// call this first, so a concurrent close waits for them and they cannot post into a shift that
-    /// closed meanwhile.
+    /// The actor's open shift, locked `FOR KEY SHARE` for the rest of the transaction: money commands
+    /// call this first, so a concurrent close (`FOR UPDATE`) waits for them and they cannot post into
+    /// a shift that closed meanwhile, while other cash-ins and payouts (`FOR NO KEY UPDATE`) go on.
     static func lockOpenShift(
         of actor: StaffActor, connection: PostgresConnection, logger: Logger
     ) async throws -> (ShiftID, HallID) {
         guard
             let row = try await connection.first(
-                "SELECT shift_id, hall_id FROM shifts WHERE clerk_id = \(actor.clerkID.rawValue) AND closed_at IS NULL FOR SHARE",
+                "SELECT shift_id, hall_id FROM shifts WHERE clerk_id = \(actor.clerkID.rawValue) AND closed_at IS NULL FOR KEY SHARE",
                 as: (Int64, Int64).self, logger: logger)
         else { throw TongkaError(.noOpenShift) }
         return (ShiftID(row.0), HallID(row.1))
@@ -271,11 +271,9 @@ public struct ShiftStore: Sendable {
         shift shiftID: ShiftID, hall hallID: HallID, counted: Money, note: String?, forceReason: String?, actor: StaffActor,
         idempotencyKey: String, origin: RequestOrigin, connection: PostgresConnection
     ) async throws -> ShiftReport {
-        let drawer = try await LedgerStore.accountID(.shiftCash(shiftID), connection: connection, logger: logger)
-        let expected = Money(
-            fen: try await connection.one(
-                "SELECT balance_fen FROM ledger_accounts WHERE account_id = \(drawer.rawValue) FOR UPDATE",
-                as: (Int64.self), logger: logger))
+        // The shift row is held FOR UPDATE: every cash-in (FOR KEY SHARE) has committed, none can start,
+        // and this statement sees them all.
+        let expected = try await LedgerStore.drawerCash(shift: shiftID, connection: connection, logger: logger)
         if let draft = try LedgerRules.shiftClose(shift: shiftID, hall: hallID, expected: expected, counted: counted) {
             _ = try await LedgerStore.post(
                 draft,
@@ -336,7 +334,8 @@ public struct ShiftStore: Sendable {
 
     static let summaryColumns = """
         s.shift_id, s.clerk_id, c.username, s.hall_id, h.code, s.opened_at, s.opening_float_fen, s.closed_at,
-        COALESCE(s.expected_cash_fen, a.balance_fen, 0), s.counted_cash_fen, s.difference_fen, s.close_note,
+        COALESCE(s.expected_cash_fen, (SELECT sum(e.amount_fen) FROM journal_entries e WHERE e.account_id = a.account_id), 0)::bigint,
+        s.counted_cash_fen, s.difference_fen, s.close_note,
         cb.username, s.force_close_reason
         """
     static let summaryFrom = """

@@ -270,8 +270,8 @@ struct LedgerAccountTests {
         #expect(kind.normalSide == side)
     }
 
-    @Test func onlyCardPursesAndShiftDrawersTrackABalance() {
-        #expect(AccountKind.allCases.filter(\.tracksBalance) == [.cardPurse, .shiftCash])
+    @Test func onlyCardPursesKeepAStoredBalanceDrawersAreTheSumOfTheirEntries() {
+        #expect(AccountKind.allCases.filter(\.tracksBalance) == [.cardPurse])
     }
 
     @Test func cashIsReceivedIntoTheShiftDrawerAndEverythingElseIntoItsChannel() {

@@ -49,7 +49,7 @@ import TongkaTestSupport
             }
             #expect(
                 try await staffed.database.value(
-                    "SELECT balance_fen FROM ledger_accounts WHERE account_id = \(drawer)", as: Int64.self) == 10_000)
+                    "SELECT sum(amount_fen)::bigint FROM journal_entries WHERE account_id = \(drawer)", as: Int64.self) == 10_000)
         }
     }
 

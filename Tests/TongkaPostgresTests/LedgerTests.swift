@@ -62,6 +62,13 @@ import TongkaTestSupport
         try await database.value("SELECT balance_fen FROM ledger_accounts WHERE account_id = \(account)", as: Int64.self)
     }
 
+    /// The cash in the shift's drawer: the sum of its entries (drawers keep no stored balance).
+    func drawerCash(_ open: OpenShift) async throws -> Int64 {
+        try await open.database.read { connection in
+            try await LedgerStore.drawerCash(shift: open.shift, connection: connection, logger: testLogger).fen
+        }
+    }
+
     // MARK: Balanced transactions
 
     @Test func aTransactionWhoseEntriesDoNotSumToZeroFailsAtCommitAndLeavesNothing() async throws {
@@ -88,7 +95,7 @@ import TongkaTestSupport
             #expect(insertsSucceeded.withLock { $0 })
             let after = try await counts(open.database)
             #expect(after == before)
-            #expect(try await balance(cash, open.database) == 50_000)
+            #expect(try await drawerCash(open) == 50_000)
         }
     }
 
@@ -164,7 +171,7 @@ import TongkaTestSupport
         }
     }
 
-    // MARK: Stored balances
+    // MARK: Balances
 
     @Test func postingThatTakesTheDrawerBelowZeroFailsWithInsufficientCash() async throws {
         try await withOpenShift(float: 10_000) { open in
@@ -182,7 +189,7 @@ import TongkaTestSupport
             try await post(
                 [Posting(.shiftCash(open.shift), Money(fen: -10_000)), Posting(.hallCashOffice(open.hall), Money(fen: 10_000))],
                 kind: .shiftClose, in: open)
-            #expect(try await balance(try await accountID(.shiftCash(open.shift), open.database), open.database) == 0)
+            #expect(try await drawerCash(open) == 0)
         }
     }
 
@@ -200,7 +207,7 @@ import TongkaTestSupport
         }
     }
 
-    @Test func theStoredDrawerBalanceEqualsTheSumOfItsEntriesAfterSeveralPostings() async throws {
+    @Test func theDrawerHoldsTheSumOfItsEntriesAfterSeveralPostings() async throws {
         try await withOpenShift(float: 50_000) { open in
             let issue = try #require(
                 try LedgerRules.cardIssue(
@@ -215,7 +222,9 @@ import TongkaTestSupport
                 kind: .shiftClose, in: open)
 
             let drawer = try await accountID(.shiftCash(open.shift), open.database)
-            #expect(try await balance(drawer, open.database) == 51_000)
+            // A drawer keeps no stored balance that every sale would have to update.
+            #expect(try await balance(drawer, open.database) == 0)
+            #expect(try await drawerCash(open) == 51_000)
             let sum = try await open.database.value(
                 "SELECT COALESCE(sum(amount_fen), 0)::bigint FROM journal_entries WHERE account_id = \(drawer)", as: Int64.self)
             #expect(sum == 51_000)
@@ -243,6 +252,61 @@ import TongkaTestSupport
         }
     }
 
+    // MARK: The drawer has no hot row
+
+    func context(_ open: OpenShift) -> LedgerStore.PostingContext {
+        .init(actor: open.actor, hall: open.hall, shift: open.shift, idempotencyKey: nil, memo: "test")
+    }
+
+    @Test func twoCashSalesIntoOneShiftDoNotWaitForEachOther() async throws {
+        try await withOpenShift { open in
+            let sale = try #require(
+                try LedgerRules.cardIssue(shift: open.shift, payment: .cash, deposit: Money(fen: 2_000), cardCost: .zero))
+            try await open.database.client.withConnection { first in
+                _ = try await first.query("BEGIN", logger: testLogger)
+                _ = try await ShiftStore.lockOpenShift(of: open.actor, connection: first, logger: testLogger)
+                _ = try await LedgerStore.post(sale, context: context(open), connection: first, logger: testLogger)
+                // The first sale's transaction is still open: the second neither waits for it nor fails.
+                try await open.database.client.withConnection { second in
+                    _ = try await second.query("BEGIN", logger: testLogger)
+                    _ = try await second.query("SET LOCAL lock_timeout = '5s'", logger: testLogger)
+                    _ = try await ShiftStore.lockOpenShift(of: open.actor, connection: second, logger: testLogger)
+                    _ = try await LedgerStore.post(sale, context: context(open), connection: second, logger: testLogger)
+                    _ = try await second.query("COMMIT", logger: testLogger)
+                }
+                _ = try await first.query("COMMIT", logger: testLogger)
+            }
+            #expect(try await drawerCash(open) == 50_000 + 4_000)
+            #expect(try await LedgerStore(database: open.database).check().passed)
+        }
+    }
+
+    @Test func twoPayoutsOfTheWholeDrawerAtOnceLeaveItEmptyAndRefuseTheSecond() async throws {
+        try await withOpenShift(float: 10_000) { open in
+            let payout = try JournalDraft(
+                kind: .shiftClose,
+                postings: [
+                    Posting(.shiftCash(open.shift), Money(fen: -10_000)), Posting(.hallCashOffice(open.hall), Money(fen: 10_000)),
+                ])
+            try await open.database.client.withConnection { first in
+                _ = try await first.query("BEGIN", logger: testLogger)
+                _ = try await LedgerStore.post(payout, context: context(open), connection: first, logger: testLogger)
+                // The second payout's own sum sees the whole drawer (the first has not committed); the
+                // backstop waits for the first's shift lock and sums again.
+                let second = Task {
+                    try await open.database.transaction { connection in
+                        try await LedgerStore.post(payout, context: context(open), connection: connection, logger: testLogger)
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(300))
+                _ = try await first.query("COMMIT", logger: testLogger)
+                await expectFailure(.insufficientCash) { try await second.value }
+            }
+            #expect(try await drawerCash(open) == 0)
+            #expect(try await LedgerStore(database: open.database).check().passed)
+        }
+    }
+
     // MARK: The ledger check
 
     @Test func theCheckPassesOnACleanLedgerAndReportsATamperedBalance() async throws {
@@ -252,7 +316,9 @@ import TongkaTestSupport
             #expect(clean.passed)
             #expect(clean.unbalancedTransactions.isEmpty && clean.balanceMismatches.isEmpty && clean.negativeBalances.isEmpty)
 
-            let drawer = try await accountID(.shiftCash(open.shift), open.database)
+            let purse = LedgerAccount.cardPurse(CardNumber(trusted: "3104820000000000031"))
+            try await post([Posting(.shiftCash(open.shift), Money(fen: 900)), Posting(purse, Money(fen: -900))], in: open)
+            let drawer = try await accountID(purse, open.database)
             // A stored balance changes only through journal entries.
             await expectViolation("ledger_accounts_guard", sqlState: "TK001") {
                 try await open.database.client.withConnection { connection in
@@ -274,6 +340,28 @@ import TongkaTestSupport
             #expect(!report.passed)
             #expect(report.balanceMismatches == [drawer])
             #expect(report.unbalancedTransactions.isEmpty)
+            #expect(report.totalFen == 0)
+        }
+    }
+
+    @Test func theCheckReportsADrawerBelowZeroSlippedPastTheTriggers() async throws {
+        try await withOpenShift(float: 50_000) { open in
+            let drawer = try await accountID(.shiftCash(open.shift), open.database)
+            let office = try await accountID(.hallCashOffice(open.hall), open.database)
+            try await open.database.transaction { connection in
+                // Replication mode skips the triggers, as a superuser's bulk load could.
+                _ = try await connection.query("SET LOCAL session_replication_role = replica", logger: testLogger)
+                let id = try await connection.one(
+                    "INSERT INTO journal_transactions (kind, clerk_id) VALUES ('shift_close', \(open.actor.clerkID.rawValue)) RETURNING transaction_id",
+                    as: (Int64.self), logger: testLogger)
+                _ = try await connection.query(
+                    "INSERT INTO journal_entries (transaction_id, account_id, amount_fen) VALUES (\(id), \(drawer), -60000), (\(id), \(office), 60000)",
+                    logger: testLogger)
+            }
+            let report = try await LedgerStore(database: open.database).check()
+            #expect(!report.passed)
+            #expect(report.negativeBalances == [drawer])
+            #expect(report.unbalancedTransactions.isEmpty && report.balanceMismatches.isEmpty)
             #expect(report.totalFen == 0)
         }
     }
