@@ -287,6 +287,11 @@ for role in "${role_list[@]}"; do
     --report junit,json,ndjson --report-dir "$out" \
     --no-color \
     "${filter[@]}" ${extra[@]+"${extra[@]}"}) >"$out/st.log" 2>&1 || status=$?
+  # Errors that are not an answer of the API (a hook that raised, a request that never got an
+  # answer) are described only in this block; CI shows the first lines of it.
+  if [ "$status" != 0 ]; then
+    sed -n '/^=* ERRORS =*$/,/^=* SUMMARY =*$/p' "$out/st.log" | head -n 80
+  fi
   # The summary block of schemathesis' own output: failures by kind, then the totals.
   sed -n '/^=* SUMMARY =*$/,$p' "$out/st.log"
   [ "$status" = 124 ] && echo "== [$role] stopped after ${role_timeout}s (TONGKA_FUZZ_ROLE_TIMEOUT)"
