@@ -148,7 +148,7 @@ let package = Package(
         .executableTarget(
             name: "tongka-bench",
             dependencies: [
-                "TongkaClient",
+                "TongkaClient", "TongkaCardCrypto", "TongkaCardSim", "TongkaCardTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),

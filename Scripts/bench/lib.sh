@@ -14,20 +14,28 @@ bench_calc() { awk "BEGIN { print $1 }"; }
 # The median of the numbers given as arguments.
 bench_median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-# Builds tongka-server and tongka-bench in release mode; sets BENCH_BIN. TONGKA_BENCH_SKIP_BUILD=1
-# uses the release binaries already in .build (while another build holds the build directory).
+# Builds tongka-server and tongka-bench in release mode in .build-release (its own build
+# directory, so that a debug build or a test run in .build neither waits for it nor rebuilds);
+# sets BENCH_BIN. TONGKA_BENCH_SKIP_BUILD=1 uses the release binaries already built there.
+# TONGKA_BENCH_BIN=DIR uses the binaries in DIR instead (a debug build for a smoke run of the
+# script: its figures mean nothing).
 bench_build() {
+  if [ -n "${TONGKA_BENCH_BIN:-}" ]; then
+    BENCH_BIN=$TONGKA_BENCH_BIN
+    return 0
+  fi
+  local scratch=(--scratch-path "$PWD/.build-release" -c release)
   if [ -n "${TONGKA_BENCH_SKIP_BUILD:-}" ]; then
-    BENCH_BIN=$PWD/.build/release
+    BENCH_BIN=$PWD/.build-release/release
     return 0
   fi
   build_deps_ensure_installed
   bench_say "building tongka-server and tongka-bench (release; several minutes the first time)"
   local product log
   for product in tongka-server tongka-bench; do
-    if ! log=$(swift build -c release --product "$product" 2>&1); then echo "$log" >&2; return 1; fi
+    if ! log=$(swift build "${scratch[@]}" --product "$product" 2>&1); then echo "$log" >&2; return 1; fi
   done
-  BENCH_BIN=$(swift build -c release --show-bin-path)
+  BENCH_BIN=$(swift build "${scratch[@]}" --show-bin-path)
 }
 
 # Starts a private cluster in a new work directory with durable commits (fsync on,
@@ -116,15 +124,17 @@ bench_settle() {
   bench_psql postgres -c "CHECKPOINT"
 }
 
-# bench_run SCENARIO MODE CLIENTS SECONDS: one run of tongka-bench; prints its report and sets
+# bench_run SCENARIO MODE CLIENTS SECONDS: one run of tongka-bench (BENCH_RUN_OPTIONS: more options
+# of `tongka-bench run`, split on spaces); prints its report and sets
 # BENCH_RATE (operations/s) and BENCH_RESULT (its RESULT line), BENCH_SERVER_MS and BENCH_PG_MS
 # (CPU milliseconds per operation of the server and of all PostgreSQL processes).
 bench_run() {
   local scenario=$1 mode=$2 clients=$3 seconds=$4 output server_before pg_before server_after pg_after operations
   server_before=$(bench_cpu_ticks "$BENCH_SERVER_PID")
   pg_before=$(bench_pg_cpu_ticks)
+  # shellcheck disable=SC2086 # BENCH_RUN_OPTIONS is a list of words
   output=$("$BENCH_BIN/tongka-bench" run "$scenario" --state "$BENCH_STATE" --mode "$mode" --clients "$clients" \
-    --seconds "$seconds" --warmup 2)
+    --seconds "$seconds" --warmup 2 ${BENCH_RUN_OPTIONS:-})
   server_after=$(bench_cpu_ticks "$BENCH_SERVER_PID")
   pg_after=$(bench_pg_cpu_ticks)
   BENCH_RESULT=$(echo "$output" | grep '^RESULT ')

@@ -98,6 +98,7 @@ struct SaleScenario: Scenario {
 /// The scenarios `run` knows.
 enum ScenarioName: String, CaseIterable, Sendable {
     case sale
+    case topup
 
     /// Prepares the scenario and drives it.
     func run(
@@ -109,6 +110,9 @@ enum ScenarioName: String, CaseIterable, Sendable {
             let measurement = try await driver.drive(scenario)
             state.nextCard = scenario.cards.position
             return measurement
+        case .topup:
+            let scenario = try await TopupScenario.prepare(state: &state, context: context, operations: operations)
+            return try await driver.drive(scenario)
         }
     }
 }

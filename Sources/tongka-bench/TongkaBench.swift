@@ -93,6 +93,18 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Event loop threads of the load generator.")
     var threads = 1
 
+    @Option(help: "topup: the operator's card key file (TONGKA_CARD_KEYS_FILE), to personalise each client's software card.")
+    var cardKeys: String?
+
+    @Option(help: "topup: fen per top-up (whole yuan unless the server allows fen).")
+    var amountFen: UInt32 = 100
+
+    @Flag(help: "Repeat every request that got no answer or a 5xx, with its key and body, until answered (the crash test).")
+    var retryUnanswered = false
+
+    @Option(help: "topup: append 'KEY LOAD_ID CARD NEW_BALANCE_FEN' to this file for every top-up the server confirmed.")
+    var acknowledged: String?
+
     func validate() throws {
         guard clients > 0, seconds > 0, warmup >= 0, maxRate > 0, threads > 0 else {
             throw ValidationError("clients, seconds, max-rate and threads must be positive")
@@ -110,6 +122,10 @@ struct RunCommand: AsyncParsableCommand {
             run: state.runs, mode: mode, clients: clients,
             clerks: (0..<clients).map { mode.clerk(of: $0, in: state) }, http: http)
         let driver = Driver(clients: clients, warmup: .seconds(warmup), duration: .seconds(seconds))
+        TopupScenario.options.withLock {
+            $0 = TopupOptions(
+                cardKeysFile: cardKeys, retryUnanswered: retryUnanswered, acknowledgedFile: acknowledged, amountFen: amountFen)
+        }
         let cpuBefore = Self.cpuSeconds()
         let measurement: Measurement
         do {
