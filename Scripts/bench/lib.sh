@@ -90,11 +90,16 @@ SET client_min_messages = warning;
 DO $$ BEGIN CREATE ROLE tongka_bench_app LOGIN IN ROLE tongka_service; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
 SQL
   "$BENCH_BIN/tongka-server" bootstrap --password-file "$BENCH_WORK/admin-password" >/dev/null
-  local http_port
-  http_port=$(pg_free_port)
-  TONGKA_HTTP_PORT=$http_port "$BENCH_BIN/tongka-server" serve >"$BENCH_WORK/server.log" 2>&1 &
+  BENCH_HTTP_PORT=$(pg_free_port)
+  BENCH_API="http://127.0.0.1:$BENCH_HTTP_PORT"
+  bench_server_serve
+}
+
+# Starts `tongka-server serve` on BENCH_HTTP_PORT (again, after a crash: the log is appended to)
+# and waits until it answers its health check. Sets BENCH_SERVER_PID.
+bench_server_serve() {
+  TONGKA_HTTP_PORT=$BENCH_HTTP_PORT "$BENCH_BIN/tongka-server" serve >>"$BENCH_WORK/server.log" 2>&1 &
   BENCH_SERVER_PID=$!
-  BENCH_API="http://127.0.0.1:$http_port"
   local tries
   for tries in $(seq 1 100); do
     curl -sf "$BENCH_API/health" >/dev/null && return 0

@@ -102,7 +102,10 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Repeat every request that got no answer or a 5xx, with its key and body, until answered (the crash test).")
     var retryUnanswered = false
 
-    @Option(help: "topup: append 'KEY LOAD_ID CARD NEW_BALANCE_FEN' to this file for every top-up the server confirmed.")
+    @Option(
+        help:
+            "topup: append 'KEY LOAD_ID CARD NEW_BALANCE_FEN AUTHORISE_ATTEMPTS CONFIRM_ATTEMPTS REPLAYED' to this file for every top-up the server confirmed."
+    )
     var acknowledged: String?
 
     func validate() throws {

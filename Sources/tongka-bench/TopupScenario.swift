@@ -12,7 +12,9 @@ struct TopupOptions: Sendable {
     var cardKeysFile: String?
     /// Repeat a request that got no answer or a 5xx, with the same key and body, until answered.
     var retryUnanswered = false
-    /// Append `KEY LOAD_ID CARD NEW_BALANCE_FEN` per confirmed top-up (the client's acknowledgement).
+    /// Append `KEY LOAD_ID CARD NEW_BALANCE_FEN AUTHORISE_ATTEMPTS CONFIRM_ATTEMPTS REPLAYED` per
+    /// confirmed top-up (the client's acknowledgement; REPLAYED: the authorisation that answered was
+    /// the stored answer of an earlier attempt).
     var acknowledgedFile: String?
     /// Fen per top-up.
     var amountFen: UInt32 = 100
@@ -106,7 +108,8 @@ struct TopupScenario: Scenario {
             {"cardNumber":"\(card.number)","issuerId":"\(Hex.encode(card.identity.issuerID))","amountFen":\(options.amountFen),\
             "paymentMethod":"cash","terminalNumber":"\(card.terminal.description)","initializeAnswer":"\(Hex.encode(answer.bytes))"}
             """
-        let authorised = try await send("/v1/loads", json: request, token: card.token, key: key, expect: 201)
+        let (authorised, authoriseAttempts) = try await send(
+            "/v1/loads", json: request, token: card.token, key: key, expect: 201)
         let members = Self.members(authorised)
         guard let loadID = (members["loadId"] as? NSNumber)?.int64Value, let mac2 = members["mac2"] as? String,
             let time = members["cardTime"] as? String, let newBalance = (members["newBalanceFen"] as? NSNumber)?.int64Value
@@ -117,20 +120,27 @@ struct TopupScenario: Scenario {
         guard credit.isSuccess, credit.data.count == 4 else {
             throw BenchFailure("the card refused CREDIT FOR LOAD (\(credit)) for load \(loadID)")
         }
-        _ = try await send(
+        let (_, confirmAttempts) = try await send(
             "/v1/loads/\(loadID)/confirmation", json: #"{"tac":"\#(Hex.encode(credit.data))"}"#, token: card.token, key: nil,
             expect: 200)
-        acknowledged?.append("\(key) \(loadID) \(card.number) \(newBalance)")
+        let replayed = members["replayed"] as? Bool ?? false
+        acknowledged?.append(
+            "\(key) \(loadID) \(card.number) \(newBalance) \(authoriseAttempts) \(confirmAttempts) \(replayed)")
     }
 
     /// One request; with `retryUnanswered`, repeated (same key, same body) until the server answers
     /// it with something other than a 5xx, for at most three minutes.
-    private func send(_ path: String, json: String, token: String, key: String?, expect: Int) async throws -> String {
+    /// Returns the answer's body and how many times the request was sent.
+    private func send(
+        _ path: String, json: String, token: String, key: String?, expect: Int
+    ) async throws -> (body: String, attempts: Int) {
         let deadline = ContinuousClock.now + .seconds(180)
+        var attempts = 0
         while true {
             do {
+                attempts += 1
                 let answer = try await context.http.post(path, json: json, token: token, idempotencyKey: key)
-                if answer.status == expect { return String(buffer: answer.body) }
+                if answer.status == expect { return (String(buffer: answer.body), attempts) }
                 if !options.retryUnanswered || answer.status < 500 { throw OperationRefused(code: answer.errorCode) }
             } catch let refused as OperationRefused {
                 throw refused
