@@ -106,6 +106,30 @@ public enum TransactionKind: String, Sendable, CaseIterable, Codable {
     case orderPaid = "order_paid"
     case orderRefund = "order_refund"
     case cardRefund = "card_refund"
+
+    /// What a clerk or a rider reads on a statement.
+    public func localizedName(_ language: Language) -> String {
+        switch (self, language) {
+        case (.shiftOpen, .en): "shift opened"
+        case (.shiftClose, .en): "shift closed"
+        case (.cardIssue, .en): "card sold"
+        case (.cardLoad, .en): "top-up"
+        case (.loadReversal, .en): "top-up reversed"
+        case (.loadVoid, .en): "top-up voided"
+        case (.orderPaid, .en): "online order paid"
+        case (.orderRefund, .en): "online order refunded"
+        case (.cardRefund, .en): "card returned"
+        case (.shiftOpen, .zh): "开班"
+        case (.shiftClose, .zh): "结班"
+        case (.cardIssue, .zh): "售卡"
+        case (.cardLoad, .zh): "充值"
+        case (.loadReversal, .zh): "充值冲正"
+        case (.loadVoid, .zh): "充值撤销"
+        case (.orderPaid, .zh): "线上订单付款"
+        case (.orderRefund, .zh): "线上订单退款"
+        case (.cardRefund, .zh): "退卡"
+        }
+    }
 }
 
 /// A journal transaction ready to post: two or more non-zero entries that sum to zero. The

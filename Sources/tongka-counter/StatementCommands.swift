@@ -11,7 +11,7 @@ extension CardCommand {
             abstract: "Every movement of a card's balance with the running balance (any staff).",
             discussion: """
                 One line per ledger movement of the card's purse account: time (operator time zone),
-                journal kind, amount (credit to the card positive), balance after, hall, clerk, load,
+                what happened (top-up, card sold, top-up reversed, ...), amount (credit to the card positive), balance after, hall, clerk, load,
                 payment and reference. The last balance is the card's back-office balance.
                 --csv writes UTF-8 with a byte-order mark for Excel. JSON: the API's CardStatement.
                 """)
@@ -33,7 +33,7 @@ extension CardCommand {
             ]
             let rows = statement.lines.map { line -> [String] in
                 [
-                    line.localTime, line.kind, table ? counter.csvYuan(line.amountFen) : counter.money(line.amountFen),
+                    line.localTime, TransactionKind(rawValue: line.kind)?.localizedName(counter.language) ?? line.kind, table ? counter.csvYuan(line.amountFen) : counter.money(line.amountFen),
                     table ? counter.csvYuan(line.balanceFen) : counter.money(line.balanceFen), line.hall ?? "", line.clerk,
                     line.loadId.map { String($0) } ?? "", line.paymentMethod.map { counter.paymentName($0.rawValue) } ?? "",
                     line.paymentReference ?? "",

@@ -15,7 +15,7 @@ import TongkaTestSupport
 
             let table = try await clerk.counter(["card", "statement", card])
             #expect(table.exitCode == 0, "\(table.stderr)")
-            #expect(table.stdout.contains("card_load") && table.stdout.contains("ALI2026120100009"))
+            #expect(table.stdout.contains("top-up") && table.stdout.contains("ALI2026120100009"))
             #expect(table.stdout.contains("¥70.00") && !table.stdout.contains(card))
 
             let json = try await clerk.counter(["card", "statement", card, "--json"])
@@ -32,7 +32,7 @@ import TongkaTestSupport
             let rows = text.components(separatedBy: "\r\n")
             #expect(rows.first == "Time,Kind,Amount,Balance,Hall,Clerk,Load,Payment,Reference")
             #expect(rows.count == 4 && rows.last == "")
-            #expect(rows[1].contains(",card_load,50.00,50.00,CS01,zhangsan,"))
+            #expect(rows[1].contains(",top-up,50.00,50.00,CS01,zhangsan,"))
             #expect(rows[2].hasSuffix(",ALI2026120100009") && rows[2].contains(",20.00,70.00,"))
             #expect(!text.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
         }

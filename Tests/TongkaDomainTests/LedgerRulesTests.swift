@@ -15,6 +15,15 @@ private func isBalanced(_ draft: JournalDraft) -> Bool {
 
 @Suite("Journal drafts")
 struct JournalDraftTests {
+    @Test func everyTransactionKindHasADistinctNameInEachLanguage() {
+        for language in [Language.en, .zh] {
+            let names = TransactionKind.allCases.map { $0.localizedName(language) }
+            #expect(Set(names).count == TransactionKind.allCases.count)
+        }
+        #expect(TransactionKind.cardLoad.localizedName(.zh) == "充值")
+        #expect(TransactionKind.cardLoad.localizedName(.en) == "top-up")
+    }
+
     @Test func acceptsTwoOrMoreNonZeroEntriesSummingToZero() throws {
         let two = try JournalDraft(
             kind: .shiftOpen, postings: [Posting(.shiftCash(shift), yuan(500)), Posting(.hallCashOffice(hall), yuan(-500))])
