@@ -87,14 +87,17 @@ extension APIHandler {
         let id = LoadID(input.path.loadId)
         let tac: [UInt8]
         do { tac = try Hex.decode(body.tac, field: "TAC") } catch { throw TongkaError(.invalidCardResponse, detail: "TAC") }
-        let load = try await loads.load(id, origin: scope.origin)
-        do {
-            try host.verifyLoadTAC(tac, for: try authorization(of: load))
-        } catch {
-            throw Self.translate(error, mac: .tacInvalid)
-        }
-        return .ok(
-            .init(body: .json(map(try await loads.confirm(id, tac: tac, now: now(), origin: scope.origin), replayed: nil))))
+        // The TAC is checked against the load inside the confirming transaction, on the locked row.
+        let confirmed = try await loads.confirm(
+            id, tac: tac,
+            verify: { load in
+                do {
+                    try host.verifyLoadTAC(tac, for: try authorization(of: load))
+                } catch {
+                    throw Self.translate(error, mac: .tacInvalid)
+                }
+            }, now: now(), origin: scope.origin)
+        return .ok(.init(body: .json(map(confirmed, replayed: nil))))
     }
 
     func markLoadGrey(_ input: Operations.MarkLoadGrey.Input) async throws -> Operations.MarkLoadGrey.Output {

@@ -41,6 +41,17 @@ public struct LoadView: Sendable, Codable, Equatable {
     public let reversalTransactionID: JournalTransactionID?
     /// The top-up order this load carries to the card, if it is funded by one.
     public let orderID: TopupOrderID?
+
+    /// This load as its confirmation by TAC leaves it.
+    func confirmed(at time: Date) -> LoadView {
+        LoadView(
+            loadID: loadID, cardNumber: cardNumber, issuerID: issuerID, state: .confirmed, amount: amount,
+            oldBalance: oldBalance, newBalance: newBalance, onlineSerial: onlineSerial, keyVersion: keyVersion,
+            algorithmID: algorithmID, terminalNumber: terminalNumber, terminalSerial: terminalSerial, cardTime: cardTime,
+            mac2: mac2, paymentMethod: paymentMethod, paymentReference: paymentReference, clerk: clerk, hallCode: hallCode,
+            shiftID: shiftID, transactionID: transactionID, authorisedAt: authorisedAt, confirmedAt: time, resolution: nil,
+            reversalTransactionID: nil, orderID: orderID)
+    }
 }
 
 /// What the host checked and computed before the load's transaction: the card's INITIALIZE FOR
@@ -157,8 +168,16 @@ public struct LoadStore: Sendable {
             try await Idempotency.run(
                 connection, actor: actor, key: idempotencyKey, operation: "card.load", request: digest, logger: logger
             ) {
-                let (shift, hall) = try await ShiftStore.lockOpenShift(of: actor, connection: connection, logger: logger)
-                try await HallCheck.requireOpen(hall, connection: connection, logger: logger)
+                // Five round trips in all, with the claim and the stored result: locks, facts,
+                // (first-use accounts,) writes.
+                guard
+                    let locks = try await Self.first(
+                        AuthoriseLocks(clerk: actor.clerkID, card: request.card), connection: connection, logger: logger)
+                else { throw TongkaError(.internalError, detail: "the lock statement returned no row") }
+                guard let shiftRaw = locks.0, let hallRaw = locks.1 else { throw TongkaError(.noOpenShift) }
+                let (shift, hall) = (ShiftID(shiftRaw), HallID(hallRaw))
+                try HallCheck.requireOpen(storedStatus: locks.2)
+                guard locks.4 == 1, let hallCode = locks.3 else { throw TongkaError(.cardNotFound, detail: request.card.masked) }
                 let funding: LoadFunding
                 if let orderID = request.orderID {
                     funding = .order(orderID)
@@ -166,13 +185,20 @@ public struct LoadStore: Sendable {
                     funding = .payment(
                         try Payment(method: request.paymentMethod, reference: request.paymentReference, amount: request.amount))
                 }
-                let facts = try await loadFacts(request.card, dayStart: dayStart, connection: connection)
-                guard facts.issuerID == request.issuerID else {
+                guard
+                    let row = try await Self.first(
+                        LoadFactsStatement(card: request.card, dayStart: dayStart), connection: connection, logger: logger)
+                else { throw TongkaError(.cardNotFound, detail: request.card.masked) }
+                let utc = TimeZone(identifier: "UTC")!
+                let facts = LoadFacts(
+                    cardStatus: try Stored.value(row.0, as: CardStatus.self), validTo: CalendarDate(row.1, in: utc),
+                    maximumBalance: Money(fen: row.3), backOfficeBalance: Money(fen: row.4 ?? 0), loadedToday: Money(fen: row.5),
+                    openLoad: row.6.map { LoadID($0) })
+                guard row.2 == request.issuerID else {
                     throw TongkaError(.cardMismatch, detail: "issuer id differs from the stock record")
                 }
                 try LoadPolicy.check(
-                    amount: request.amount, cardBalance: request.cardBalance, facts: facts.facts, limits: limits, today: today)
-                let serial = try await nextTerminalSerial(request.terminalNumber, hall: hall, connection: connection)
+                    amount: request.amount, cardBalance: request.cardBalance, facts: facts, limits: limits, today: today)
                 let draft: JournalDraft
                 let context: LedgerStore.PostingContext
                 let method: PaymentMethod
@@ -192,28 +218,40 @@ public struct LoadStore: Sendable {
                     context = .init(
                         actor: actor, hall: hall, shift: nil, idempotencyKey: idempotencyKey, memo: "order \(orderID)")
                 }
-                let transactionID = try await LedgerStore.post(draft, context: context, connection: connection, logger: logger)
-                let loadID = try await connection.one(
-                    """
-                    INSERT INTO loads (card_number, state, amount_fen, old_balance_fen, new_balance_fen, online_serial,
-                                       card_random, key_version, algorithm_id, issuer_id, terminal_number, terminal_serial,
-                                       card_time, mac2, payment_method, payment_reference, clerk_id, hall_id, shift_id,
-                                       transaction_id, idempotency_key, order_id)
-                    VALUES (\(request.card.digits), 'mac2_issued', \(request.amount.fen), \(request.cardBalance.fen),
-                            \(request.cardBalance.fen + request.amount.fen), \(request.onlineSerial),
-                            \(Data(request.cardRandom)), \(Int16(request.keyVersion)), \(Int16(request.algorithmID)),
-                            \(request.issuerID), \(request.terminalNumber), \(serial), \(request.cardTime),
-                            \(Data(request.mac2)), \(method.rawValue), \(reference),
-                            \(actor.clerkID.rawValue), \(hall.rawValue), \(shift.rawValue), \(transactionID.rawValue),
-                            \(idempotencyKey), \(request.orderID?.rawValue))
-                    RETURNING load_id
-                    """, as: (Int64.self), logger: logger)
+                // The card's purse and the shift's drawer are made on first use; the statement above
+                // said whether they exist.
+                let missing = draft.postings.map(\.account).filter { account in
+                    switch account {
+                    case .cardPurse: row.4 == nil
+                    case .shiftCash: !locks.5
+                    default: false
+                    }
+                }
+                try await LedgerStore.ensureAccounts(missing, connection: connection, logger: logger)
+                guard
+                    let written = try await Self.first(
+                        AuthoriseWrite(
+                            draft: draft, context: context, request: request, method: method, reference: reference, shift: shift),
+                        connection: connection, logger: logger)
+                else { throw TongkaError(.invalidTerminal, detail: "not a terminal of your hall") }
+                guard written.4 == draft.postings.count else {
+                    throw TongkaError(.internalError, detail: "a journal posting found fewer accounts than it names")
+                }
+                let loadID = written.0
                 if let orderID = request.orderID {
                     try await connection.query(
                         "UPDATE topup_orders SET state = 'loading', load_id = \(loadID) WHERE order_id = \(orderID.rawValue)",
                         logger: logger)
                 }
-                return try await load(LoadID(loadID), connection: connection)
+                return LoadView(
+                    loadID: LoadID(loadID), cardNumber: request.card.digits, issuerID: request.issuerID, state: .mac2Issued,
+                    amount: request.amount, oldBalance: request.cardBalance, newBalance: request.cardBalance + request.amount,
+                    onlineSerial: request.onlineSerial, keyVersion: request.keyVersion, algorithmID: request.algorithmID,
+                    terminalNumber: request.terminalNumber, terminalSerial: written.2, cardTime: request.cardTime,
+                    mac2: request.mac2, paymentMethod: method, paymentReference: reference, clerk: actor.username,
+                    hallCode: hallCode, shiftID: shift, transactionID: JournalTransactionID(written.3),
+                    authorisedAt: written.1, confirmedAt: nil, resolution: nil, reversalTransactionID: nil,
+                    orderID: request.orderID)
             }
         }
         return (outcome.result, outcome.replayed)
@@ -318,26 +356,52 @@ public struct LoadStore: Sendable {
         }
     }
 
-    /// Marks a load confirmed by its TAC, which the caller verified against this load. Confirming
-    /// again with the same TAC answers the confirmed load; a decided load refuses.
-    public func confirm(_ id: LoadID, tac: [UInt8], now: Date, origin: RequestOrigin) async throws -> LoadView {
+    /// Marks a load confirmed by its TAC: `verify` checks the TAC against the load (read with its
+    /// row locked, in the order reach, role, TAC, state). Confirming again with the same TAC
+    /// answers the confirmed load; a decided load refuses.
+    public func confirm(
+        _ id: LoadID, tac: [UInt8], verify: @escaping @Sendable (LoadView) throws -> Void, now: Date, origin: RequestOrigin
+    ) async throws -> LoadView {
         let actor = try origin.requireActor()
         return try await database.transaction { connection in
             let (current, hall) = try await loadWithHall(id, connection: connection, lock: true)
             try actor.requireReach(hall: hall)
             guard Role.counterRoles.contains(actor.role) else { throw TongkaError(.forbiddenRole) }
+            try verify(current)
             if current.state == .confirmed, current.resolution == nil,
                 try await storedTAC(id, connection: connection) == tac
             {
                 return current
             }
             guard current.state.isOpen else { throw TongkaError(.loadNotOpen, detail: current.state.rawValue) }
-            try await connection.query(
-                "UPDATE loads SET state = 'confirmed', tac = \(Data(tac)), confirmed_at = \(now) WHERE load_id = \(id.rawValue)",
-                logger: logger)
+            guard
+                let confirmedAt = try await Self.first(
+                    ConfirmLoad(id: id, tac: tac, now: now), connection: connection, logger: logger)
+            else { throw TongkaError(.loadNotFound) }
             try await orderLoadDecided(current, credited: true, now: now, connection: connection)
-            return try await load(id, connection: connection)
+            return current.confirmed(at: confirmedAt)
         }
+    }
+
+    struct ConfirmLoad: PostgresPreparedStatement {
+        static let name = "load.confirm"
+        static let sql = """
+            UPDATE loads SET state = 'confirmed', tac = $1::bytea, confirmed_at = $2::timestamptz WHERE load_id = $3::bigint
+            RETURNING confirmed_at
+            """
+        typealias Row = Date
+        let id: LoadID
+        let tac: [UInt8]
+        let now: Date
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 3)
+            try bindings.append(Data(tac))
+            bindings.append(now)
+            bindings.append(id.rawValue)
+            return bindings
+        }
+        func decodeRow(_ row: PostgresRow) throws -> Date { try row.decode(Date.self) }
     }
 
     /// The counter lost the card's answer to CREDIT FOR LOAD: the load is grey until the card is read again.
