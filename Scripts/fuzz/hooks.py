@@ -27,6 +27,28 @@ from schemathesis.core.parameters import ParameterLocation
 KEEP_GENERATED = os.environ.get("TONGKA_FUZZ_KEEP_IDEMPOTENCY_KEYS") == "1"
 
 
+def _guard_lambda_descriptions() -> None:
+    """Hypothesis names every filtered strategy by parsing its lambda's source. On CPython 3.11 that
+    parse can raise "SystemError: AST constructor recursion depth mismatch" when it runs deep in
+    schemathesis' recursion (a CPython bug in the AST recursion-depth check); schemathesis then
+    reports the whole operation as a "Runtime Error" and the run fails without a single request
+    being wrong. The description is only a repr: a failed one becomes a placeholder."""
+    from hypothesis.internal import lambda_sources
+
+    describe = lambda_sources.lambda_description
+
+    def described(f):
+        try:
+            return describe(f)
+        except (SystemError, RecursionError):
+            return "lambda: <source not parsed>"
+
+    lambda_sources.lambda_description = described
+
+
+_guard_lambda_descriptions()
+
+
 @schemathesis.hook
 def before_call(context, case, kwargs):
     meta = case.meta
