@@ -873,7 +873,7 @@ CREATE TABLE public.load_terminals (
 
 CREATE TABLE public.loads (
     load_id bigint NOT NULL,
-    card_number text NOT NULL,
+    card_number text NOT NULL COLLATE pg_catalog."C",
     state text NOT NULL,
     amount_fen bigint NOT NULL,
     old_balance_fen bigint NOT NULL,
@@ -970,7 +970,7 @@ CREATE TABLE public.login_failures (
 
 CREATE TABLE public.refund_approvals (
     approval_id bigint NOT NULL,
-    card_number text NOT NULL,
+    card_number text NOT NULL COLLATE pg_catalog."C",
     hall_id bigint NOT NULL,
     approved_by bigint NOT NULL,
     approved_at timestamp with time zone DEFAULT now() NOT NULL,
@@ -998,7 +998,7 @@ ALTER TABLE public.refund_approvals ALTER COLUMN approval_id ADD GENERATED ALWAY
 
 CREATE TABLE public.refunds (
     refund_id bigint NOT NULL,
-    card_number text NOT NULL,
+    card_number text NOT NULL COLLATE pg_catalog."C",
     card_balance_fen bigint NOT NULL,
     back_office_balance_fen bigint NOT NULL,
     deposit_fen bigint NOT NULL,
@@ -1215,7 +1215,7 @@ CREATE TABLE public.topup_orders (
     channel_id bigint NOT NULL,
     payment_method text NOT NULL,
     channel_reference text NOT NULL,
-    card_number text NOT NULL,
+    card_number text NOT NULL COLLATE pg_catalog."C",
     amount_fen bigint NOT NULL,
     state text NOT NULL,
     paid_transaction_id bigint NOT NULL,
