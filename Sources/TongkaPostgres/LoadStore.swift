@@ -311,39 +311,6 @@ public struct LoadStore: Sendable {
         return serial
     }
 
-    struct CardLoadFacts {
-        let facts: LoadFacts
-        let issuerID: String
-    }
-
-    /// The card's facts for a load, with the card row locked against other loads and refunds.
-    func loadFacts(_ card: CardNumber, dayStart: Date, connection: PostgresConnection) async throws -> CardLoadFacts {
-        try await CardLock.lock(card, connection: connection, logger: logger)
-        guard
-            let row = try await connection.first(
-                """
-                SELECT c.status, s.valid_to, s.issuer_id, p.max_balance_fen,
-                       COALESCE((SELECT a.balance_fen FROM ledger_accounts a
-                                  WHERE a.kind = 'card_purse' AND a.card_number = c.card_number), 0),
-                       (SELECT COALESCE(sum(l.amount_fen), 0)::bigint FROM loads l
-                         WHERE l.card_number = c.card_number AND l.state <> 'reversed' AND l.authorised_at >= \(dayStart)),
-                       (SELECT l.load_id FROM loads l
-                         WHERE l.card_number = c.card_number AND l.state IN ('mac2_issued', 'grey') LIMIT 1)
-                  FROM cards c
-                  JOIN card_stock s ON s.card_number = c.card_number
-                  JOIN card_products p ON p.product_id = c.product_id
-                 WHERE c.card_number = \(card.digits)
-                """, as: (String, Date, String, Int64, Int64, Int64, Int64?).self, logger: logger)
-        else { throw TongkaError(.cardNotFound, detail: card.masked) }
-        let utc = TimeZone(identifier: "UTC")!
-        return CardLoadFacts(
-            facts: LoadFacts(
-                cardStatus: try Stored.value(row.0, as: CardStatus.self), validTo: CalendarDate(row.1, in: utc),
-                maximumBalance: Money(fen: row.3), backOfficeBalance: Money(fen: row.4), loadedToday: Money(fen: row.5),
-                openLoad: row.6.map { LoadID($0) }),
-            issuerID: row.2)
-    }
-
     // MARK: Confirm, grey, resolve
 
     /// A load by id, within the actor's hall scope.
