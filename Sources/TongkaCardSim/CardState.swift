@@ -38,6 +38,9 @@ struct CardState {
     var status: ApplicationStatus
     /// Newest first, at most `CardState.logCapacity`.
     var log: [PurseTransactionRecord]
+    /// What the last load or purchase answered, for GET TRANSACTION PROVE (a terminal that lost
+    /// the answer asks for it again by the transaction's serial).
+    var lastProof: TransactionProof? = nil
 
     static let logCapacity = 10
     static let aid: [UInt8] = [0xA0, 0x00, 0x00, 0x06, 0x32, 0x01, 0x01, 0x05]
@@ -62,6 +65,15 @@ struct CardState {
         log.insert(record, at: 0)
         if log.count > CardState.logCapacity { log.removeLast(log.count - CardState.logCapacity) }
     }
+}
+
+/// What GET TRANSACTION PROVE answers for the card's last load or purchase.
+struct TransactionProof: Equatable {
+    var transactionType: UInt8
+    /// The online serial of a load, the offline serial of a purchase, before the transaction.
+    var serial: UInt16
+    var mac2: [UInt8]?
+    var tac: [UInt8]
 }
 
 /// The JSON card file (docs/card-crypto.md describes every field). Keys are the card's own
@@ -96,6 +108,17 @@ struct CardFileModel: Codable {
     var keys: Keys
     var status: ApplicationStatus
     var transactionLog: [String]
+    /// The last load's or purchase's proof (absent in files written before it was kept).
+    var lastTransactionProof: ProofModel?
+
+    struct ProofModel: Codable {
+        /// 2 (load) or 6 (purchase).
+        var transactionType: UInt8
+        var serial: UInt16
+        /// The purchase's MAC2 (hex), none for a load.
+        var mac2: String?
+        var tac: String
+    }
 
     static let format = "tongka-sim-card"
     static let formatVersion = 1
@@ -119,7 +142,12 @@ enum CardFile {
                 DTK: state.tacKey.withUnsafeBytes { Hex.encode($0) },
                 DAMK: state.maintenanceKey.withUnsafeBytes { Hex.encode($0) }),
             status: state.status,
-            transactionLog: state.log.map { Hex.encode($0.bytes) })
+            transactionLog: state.log.map { Hex.encode($0.bytes) },
+            lastTransactionProof: state.lastProof.map {
+                .init(
+                    transactionType: $0.transactionType, serial: $0.serial, mac2: $0.mac2.map(Hex.encode), tac: Hex.encode($0.tac)
+                )
+            })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         do {
@@ -187,6 +215,16 @@ enum CardFile {
             }
             log.append(record)
         }
+        var proof: TransactionProof?
+        if let stored = model.lastTransactionProof {
+            guard stored.transactionType == 0x02 || stored.transactionType == 0x06 else {
+                throw fail("lastTransactionProof.transactionType", "must be 2 (load) or 6 (purchase)")
+            }
+            proof = TransactionProof(
+                transactionType: stored.transactionType, serial: stored.serial,
+                mac2: try stored.mac2.map { text throws(CardSimError) in try hex(text, "lastTransactionProof.mac2", 4) },
+                tac: try hex(stored.tac, "lastTransactionProof.tac", 4))
+        }
         return CardState(
             identity: identity, applicationType: model.applicationType, applicationVersion: model.applicationVersion,
             validFrom: try bcdDate(model.validFrom, "validFrom"),
@@ -196,7 +234,7 @@ enum CardFile {
             algorithm: algorithm, algorithmID: model.algorithmID, keyVersion: model.keyVersion, keyIndex: model.keyIndex,
             loadKey: try key(model.keys.DLK, "keys.DLK"), purchaseKey: try key(model.keys.DPK, "keys.DPK"),
             tacKey: try key(model.keys.DTK, "keys.DTK"), maintenanceKey: try key(model.keys.DAMK, "keys.DAMK"),
-            status: model.status, log: log)
+            status: model.status, log: log, lastProof: proof)
     }
 
     static func read(_ path: String) throws(CardSimError) -> CardState {

@@ -51,7 +51,7 @@ struct PurseCardEngine {
         }
         let expectedCLA: [UInt8: UInt8] = [
             0xA4: 0x00, 0x84: 0x00, 0xB0: 0x00, 0xB2: 0x00, 0x5C: 0x80,
-            0x50: 0x80, 0x52: 0x80, 0x54: 0x80, 0x1E: 0x84, 0x18: 0x84,
+            0x50: 0x80, 0x52: 0x80, 0x54: 0x80, 0x5A: 0x80, 0x1E: 0x84, 0x18: 0x84,
         ]
         guard let cla = expectedCLA[command.ins] else { return (sw(StatusWord.insNotSupported), false) }
         guard cla == command.cla else { return (sw(StatusWord.claNotSupported), false) }
@@ -75,6 +75,7 @@ struct PurseCardEngine {
         case 0x50: return (initialize(command, random: &random), false)
         case 0x52: return creditForLoad(command, session: openSession)
         case 0x54: return debitForPurchase(command, session: openSession)
+        case 0x5A: return (transactionProve(command), false)
         default: return (sw(StatusWord.insNotSupported), false)
         }
     }
@@ -205,6 +206,7 @@ struct PurseCardEngine {
             state.balance = newBalance
             state.onlineSerial = load.serial + 1
             state.appendLog(record)
+            state.lastProof = TransactionProof(transactionType: 0x02, serial: load.serial, mac2: nil, tac: tac)
             return (APDUResponse(data: tac, statusWord: StatusWord.success), true)
         } catch {
             return (sw(0x6F00), false)
@@ -243,10 +245,24 @@ struct PurseCardEngine {
             state.balance -= purchase.amount
             state.offlineSerial = purchase.serial + 1
             state.appendLog(record)
+            state.lastProof = TransactionProof(transactionType: 0x06, serial: purchase.serial, mac2: mac2, tac: tac)
             return (APDUResponse(data: tac + mac2, statusWord: StatusWord.success), true)
         } catch {
             return (sw(0x6F00), false)
         }
+    }
+
+    /// GET TRANSACTION PROVE (80 5A 00 type 02 serial): the MAC2 and TAC of the last purchase
+    /// (type 06), or the TAC of the last load (type 02), when `serial` is that transaction's
+    /// serial; 9406 when the card made no such transaction (it did not debit or credit).
+    private func transactionProve(_ c: CommandAPDU) -> APDUResponse {
+        guard c.p1 == 0x00, c.p2 == 0x02 || c.p2 == 0x06 else { return sw(StatusWord.incorrectP1P2) }
+        guard c.data.count == 2 else { return sw(StatusWord.wrongLength) }
+        let serial = UInt16(c.data[0]) << 8 | UInt16(c.data[1])
+        guard let proof = state.lastProof, proof.transactionType == c.p2, proof.serial == serial else {
+            return sw(StatusWord.macNotAvailable)
+        }
+        return APDUResponse(data: (proof.mac2 ?? []) + proof.tac, statusWord: StatusWord.success)
     }
 
     // MARK: maintenance (secure messaging)

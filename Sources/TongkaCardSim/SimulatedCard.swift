@@ -153,10 +153,14 @@ public actor SimulatedCardReader: CardReader {
     private var faults: [SimulatedFault] = []
 
     /// A reader for the card file at `path`. `random` feeds the card's random numbers and
-    /// challenges (pass a seeded generator for reproducible tests).
-    public init(cardFile path: String, random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator()) {
+    /// challenges (pass a seeded generator for reproducible tests); `faults` are armed from the start.
+    public init(
+        cardFile path: String, random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
+        faults: [SimulatedFault] = []
+    ) {
         self.path = path
         self.random = random
+        self.faults = faults
     }
 
     /// ATR of the simulated card: `3B 08` + "TONGKASM" (no interface bytes, T=0).

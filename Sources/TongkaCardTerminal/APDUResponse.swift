@@ -48,6 +48,8 @@ public enum StatusWord {
     public static let serialExhausted: UInt16 = 0x9402
     /// 9403: key index not supported.
     public static let keyIndexNotSupported: UInt16 = 0x9403
+    /// 9406: GET TRANSACTION PROVE: the card made no transaction of that type with that serial.
+    public static let macNotAvailable: UInt16 = 0x9406
     /// 6700: wrong length (Lc or Le).
     public static let wrongLength: UInt16 = 0x6700
     /// 6985: conditions of use not satisfied (no preceding INITIALIZE / GET CHALLENGE / SELECT).

@@ -34,6 +34,21 @@ extension PurseTerminal {
         return (Array(reply.data[0..<4]), Array(reply.data[4..<8]))
     }
 
+    /// After a DEBIT FOR PURCHASE whose answer was lost (the card may have debited): SELECT, then
+    /// GET TRANSACTION PROVE for the purchase with `offlineSerial` (the serial its INITIALIZE FOR
+    /// PURCHASE answered). The card's TAC and MAC2 when it debited, for the host to verify as if
+    /// the answer had arrived; nil when the card made no such purchase (nothing was debited).
+    public func purchaseProof(offlineSerial: UInt16) async throws -> (tac: [UInt8], mac2: [UInt8])? {
+        _ = try await readCard()
+        let reply = try await reader.transmit(
+            [0x80, 0x5A, 0x00, 0x06, 0x02, UInt8(offlineSerial >> 8), UInt8(offlineSerial & 0xFF), 0x08])
+        if reply.statusWord == StatusWord.macNotAvailable { return nil }
+        guard reply.isSuccess else { throw Self.stepError("GET TRANSACTION PROVE", reply.statusWord) }
+        guard reply.data.count == 8 else { throw PurseTerminalError.malformedResponse(command: "GET TRANSACTION PROVE") }
+        // The proof comes MAC2 first, then TAC.
+        return (Array(reply.data[4..<8]), Array(reply.data[0..<4]))
+    }
+
     /// GET CHALLENGE: the card's 4-byte random for the next secure-messaging command.
     public func challenge() async throws -> [UInt8] {
         let reply = try await reader.transmit([0x00, 0x84, 0x00, 0x00, 0x04])

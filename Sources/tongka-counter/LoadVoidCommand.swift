@@ -14,7 +14,10 @@ extension LoadCommand {
                 The card must be in the reader and still hold the amount. The counter runs INITIALIZE FOR
                 PURCHASE for the top-up's amount at the top-up's terminal, the server answers MAC1, the card
                 debits itself (DEBIT FOR PURCHASE) and its MAC2 and TAC go back to the server, which only then
-                returns the money to the payment (cash from that shift's drawer). JSON: the API's Load.
+                returns the money to the payment (cash from that shift's drawer). When the card's answer to
+                the debit is lost, the counter resets the card and asks it for the proof of that purchase
+                (GET TRANSACTION PROVE): a card that debited answers its MAC2 and TAC and the void goes on;
+                one that did not says so and nothing changes. JSON: the API's Load.
                 """)
         @OptionGroup var global: GlobalOptions
         @OptionGroup var money: MoneyOptions
@@ -37,10 +40,28 @@ extension LoadCommand {
                     cardNumber: info.card.cardNumber, issuerId: Hex.encode(info.card.issuerID),
                     purchaseAnswer: Hex.encode(answer.bytes)))
             let time = authorization.cardTime
-            let debit = try await purse.debitForPurchase(
-                terminalSerial: UInt32(authorization.terminalSerial),
-                dateTime: try TransactionDateTime(yyyymmdd: String(time.prefix(8)), hhmmss: String(time.suffix(6))),
-                mac1: try Hex.decode(authorization.mac1, field: "MAC1"))
+            let debit: (tac: [UInt8], mac2: [UInt8])
+            do {
+                debit = try await purse.debitForPurchase(
+                    terminalSerial: UInt32(authorization.terminalSerial),
+                    dateTime: try TransactionDateTime(yyyymmdd: String(time.prefix(8)), hhmmss: String(time.suffix(6))),
+                    mac1: try Hex.decode(authorization.mac1, field: "MAC1"))
+            } catch let refused as PurseTerminalError {
+                throw refused
+            } catch {
+                // The card's answer was lost: it may have debited. Ask it again for the proof of
+                // this purchase (GET TRANSACTION PROVE) after a fresh reset, so the money goes
+                // back when the card debited and nothing happens when it did not.
+                _ = try await reader.connect()
+                guard let proof = try await purse.purchaseProof(offlineSerial: answer.offlineSerial) else {
+                    throw CounterFailure(
+                        code: "card_not_debited",
+                        message: counter.t(
+                            "The card's answer was lost and it did not debit: nothing changed; run load void again.",
+                            "未收到卡片应答，卡片未扣款：未作任何变动，请重新执行撤销。"))
+                }
+                debit = proof
+            }
             let voided = try await counter.money(key: money.key) { key in
                 try await client.confirmLoadVoid(
                     id: loadID, mac2: Hex.encode(debit.mac2), tac: Hex.encode(debit.tac), idempotencyKey: key)

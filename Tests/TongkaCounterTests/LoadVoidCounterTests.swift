@@ -37,6 +37,33 @@ import TongkaTestSupport
         #expect(try await clerk.counter(["card", "issue", card]).exitCode == 0)
         return (admin, clerk, supervisor, card, path)
     }
+    @Test func aVoidWhoseDebitAnswerIsLostAsksTheCardForItsProofAndReturnsTheMoneyOnce() async throws {
+        try await withTestServer { server in
+            let (admin, clerk, supervisor, _, path) = try await Self.hall(server)
+            let topup = try await clerk.counter(["topup", "50", "--json"])
+            let loadID = try #require(try topup.json()["loadId"] as? Int)
+
+            // The debit never reaches the card: the card says it made no such purchase, nothing changes.
+            let dropped = try await supervisor.adding(environment: ["TONGKA_SIM_FAULT": "drop:54"])
+                .counter(["load", "void", "\(loadID)"])
+            #expect(dropped.exitCode == 1 && dropped.stderr.contains("[card_not_debited]"), "\(dropped.stderr)")
+            #expect(try SimulatedCard.snapshot(at: path).balance == 5_000)
+            let still = try await clerk.counter(["load", "show", "\(loadID)", "--json"])
+            #expect(try still.json()["state"] as? String == "confirmed")
+
+            // The card debits but its answer is lost: GET TRANSACTION PROVE gives the MAC2 and TAC.
+            let lost = try await supervisor.adding(environment: ["TONGKA_SIM_FAULT": "lose:54"])
+                .counter(["load", "void", "\(loadID)", "--json"])
+            #expect(lost.exitCode == 0, "\(lost.stderr)")
+            #expect(try lost.json()["state"] as? String == "voided")
+            #expect(try SimulatedCard.snapshot(at: path).balance == 0)
+            let statement = try await clerk.counter(["card", "statement", "3104820000000000001", "--json"])
+            #expect(try statement.json()["balanceFen"] as? Int == 0)
+            let check = try await admin.counter(["ledger", "check", "--json"])
+            #expect(try check.json()["passed"] as? Bool == true, "\(check.stdout)")
+        }
+    }
+
     @Test func aSupervisorVoidsTheClerksTopUpAndTheCardAndTheDrawerGetTheMoneyBack() async throws {
         try await withTestServer { server in
             let (admin, clerk, supervisor, _, path) = try await Self.hall(server)
