@@ -63,6 +63,43 @@ import TongkaTestSupport
         }
     }
 
+    @Test func aGreyTopUpIsListedBlocksTheCardAndIsResolvedFromTheCardBothWays() async throws {
+        try await withTestServer { server in
+            let (clerk, _, path) = try await Self.counterWithCard(server)
+            // CREDIT FOR LOAD runs on the card but its answer is lost: grey, then confirmed from the card.
+            let lost = try await clerk.adding(environment: ["TONGKA_SIM_FAULT": "lose:52"]).counter(["topup", "30"])
+            #expect(lost.exitCode == 1 && lost.stderr.contains("[grey_load]"), "\(lost.stderr)")
+            let open = try await clerk.counter(["load", "list", "--json"])
+            let loads = try #require(try open.json()["loads"] as? [[String: Any]])
+            let grey = try #require(loads.first)
+            #expect(grey["state"] as? String == "grey")
+            let greyID = try #require(grey["loadId"] as? Int)
+            let blocked = try await clerk.counter(["topup", "10"])
+            #expect(blocked.exitCode == 1 && blocked.stderr.contains("[grey_load_pending]"), "\(blocked.stderr)")
+            let credited = try await clerk.counter(["load", "resolve", "\(greyID)", "--json"])
+            #expect(credited.exitCode == 0, "\(credited.stderr)")
+            #expect(try credited.json()["state"] as? String == "confirmed")
+            #expect(try SimulatedCard.snapshot(at: path).balance == 3_000)
+
+            // CREDIT FOR LOAD never reaches the card: grey, then reversed and the cash goes back.
+            let before = try await clerk.counter(["shift", "status", "--json"])
+            let cash = try #require((try before.json()["shift"] as? [String: Any])?["expectedCashFen"] as? Int)
+            let dropped = try await clerk.adding(environment: ["TONGKA_SIM_FAULT": "drop:52"]).counter(["topup", "20"])
+            #expect(dropped.exitCode == 1 && dropped.stderr.contains("[grey_load]"), "\(dropped.stderr)")
+            let second = try #require(
+                (try await clerk.counter(["load", "list", "--json"]).json()["loads"] as? [[String: Any]])?.first?["loadId"]
+                    as? Int)
+            let reversed = try await clerk.counter(["load", "resolve", "\(second)", "--json"])
+            #expect(reversed.exitCode == 0, "\(reversed.stderr)")
+            #expect(try reversed.json()["state"] as? String == "reversed")
+            #expect(try SimulatedCard.snapshot(at: path).balance == 3_000)
+            let after = try await clerk.counter(["shift", "status", "--json"])
+            #expect((try after.json()["shift"] as? [String: Any])?["expectedCashFen"] as? Int == cash)
+            let statement = try await clerk.counter(["card", "statement", "3104820000000000001", "--json"])
+            #expect(try statement.json()["balanceFen"] as? Int == 3_000)
+        }
+    }
+
     @Test func aRepeatWithTheSameKeyAfterALostAnswerLoadsOnce() async throws {
         try await withTestServer { server in
             let (clerk, _, path) = try await Self.counterWithCard(server)
