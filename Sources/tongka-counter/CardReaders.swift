@@ -56,7 +56,7 @@ enum CardReaders {
             } catch {
                 throw .unreadable(path: path, reason: error.description)
             }
-            return SimulatedCardReader(cardFile: path, faults: simulatedFault.map { [$0] } ?? [])
+            return SimulatedCardReader(cardFile: path, faults: simulatedFaults)
         case .pcsc:
             throw .unavailable(kind: "pcsc")
         }
@@ -66,15 +66,18 @@ enum CardReaders {
 extension CardReaders {
     /// A drill for software cards (training, and the tests of what the counter does when a card's
     /// answer is lost): `TONGKA_SIM_FAULT=lose:54` processes the next command with that INS (hex)
-    /// but loses its answer, `drop:54` never delivers it. Real readers ignore it.
-    static var simulatedFault: SimulatedFault? {
-        guard let text = ProcessInfo.processInfo.environment["TONGKA_SIM_FAULT"], !text.isEmpty else { return nil }
-        let parts = text.split(separator: ":")
-        guard parts.count == 2, let ins = UInt8(parts[1], radix: 16) else { return nil }
-        switch parts[0] {
-        case "lose": return .loseResponse(ins: ins)
-        case "drop": return .dropCommand(ins: ins)
-        default: return nil
+    /// but loses its answer, `drop:54` never delivers it; several, comma-separated, are armed
+    /// together (`lose:54,lose:5A`). Real readers ignore it.
+    static var simulatedFaults: [SimulatedFault] {
+        guard let text = ProcessInfo.processInfo.environment["TONGKA_SIM_FAULT"] else { return [] }
+        return text.split(separator: ",").compactMap { item in
+            let parts = item.split(separator: ":")
+            guard parts.count == 2, let ins = UInt8(parts[1], radix: 16) else { return nil }
+            switch parts[0] {
+            case "lose": return .loseResponse(ins: ins)
+            case "drop": return .dropCommand(ins: ins)
+            default: return nil
+            }
         }
     }
 }

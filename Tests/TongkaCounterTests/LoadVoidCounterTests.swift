@@ -64,6 +64,29 @@ import TongkaTestSupport
         }
     }
 
+    @Test func aVoidRunAgainAfterTheCardDebitedFinishesTheFirstDebitAndNeverDebitsTwice() async throws {
+        try await withTestServer { server in
+            let (admin, clerk, supervisor, _, path) = try await Self.hall(server)
+            #expect(try await clerk.counter(["topup", "30"]).exitCode == 0)
+            let topup = try await clerk.counter(["topup", "50", "--json"])
+            let loadID = try #require(try topup.json()["loadId"] as? Int)
+            // The debit's answer is lost and so is the proof's: the card debited, the server does not know.
+            let cut = try await supervisor.adding(environment: ["TONGKA_SIM_FAULT": "lose:54,lose:5A"])
+                .counter(["load", "void", "\(loadID)"])
+            #expect(cut.exitCode == 1, "\(cut.stdout)")
+            #expect(try SimulatedCard.snapshot(at: path).balance == 3_000)
+            // Run again: the card's newest record is that debit, so the void finishes with its proof.
+            let again = try await supervisor.counter(["load", "void", "\(loadID)", "--json"])
+            #expect(again.exitCode == 0, "\(again.stderr)")
+            #expect(try again.json()["state"] as? String == "voided")
+            #expect(try SimulatedCard.snapshot(at: path).balance == 3_000)
+            let statement = try await clerk.counter(["card", "statement", "3104820000000000001", "--json"])
+            #expect(try statement.json()["balanceFen"] as? Int == 3_000)
+            let check = try await admin.counter(["ledger", "check", "--json"])
+            #expect(try check.json()["passed"] as? Bool == true, "\(check.stdout)")
+        }
+    }
+
     @Test func aSupervisorVoidsTheClerksTopUpAndTheCardAndTheDrawerGetTheMoneyBack() async throws {
         try await withTestServer { server in
             let (admin, clerk, supervisor, _, path) = try await Self.hall(server)
