@@ -98,11 +98,22 @@ SQL
 # Starts `tongka-server serve` on BENCH_HTTP_PORT (again, after a crash: the log is appended to)
 # and waits until it answers its health check. Sets BENCH_SERVER_PID.
 bench_server_serve() {
+  # Another process on the port (a second benchmark that picked the same free port) would answer
+  # the health check in our server's place and take the load.
+  if curl -s -o /dev/null "$BENCH_API/health"; then
+    echo "port $BENCH_HTTP_PORT is taken: is another benchmark running?" >&2
+    return 1
+  fi
   TONGKA_HTTP_PORT=$BENCH_HTTP_PORT "$BENCH_BIN/tongka-server" serve >>"$BENCH_WORK/server.log" 2>&1 &
   BENCH_SERVER_PID=$!
   local tries
   for tries in $(seq 1 100); do
-    curl -sf "$BENCH_API/health" >/dev/null && return 0
+    if curl -sf "$BENCH_API/health" >/dev/null; then
+      sleep 0.2
+      # Still ours: a server that could not bind has exited by now.
+      kill -0 "$BENCH_SERVER_PID" 2>/dev/null && return 0
+      break
+    fi
     kill -0 "$BENCH_SERVER_PID" 2>/dev/null || break
     sleep 0.1
   done
