@@ -106,15 +106,8 @@ extension Counter {
     func withCard<T: Sendable>(
         _ options: ReaderOptions, _ body: (PurseTerminal) async throws -> T
     ) async throws -> T {
-        guard let spec = options.spec else { throw readerRequired }
-        let reader: any CardReader
+        let reader = try await openReader(options)
         do {
-            reader = try CardReaders.open(spec: spec)
-        } catch {
-            throw failure(error)
-        }
-        do {
-            _ = try await reader.connect()
             let result = try await body(PurseTerminal(reader: reader))
             await reader.disconnect()
             return result
@@ -123,7 +116,7 @@ extension Counter {
             throw failure
         } catch {
             await reader.disconnect()
-            throw failure(.unreadable(path: spec, reason: String(describing: error)))
+            throw failure(.unreadable(path: options.spec ?? "", reason: String(describing: error)))
         }
     }
 

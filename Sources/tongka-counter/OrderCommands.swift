@@ -93,15 +93,12 @@ struct OrderCommand: AsyncParsableCommand {
                             amount: fen, terminal: try TerminalNumber(hex: terminal.terminalNumber),
                             dateTime: try counter.cardDateTime(now), host: host)
                     }
-                } catch PurseTerminalError.greyLoad {
-                    guard let authorised = await host.authorised else { throw CounterFailure(code: "grey_load", message: "grey") }
-                    _ = try? await client.markLoadGrey(id: authorised.loadId)
-                    throw CounterFailure(
-                        code: "grey_load",
-                        message: counter.t(
-                            "The card's answer was lost: top-up #\(authorised.loadId) of order #\(order.orderId) is grey. Keep the card here and run `tongka-counter load resolve \(authorised.loadId)`.",
-                            "卡片应答丢失：订单 #\(order.orderId) 的充值 #\(authorised.loadId) 为灰记录。请留下卡片并运行 `tongka-counter load resolve \(authorised.loadId)`。"
-                        ))
+                } catch let stopped as PurseTerminalError {
+                    // A lost answer leaves the order's load grey; a refused MAC2 or TAC is decided now.
+                    loads.append(
+                        try await counter.settleStoppedLoad(
+                            stopped, host: host, reader: reader, client: client, key: key, order: order.orderId))
+                    continue
                 }
                 guard let confirmed = await host.confirmed else {
                     throw CounterFailure(code: "internal_error", message: "the load finished without a confirmation")

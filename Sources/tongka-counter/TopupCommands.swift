@@ -80,6 +80,51 @@ struct EarlierLoad: Error {
 }
 
 extension Counter {
+    /// A load that stopped after the server answered MAC2, for `topup` and `order load`. A lost
+    /// card answer marks it grey and throws `grey_load` (the money may be on the card: `load
+    /// resolve` reads it later); a card that refused MAC2, or credited with a TAC the server
+    /// refused, is decided from the card at once: the confirmed load comes back, a reversed one
+    /// throws `load_reversed`. Any other stop is thrown as it is.
+    func settleStoppedLoad(
+        _ stopped: PurseTerminalError, host: RemoteLoadHost, reader: any CardReader, client: TongkaClient, key: String,
+        order: Int64? = nil
+    ) async throws -> Components.Schemas.Load {
+        switch stopped {
+        case .greyLoad:
+            guard let authorised = await host.authorised else { throw stopped }
+            _ = try? await client.markLoadGrey(id: authorised.loadId)
+            let which =
+                order.map { t("top-up #\(authorised.loadId) of order #\($0)", "订单 #\($0) 的充值 #\(authorised.loadId)") }
+                ?? t("top-up #\(authorised.loadId)", "充值 #\(authorised.loadId)")
+            throw CounterFailure(
+                code: "grey_load",
+                message: t(
+                    "The card's answer was lost: \(which) is grey. Keep the card here and run `tongka-counter load resolve \(authorised.loadId)`.",
+                    "卡片应答丢失：\(which) 为灰记录。请留下卡片并运行 `tongka-counter load resolve \(authorised.loadId)`。"))
+        case .loadNotCredited, .loadTACRejected:
+            guard let authorised = await host.authorised else { throw stopped }
+            let load = try await resolveFromCard(
+                loadID: authorised.loadId, terminal: authorised.terminalNumber, reader: reader, client: client,
+                key: "resolve-\(key)")
+            if load.state == .reversed {
+                throw CounterFailure(
+                    code: "load_reversed",
+                    message: order == nil
+                        ? t(
+                            "The card did not take top-up #\(load.loadId); it was reversed and the payment returned.",
+                            "卡片未接受充值 #\(load.loadId)，已冲正并退回款项。")
+                        : t(
+                            "The card did not take top-up #\(load.loadId); it was reversed and its order waits for the next load.",
+                            "卡片未接受充值 #\(load.loadId)，已冲正，订单等待下次圈存。"))
+            }
+            return load
+        default:
+            throw stopped
+        }
+    }
+}
+
+extension Counter {
     /// Opens the configured card reader (`CardReaders`) and powers the card up.
     func openReader(_ options: ReaderOptions) async throws -> any CardReader {
         guard let spec = options.spec else { throw readerRequired }
@@ -262,30 +307,8 @@ struct Topup: CounterCommand {
                         "Top-up #\(load.loadId) never reached the card and was reversed; the payment was returned. Start a new top-up.",
                         "充值 #\(load.loadId) 未写入卡片，已冲正并退回款项。请重新充值。"))
             }
-        } catch PurseTerminalError.greyLoad {
-            // MAC2 left the server and the card's answer was lost: the money may be on the card.
-            guard let authorised = await host.authorised else { throw CounterFailure(code: "grey_load", message: "grey") }
-            _ = try? await client.markLoadGrey(id: authorised.loadId)
-            throw CounterFailure(
-                code: "grey_load",
-                message: counter.t(
-                    "The card's answer was lost: top-up #\(authorised.loadId) is grey. Keep the card here and run `tongka-counter load resolve \(authorised.loadId)`.",
-                    "卡片应答丢失：充值 #\(authorised.loadId) 为灰记录。请留下卡片并运行 `tongka-counter load resolve \(authorised.loadId)`。"))
-        } catch PurseTerminalError.loadNotCredited, PurseTerminalError.loadTACRejected {
-            // The card refused MAC2 (not credited) or credited with a TAC the server refused: the card decides.
-            guard let authorised = await host.authorised else {
-                throw CounterFailure(code: "load_failed", message: "load failed")
-            }
-            load = try await counter.resolveFromCard(
-                loadID: authorised.loadId, terminal: authorised.terminalNumber, reader: reader, client: client,
-                key: "resolve-\(key)")
-            if load.state == .reversed {
-                throw CounterFailure(
-                    code: "load_reversed",
-                    message: counter.t(
-                        "The card did not take top-up #\(load.loadId); it was reversed and the payment returned.",
-                        "卡片未接受充值 #\(load.loadId)，已冲正并退回款项。"))
-            }
+        } catch let stopped as PurseTerminalError {
+            load = try await counter.settleStoppedLoad(stopped, host: host, reader: reader, client: client, key: key)
         }
         if counter.json { return Output.printJSON(load) }
         Output.line(counter.t("Top-up done.", "充值成功。"))

@@ -40,4 +40,27 @@ import TongkaTestSupport
             #expect(try SimulatedCard.snapshot(at: path).balance == 5_000)
         }
     }
+
+    @Test func anOrderLoadWhoseCardAnswerIsLostIsGreyAndResolvedFromTheCard() async throws {
+        try await withTestServer { server in
+            let (clerk, card, path) = try await TopupCounterTests.counterWithCard(server)
+            let (_, token) = try await ChannelStore(database: server.database).add(
+                name: "wechat-mall", method: .wechatPay,
+                origin: RequestOrigin(actor: nil, requestID: "test", clientAddress: nil), now: Date())
+            let channel = server.client(token: token)
+            let order = try await channel.createTopupOrder(
+                cardNumber: card, amountFen: 3_000, channelReference: "WX-CLI-0003", idempotencyKey: UUID().uuidString)
+
+            let lost = try await clerk.adding(environment: ["TONGKA_SIM_FAULT": "lose:52"])
+                .counter(["order", "load", "--lang", "en"])
+            #expect(lost.exitCode == 1 && lost.stderr.contains("[grey_load]"), "\(lost.stderr)")
+            #expect(lost.stderr.contains("of order #\(order.orderId)"))
+            let grey = try #require(
+                (try await clerk.counter(["load", "list", "--json"]).json()["loads"] as? [[String: Any]])?.first)
+            let resolved = try await clerk.counter(["load", "resolve", "\(try #require(grey["loadId"] as? Int))", "--json"])
+            #expect(try resolved.json()["state"] as? String == "confirmed", "\(resolved.stderr)")
+            #expect(try SimulatedCard.snapshot(at: path).balance == 3_000)
+            #expect(try await channel.topupOrder(id: order.orderId).state == .loaded)
+        }
+    }
 }
