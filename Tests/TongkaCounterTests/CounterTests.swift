@@ -292,6 +292,8 @@ import TongkaTestSupport
             "TONGKA_ISSUER_ID": "31045510FFFFFFFF",
             "TONGKA_PASSWORD_COST": "10",
             "TONGKA_LOG_LEVEL": "error",
+            // As in TestSettings: a test may wait longer than a clerk's terminal for a connection.
+            "TONGKA_DATABASE_WAIT_SECONDS": "60",
         ]
     }
 

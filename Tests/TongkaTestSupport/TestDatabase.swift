@@ -146,6 +146,10 @@ public enum TestSettings {
             timeZone: TimeZone(identifier: "Asia/Shanghai")!, dataKey: PersonalDataVault.generateSecret(),
             passwordHasher: PasswordHasher(logN: 10), lockoutThreshold: 5, lockoutDuration: .seconds(60),
             logLevel: .critical, auditSealInterval: .seconds(3600), cardKeysFile: TestCardKeys.file,
+            // The five seconds a clerk's terminal waits are too short for a test: hundreds start at
+            // once on two cores, each copying a template database, and CI failed tests that waited
+            // longer for their first connection. The readiness test sets its own short wait.
+            databaseWait: .seconds(60),
             // Every test logs in from 127.0.0.1, many at once: throttles that tests of them lower.
             loginLimits: LoginLimits(perAddressPerMinute: 100_000, perUserPerMinute: 100_000, concurrentHashes: 1_000))
     }
