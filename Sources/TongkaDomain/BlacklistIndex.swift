@@ -148,12 +148,15 @@ public struct BlacklistIndex: Sendable, Equatable {
         }
         var current = blockFirsts[low]
         if current == value { return true }
-        var position = Int(blockOffsets[low])
-        for _ in 1..<blockLength(low) {
-            current = current &+ readCode(at: &position) &+ 1
-            if current >= value { return current == value }
+        let codes = blockLength(low) - 1
+        return words.withUnsafeBufferPointer { words in
+            var reader = CodeReader(words: words, k: riceParameter, position: Int(blockOffsets[low]))
+            for _ in 0..<codes {
+                current = current &+ reader.next() &+ 1
+                if current >= value { return current == value }
+            }
+            return false
         }
-        return false
     }
 
     /// Every listed card, ascending (to rebuild the list or hand it on).
@@ -166,13 +169,15 @@ public struct BlacklistIndex: Sendable, Equatable {
     public func values() -> [UInt64] {
         var values: [UInt64] = []
         values.reserveCapacity(count)
-        for block in blockFirsts.indices {
-            var current = blockFirsts[block]
-            values.append(current)
-            var position = Int(blockOffsets[block])
-            for _ in 1..<blockLength(block) {
-                current = current &+ readCode(at: &position) &+ 1
+        words.withUnsafeBufferPointer { words in
+            for block in blockFirsts.indices {
+                var current = blockFirsts[block]
                 values.append(current)
+                var reader = CodeReader(words: words, k: riceParameter, position: Int(blockOffsets[block]))
+                for _ in 1..<blockLength(block) {
+                    current = current &+ reader.next() &+ 1
+                    values.append(current)
+                }
             }
         }
         return values
@@ -220,35 +225,6 @@ public struct BlacklistIndex: Sendable, Equatable {
     /// Numbers in block `block`: ``blockSize``, or fewer in the last block.
     private func blockLength(_ block: Int) -> Int { min(blockSize, count - block * blockSize) }
 
-    /// The 64 bits from bit `position` on, zeros past the end of the words.
-    @inline(__always)
-    private func peek(_ position: Int) -> UInt64 {
-        let index = position >> 6
-        let shift = position & 63
-        let high = index < words.count ? words[index] : 0
-        guard shift > 0 else { return high }
-        let low = index + 1 < words.count ? words[index + 1] : 0
-        return high << UInt64(shift) | low >> UInt64(64 - shift)
-    }
-
-    /// Reads the Rice code at `position` and moves past it. Only ever called on codes this type wrote
-    /// or ``ValidatorListState/init(serialized:)`` checked with a ``BitReader``, so it needs no checks
-    /// of its own: this is the lookup's inner loop.
-    @inline(__always)
-    private func readCode(at position: inout Int) -> UInt64 {
-        let ones = (~peek(position)).leadingZeroBitCount
-        guard ones >= RiceCode.escapeQuotient else {
-            position += ones + 1
-            let remainder = riceParameter == 0 ? 0 : peek(position) >> UInt64(64 - riceParameter)
-            position += riceParameter
-            return UInt64(ones) << UInt64(riceParameter) | remainder
-        }
-        position += RiceCode.escapeQuotient
-        let value = peek(position)
-        position += 64
-        return value
-    }
-
     private static func changeValues(
         _ numbers: [CardNumber], list: BlacklistChangesError.List
     ) throws(BlacklistChangesError) -> [UInt64] {
@@ -260,5 +236,51 @@ public struct BlacklistIndex: Sendable, Equatable {
             values.append(value)
         }
         return values
+    }
+}
+
+/// Reads the Rice codes of a ``BlacklistIndex`` one after another: the lookup's inner loop. Only
+/// ever reads codes the index wrote or ``ValidatorListState/init(serialized:)`` checked with a
+/// ``BitReader``, so it checks nothing but the end of the words (reading zeros past it), and takes
+/// a code's unary part and remainder from one 64-bit window when they fit in it.
+private struct CodeReader {
+    let words: UnsafeBufferPointer<UInt64>
+    let k: Int
+    /// The bit offset of the next code, most significant bit of word 0 first.
+    var position: Int
+
+    /// The 64 bits from bit `position` on, zeros past the end of the words.
+    @inline(__always)
+    func peek(_ position: Int) -> UInt64 {
+        let index = position >> 6
+        let shift = position & 63
+        let high = index < words.count ? words[index] : 0
+        guard shift > 0 else { return high }
+        let low = index + 1 < words.count ? words[index + 1] : 0
+        return high << UInt64(shift) | low >> UInt64(64 - shift)
+    }
+
+    /// The next code's value (the gap minus one).
+    @inline(__always)
+    mutating func next() -> UInt64 {
+        let window = peek(position)
+        let ones = (~window).leadingZeroBitCount
+        guard ones >= RiceCode.escapeQuotient else {
+            // At most 31 ones and the zero: `window << used` never shifts by 64.
+            let used = ones + 1
+            let remainder: UInt64
+            if k == 0 {
+                remainder = 0
+            } else if used + k <= 64 {
+                remainder = (window << UInt64(used)) >> UInt64(64 - k)
+            } else {
+                remainder = peek(position + used) >> UInt64(64 - k)
+            }
+            position += used + k
+            return UInt64(ones) << UInt64(k) | remainder
+        }
+        let value = peek(position + RiceCode.escapeQuotient)
+        position += RiceCode.escapeQuotient + 64
+        return value
     }
 }
