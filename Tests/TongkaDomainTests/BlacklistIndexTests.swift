@@ -110,6 +110,22 @@ private func expectThrows<Failure: Error & Equatable, Result>(
         }
     }
 
+    @Test func aCodeLongerThanOne64BitWindowDecodes() throws {
+        // Five gaps of 2^59 make k = 59; the gap of 6 × 2^59 + 1 is then 6 ones, a zero and 59
+        // remainder bits: 66 bits, more than one window holds.
+        let step: UInt64 = 1 << 59
+        var values = (0...5).map { UInt64($0) * step }
+        values.append(values.last! + 6 * step + 1)
+        let index = try BlacklistIndex(sorted: cards(values))
+        #expect(index.riceParameter == 59)
+        #expect(index.values() == values)
+        for value in values {
+            #expect(index.contains(numericValue: value))
+            #expect(!index.contains(numericValue: value + 1))
+        }
+        #expect(!index.contains(numericValue: values.last! - 1))
+    }
+
     @Test func buildingRefusesUnsortedDuplicateOrMalformedNumbers() {
         let a = CardNumber(numericValue: 3_104_820_000_000_000_100)!
         let b = CardNumber(numericValue: 3_104_820_000_000_000_200)!
