@@ -117,10 +117,16 @@ enum BlacklistSizeStudy {
 
         step("checking \(randomChecks) issued cards in random order")
         let probes = (0..<randomChecks).map { _ in issuedValues[Int.random(in: 0..<issued, using: &generator)] }
-        var hits = 0
         clock = Stopwatch()
-        for value in probes where reread.index.contains(numericValue: value) { hits += 1 }
+        let probeCards = probes.map { CardNumber(numericValue: $0)! }
+        let cardMakingSeconds = clock.lap()
+        var hits = 0
+        for card in probeCards where reread.index.contains(card) { hits += 1 }
+        let randomCardSeconds = clock.lap()
+        var numericHits = 0
+        for value in probes where reread.index.contains(numericValue: value) { numericHits += 1 }
         let randomSeconds = clock.lap()
+        guard numericHits == hits else { throw BlacklistSizeStudyError("card and numeric checks disagree") }
 
         return BlacklistSizeReport(
             issued: issued, listed: listed, prefixes: prefixValues.map { String($0) }, seed: seed,
@@ -129,7 +135,8 @@ enum BlacklistSizeStudy {
             stateFileBytes: stateFile.count, appliedEqualsRebuilt: applied == rebuilt, checks: issued + unissued,
             wrongAnswers: wrong, randomChecks: randomChecks, randomHits: hits, fullSeconds: fullSeconds,
             deltaSeconds: deltaSeconds, indexSeconds: indexSeconds, stateReadSeconds: stateReadSeconds,
-            applySeconds: applySeconds, sweepSeconds: sweepSeconds, randomSeconds: randomSeconds)
+            applySeconds: applySeconds, sweepSeconds: sweepSeconds, cardMakingSeconds: cardMakingSeconds,
+            randomCardSeconds: randomCardSeconds, randomSeconds: randomSeconds)
     }
 
     /// Checks timed in random order, where the sweep over every issued card reads the index in order.
@@ -206,6 +213,9 @@ struct BlacklistSizeReport: Sendable {
     let stateReadSeconds: Double
     let applySeconds: Double
     let sweepSeconds: Double
+    /// Making `randomChecks` card numbers from their numeric values, which the sweep does per check.
+    let cardMakingSeconds: Double
+    let randomCardSeconds: Double
     let randomSeconds: Double
 
     var changes: Int { added + removed }
@@ -244,13 +254,15 @@ struct BlacklistSizeReport: Sendable {
             "  time: full list build + encode \(Self.milliseconds(fullSeconds)), delta \(Self.milliseconds(deltaSeconds)), "
                 + "index build \(Self.milliseconds(indexSeconds)), state file read \(Self.milliseconds(stateReadSeconds)), "
                 + "delta applied to the index \(Self.milliseconds(applySeconds))",
-            "  check throughput: \(rate(checks, sweepSeconds)) in order from card numbers (\(Self.milliseconds(sweepSeconds)) "
-                + "for all), \(rate(randomChecks, randomSeconds)) in random order from numeric values "
-                + "(\(randomHits) of \(randomChecks) listed)",
+            "  check throughput: \(rate(checks, sweepSeconds)) in order, each card number made from its value for the check "
+                + "(\(Self.milliseconds(sweepSeconds)) for all; making \(randomChecks) card numbers alone takes "
+                + "\(Self.milliseconds(cardMakingSeconds))); in random order \(rate(randomChecks, randomCardSeconds)) from card "
+                + "numbers, \(rate(randomChecks, randomSeconds)) from numeric values (\(randomHits) of \(randomChecks) listed)",
             "RESULT scenario=blacklist-size issued=\(issued) listed=\(listed) changes=\(changes) full_bytes=\(fullBytes) "
                 + "full_ratio=\(Self.decimals(fullRatio, 4)) delta_bytes=\(deltaBytes) delta_ratio=\(Self.decimals(deltaRatio, 4)) "
                 + "index_bytes=\(indexMemoryBytes) index_ratio=\(Self.decimals(indexRatio, 4)) wrong_answers=\(wrongAnswers) "
-                + "checks_per_s=\(Int(Double(checks) / sweepSeconds)) random_checks_per_s=\(Int(Double(randomChecks) / randomSeconds))",
+                + "checks_per_s=\(Int(Double(checks) / sweepSeconds)) random_card_checks_per_s=\(Int(Double(randomChecks) / randomCardSeconds)) "
+                + "random_value_checks_per_s=\(Int(Double(randomChecks) / randomSeconds))",
         ]
     }
 
