@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "tongka-server", targets: ["tongka-server"]),
         .executable(name: "tongka-counter", targets: ["tongka-counter"]),
         .executable(name: "tongka-bench", targets: ["tongka-bench"]),
+        .executable(name: "tongka-validator", targets: ["tongka-validator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -100,6 +101,7 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
@@ -143,12 +145,25 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // The reference validator: the blacklist as a bus or gate validator keeps and uses it.
+        .executableTarget(
+            name: "tongka-validator",
+            dependencies: [
+                "TongkaClient", "TongkaDomain", "TongkaCardCrypto", "TongkaCardTerminal",
+                // Software cards for `tap` (a real validator would have a PC/SC or built-in reader).
+                "TongkaCardSim",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+
         // The load generator of Scripts/bench: N concurrent clients doing complete money commands
         // over HTTP for a fixed time, with latency percentiles.
         .executableTarget(
             name: "tongka-bench",
             dependencies: [
-                "TongkaClient", "TongkaCardCrypto", "TongkaCardSim", "TongkaCardTerminal",
+                "TongkaClient", "TongkaDomain", "TongkaCardCrypto", "TongkaCardSim", "TongkaCardTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -198,6 +213,7 @@ let package = Package(
                 "TongkaHTTP", "TongkaClient", "TongkaDomain", "TongkaTestSupport", "TongkaAPI", "TongkaPostgres",
                 "TongkaCardCrypto", "TongkaCardSim", "TongkaCardTerminal",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -208,7 +224,8 @@ let package = Package(
         .testTarget(
             name: "TongkaCounterTests",
             dependencies: [
-                "TongkaTestSupport", "TongkaDomain", "TongkaPostgres", "tongka-counter", "TongkaCardSim", "TongkaCardTerminal",
+                "TongkaTestSupport", "TongkaDomain", "TongkaPostgres", "tongka-counter", "tongka-validator", "TongkaCardSim",
+                "TongkaCardTerminal",
                 "TongkaCardCrypto",
             ],
             swiftSettings: strict

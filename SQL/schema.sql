@@ -159,6 +159,54 @@ BEGIN
 END $$;
 
 --
+-- Name: blacklist_changes_apply(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.blacklist_changes_apply() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public'
+    AS $$
+BEGIN
+    UPDATE blacklist_head SET version = version + 1 RETURNING version INTO NEW.version;
+    IF NEW.action = 'add' THEN
+        IF EXISTS (SELECT 1 FROM blacklist_entries WHERE card_number = NEW.card_number) THEN
+            RAISE EXCEPTION 'card is listed already' USING ERRCODE = 'TK001', CONSTRAINT = 'blacklist_entries_already_listed';
+        END IF;
+        INSERT INTO blacklist_entries (card_number, reason, version, valid_to)
+        VALUES (NEW.card_number, NEW.reason, NEW.version, NEW.valid_to);
+    ELSE
+        DELETE FROM blacklist_entries WHERE card_number = NEW.card_number;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'card is not listed' USING ERRCODE = 'TK001', CONSTRAINT = 'blacklist_entries_not_listed';
+        END IF;
+    END IF;
+    RETURN NEW;
+END $$;
+
+--
+-- Name: blacklist_changes_guard(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.blacklist_changes_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    RAISE EXCEPTION 'blacklist changes are never changed or deleted' USING ERRCODE = 'TK001', CONSTRAINT = 'blacklist_changes_guard';
+END $$;
+
+--
+-- Name: blacklist_changes_notify(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.blacklist_changes_notify() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM pg_notify('tongka_blacklist', (SELECT max(version)::text FROM new_changes));
+    RETURN NULL;
+END $$;
+
+--
 -- Name: card_products_guard(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -521,6 +569,100 @@ ALTER TABLE public.audit_events ALTER COLUMN event_id ADD GENERATED ALWAYS AS ID
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
+);
+
+--
+-- Name: blacklist_batches; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.blacklist_batches (
+    batch_id bigint NOT NULL,
+    kind text NOT NULL,
+    note text DEFAULT ''::text NOT NULL,
+    size integer NOT NULL,
+    state text NOT NULL,
+    created_by bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    approved_by bigint,
+    approved_at timestamp with time zone,
+    undoes_batch bigint,
+    source_issuer text,
+    CONSTRAINT blacklist_batches_kind CHECK ((kind = ANY (ARRAY['manual'::text, 'refund'::text, 'import'::text, 'undo'::text, 'expiry'::text]))),
+    CONSTRAINT blacklist_batches_note_length CHECK ((char_length(note) <= 200)),
+    CONSTRAINT blacklist_batches_second_admin CHECK (((approved_by IS NULL) OR (approved_by IS DISTINCT FROM created_by))),
+    CONSTRAINT blacklist_batches_size CHECK ((size >= 1)),
+    CONSTRAINT blacklist_batches_source_issuer CHECK ((source_issuer ~ '^[0-9A-F]{16}$'::text)),
+    CONSTRAINT blacklist_batches_state CHECK ((state = ANY (ARRAY['applied'::text, 'pending'::text, 'rejected'::text]))),
+    CONSTRAINT blacklist_batches_undo_kind CHECK (((kind = 'undo'::text) = (undoes_batch IS NOT NULL)))
+);
+
+--
+-- Name: blacklist_batches_batch_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.blacklist_batches ALTER COLUMN batch_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.blacklist_batches_batch_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: blacklist_changes; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.blacklist_changes (
+    version bigint NOT NULL,
+    card_number text NOT NULL COLLATE pg_catalog."C",
+    action text NOT NULL,
+    reason text NOT NULL,
+    batch_id bigint NOT NULL,
+    changed_by bigint,
+    changed_at timestamp with time zone DEFAULT now() NOT NULL,
+    valid_to date,
+    CONSTRAINT blacklist_changes_action CHECK ((action = ANY (ARRAY['add'::text, 'remove'::text]))),
+    CONSTRAINT blacklist_changes_card_format CHECK ((card_number ~ '^[0-9]{19}$'::text)),
+    CONSTRAINT blacklist_changes_reason CHECK ((reason = ANY (ARRAY['lost'::text, 'refunded'::text, 'fraud'::text, 'damaged'::text, 'external'::text, 'expired'::text]))),
+    CONSTRAINT blacklist_changes_version CHECK ((version >= 1))
+);
+
+--
+-- Name: blacklist_entries; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.blacklist_entries (
+    card_number text NOT NULL COLLATE pg_catalog."C",
+    reason text NOT NULL,
+    version bigint NOT NULL,
+    valid_to date
+);
+
+--
+-- Name: blacklist_head; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.blacklist_head (
+    one boolean DEFAULT true NOT NULL,
+    version bigint DEFAULT 0 NOT NULL,
+    CONSTRAINT blacklist_head_one CHECK (one),
+    CONSTRAINT blacklist_head_version CHECK ((version >= 0))
+);
+
+--
+-- Name: blacklist_pending_changes; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.blacklist_pending_changes (
+    batch_id bigint NOT NULL,
+    "position" integer NOT NULL,
+    card_number text NOT NULL COLLATE pg_catalog."C",
+    action text NOT NULL,
+    reason text NOT NULL,
+    CONSTRAINT blacklist_pending_action CHECK ((action = ANY (ARRAY['add'::text, 'remove'::text]))),
+    CONSTRAINT blacklist_pending_card_format CHECK ((card_number ~ '^[0-9]{19}$'::text)),
+    CONSTRAINT blacklist_pending_reason CHECK ((reason = ANY (ARRAY['lost'::text, 'refunded'::text, 'fraud'::text, 'damaged'::text, 'external'::text, 'expired'::text])))
 );
 
 --
@@ -1249,6 +1391,59 @@ ALTER TABLE public.topup_orders ALTER COLUMN order_id ADD GENERATED ALWAYS AS ID
 );
 
 --
+-- Name: validator_groups; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.validator_groups (
+    group_code text NOT NULL,
+    max_entries integer,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT validator_groups_code_format CHECK ((group_code ~ '^[A-Za-z0-9_-]{1,32}$'::text)),
+    CONSTRAINT validator_groups_max_entries CHECK ((max_entries >= 1))
+);
+
+--
+-- Name: validators; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.validators (
+    validator_id bigint NOT NULL,
+    terminal_number text NOT NULL COLLATE pg_catalog."C",
+    psam_serial text NOT NULL,
+    mode text NOT NULL,
+    line text NOT NULL,
+    depot text NOT NULL,
+    group_code text NOT NULL,
+    token_hash bytea NOT NULL,
+    registered_by bigint NOT NULL,
+    registered_at timestamp with time zone DEFAULT now() NOT NULL,
+    revoked_at timestamp with time zone,
+    revoked_by bigint,
+    applied_version bigint,
+    applied_at timestamp with time zone,
+    last_seen_at timestamp with time zone,
+    CONSTRAINT validators_applied_version CHECK ((applied_version >= 0)),
+    CONSTRAINT validators_depot_length CHECK (((char_length(depot) >= 1) AND (char_length(depot) <= 40))),
+    CONSTRAINT validators_line_length CHECK (((char_length(line) >= 1) AND (char_length(line) <= 40))),
+    CONSTRAINT validators_mode CHECK ((mode = ANY (ARRAY['bus'::text, 'metro'::text, 'brt'::text, 'tram'::text, 'ferry'::text, 'taxi'::text, 'rail'::text, 'bike'::text]))),
+    CONSTRAINT validators_psam_format CHECK ((psam_serial ~ '^[0-9A-F]{10,20}$'::text)),
+    CONSTRAINT validators_terminal_format CHECK ((terminal_number ~ '^[0-9]{12}$'::text))
+);
+
+--
+-- Name: validators_validator_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.validators ALTER COLUMN validator_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.validators_validator_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: audit_events audit_events_chain_seq_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1261,6 +1456,48 @@ ALTER TABLE ONLY public.audit_events
 
 ALTER TABLE ONLY public.audit_events
     ADD CONSTRAINT audit_events_pkey PRIMARY KEY (event_id);
+
+--
+-- Name: blacklist_batches blacklist_batches_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.blacklist_batches
+    ADD CONSTRAINT blacklist_batches_pkey PRIMARY KEY (batch_id);
+
+--
+-- Name: blacklist_batches blacklist_batches_undo_once; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.blacklist_batches
+    ADD CONSTRAINT blacklist_batches_undo_once UNIQUE (undoes_batch);
+
+--
+-- Name: blacklist_changes blacklist_changes_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.blacklist_changes
+    ADD CONSTRAINT blacklist_changes_pkey PRIMARY KEY (version);
+
+--
+-- Name: blacklist_entries blacklist_entries_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.blacklist_entries
+    ADD CONSTRAINT blacklist_entries_pkey PRIMARY KEY (card_number);
+
+--
+-- Name: blacklist_head blacklist_head_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.blacklist_head
+    ADD CONSTRAINT blacklist_head_pkey PRIMARY KEY (one);
+
+--
+-- Name: blacklist_pending_changes blacklist_pending_changes_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.blacklist_pending_changes
+    ADD CONSTRAINT blacklist_pending_changes_pkey PRIMARY KEY (batch_id, "position");
 
 --
 -- Name: card_products card_products_code_key; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1522,6 +1759,34 @@ ALTER TABLE ONLY public.topup_orders
     ADD CONSTRAINT topup_orders_reference_key UNIQUE (channel_id, channel_reference);
 
 --
+-- Name: validator_groups validator_groups_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.validator_groups
+    ADD CONSTRAINT validator_groups_pkey PRIMARY KEY (group_code);
+
+--
+-- Name: validators validators_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.validators
+    ADD CONSTRAINT validators_pkey PRIMARY KEY (validator_id);
+
+--
+-- Name: validators validators_terminal_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.validators
+    ADD CONSTRAINT validators_terminal_key UNIQUE (terminal_number);
+
+--
+-- Name: validators validators_token_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.validators
+    ADD CONSTRAINT validators_token_key UNIQUE (token_hash);
+
+--
 -- Name: audit_events_actor_action; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1538,6 +1803,18 @@ CREATE INDEX audit_events_occurred ON public.audit_events USING btree (occurred_
 --
 
 CREATE INDEX audit_events_unsealed ON public.audit_events USING btree (event_id) WHERE (chain_seq IS NULL);
+
+--
+-- Name: blacklist_changes_batch; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX blacklist_changes_batch ON public.blacklist_changes USING btree (batch_id);
+
+--
+-- Name: blacklist_changes_card; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX blacklist_changes_card ON public.blacklist_changes USING btree (card_number, version);
 
 --
 -- Name: card_stock_available; Type: INDEX; Schema: public; Owner: -
@@ -1696,6 +1973,12 @@ CREATE INDEX topup_orders_card ON public.topup_orders USING btree (card_number, 
 CREATE INDEX topup_orders_expiring ON public.topup_orders USING btree (expires_at) WHERE (state = 'pending'::text);
 
 --
+-- Name: validators_group; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX validators_group ON public.validators USING btree (group_code);
+
+--
 -- Name: audit_events audit_events_guard; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1706,6 +1989,24 @@ CREATE TRIGGER audit_events_guard BEFORE DELETE OR UPDATE ON public.audit_events
 --
 
 CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON public.audit_events FOR EACH STATEMENT EXECUTE FUNCTION public.journal_append_only();
+
+--
+-- Name: blacklist_changes blacklist_changes_apply; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER blacklist_changes_apply BEFORE INSERT ON public.blacklist_changes FOR EACH ROW EXECUTE FUNCTION public.blacklist_changes_apply();
+
+--
+-- Name: blacklist_changes blacklist_changes_guard; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER blacklist_changes_guard BEFORE DELETE OR UPDATE ON public.blacklist_changes FOR EACH ROW EXECUTE FUNCTION public.blacklist_changes_guard();
+
+--
+-- Name: blacklist_changes blacklist_changes_notify; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER blacklist_changes_notify AFTER INSERT ON public.blacklist_changes REFERENCING NEW TABLE AS new_changes FOR EACH STATEMENT EXECUTE FUNCTION public.blacklist_changes_notify();
 
 --
 -- Name: card_products card_products_guard; Type: TRIGGER; Schema: public; Owner: -
@@ -1870,6 +2171,48 @@ ALTER TABLE ONLY public.audit_events
 
 ALTER TABLE ONLY public.audit_events
     ADD CONSTRAINT audit_events_hall_id_fkey FOREIGN KEY (hall_id) REFERENCES public.service_halls(hall_id);
+
+--
+-- Name: blacklist_batches blacklist_batches_approved_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.blacklist_batches
+    ADD CONSTRAINT blacklist_batches_approved_by_fkey FOREIGN KEY (approved_by) REFERENCES public.clerks(clerk_id);
+
+--
+-- Name: blacklist_batches blacklist_batches_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.blacklist_batches
+    ADD CONSTRAINT blacklist_batches_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.clerks(clerk_id);
+
+--
+-- Name: blacklist_batches blacklist_batches_undoes_batch_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.blacklist_batches
+    ADD CONSTRAINT blacklist_batches_undoes_batch_fkey FOREIGN KEY (undoes_batch) REFERENCES public.blacklist_batches(batch_id);
+
+--
+-- Name: blacklist_changes blacklist_changes_batch_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.blacklist_changes
+    ADD CONSTRAINT blacklist_changes_batch_id_fkey FOREIGN KEY (batch_id) REFERENCES public.blacklist_batches(batch_id);
+
+--
+-- Name: blacklist_changes blacklist_changes_changed_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.blacklist_changes
+    ADD CONSTRAINT blacklist_changes_changed_by_fkey FOREIGN KEY (changed_by) REFERENCES public.clerks(clerk_id);
+
+--
+-- Name: blacklist_pending_changes blacklist_pending_changes_batch_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.blacklist_pending_changes
+    ADD CONSTRAINT blacklist_pending_changes_batch_id_fkey FOREIGN KEY (batch_id) REFERENCES public.blacklist_batches(batch_id);
 
 --
 -- Name: card_products card_products_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -2299,6 +2642,27 @@ ALTER TABLE ONLY public.topup_orders
     ADD CONSTRAINT topup_orders_refund_transaction_id_fkey FOREIGN KEY (refund_transaction_id) REFERENCES public.journal_transactions(transaction_id);
 
 --
+-- Name: validators validators_group_code_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.validators
+    ADD CONSTRAINT validators_group_code_fkey FOREIGN KEY (group_code) REFERENCES public.validator_groups(group_code);
+
+--
+-- Name: validators validators_registered_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.validators
+    ADD CONSTRAINT validators_registered_by_fkey FOREIGN KEY (registered_by) REFERENCES public.clerks(clerk_id);
+
+--
+-- Name: validators validators_revoked_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.validators
+    ADD CONSTRAINT validators_revoked_by_fkey FOREIGN KEY (revoked_by) REFERENCES public.clerks(clerk_id);
+
+--
 -- Name: SCHEMA public; Type: ACL; Schema: -; Owner: -
 --
 
@@ -2316,6 +2680,36 @@ GRANT SELECT,INSERT ON TABLE public.audit_events TO tongka_service;
 
 REVOKE ALL ON FUNCTION public.audit_seal(batch integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.audit_seal(batch integer) TO tongka_service;
+
+--
+-- Name: TABLE blacklist_batches; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.blacklist_batches TO tongka_service;
+
+--
+-- Name: TABLE blacklist_changes; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT ON TABLE public.blacklist_changes TO tongka_service;
+
+--
+-- Name: TABLE blacklist_entries; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.blacklist_entries TO tongka_service;
+
+--
+-- Name: TABLE blacklist_head; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.blacklist_head TO tongka_service;
+
+--
+-- Name: TABLE blacklist_pending_changes; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT ON TABLE public.blacklist_pending_changes TO tongka_service;
 
 --
 -- Name: TABLE card_products; Type: ACL; Schema: public; Owner: -
@@ -2460,6 +2854,18 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.stock_movements TO tongka_service;
 --
 
 GRANT SELECT,INSERT,UPDATE ON TABLE public.topup_orders TO tongka_service;
+
+--
+-- Name: TABLE validator_groups; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.validator_groups TO tongka_service;
+
+--
+-- Name: TABLE validators; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.validators TO tongka_service;
 
 --
 -- PostgreSQL database dump complete

@@ -139,6 +139,8 @@ server="http://127.0.0.1:$http_port"
 export TONGKA_DATABASE_URL="postgres://tongka@/postgres?host=$data/pg&port=$pg_port&sslmode=disable"
 TONGKA_DATA_KEY=$(head -c 32 /dev/urandom | base64 | tr -d '\n')
 export TONGKA_DATA_KEY
+TONGKA_BLACKLIST_SIGNING_KEY=$(head -c 32 /dev/urandom | base64 | tr -d '\n')
+export TONGKA_BLACKLIST_SIGNING_KEY
 export TONGKA_ISSUER_PREFIXES=31048200 TONGKA_ISSUER_ID=31045510FFFFFFFF TONGKA_PASSWORD_COST=10
 export TONGKA_HTTP_HOST=127.0.0.1 TONGKA_HTTP_PORT=$http_port TONGKA_TIMEZONE=Asia/Shanghai
 # Fuzzed logins and password changes send wrong passwords by the thousand: a lockout would turn

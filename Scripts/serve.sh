@@ -36,6 +36,10 @@ TONGKA_TIMEZONE=Asia/Shanghai
 CONF
   umask 022
 fi
+# Checkouts configured before the blacklist (issue 9) get their signing key now.
+if ! grep -q '^TONGKA_BLACKLIST_SIGNING_KEY=' "$config"; then
+  (umask 077 && echo "TONGKA_BLACKLIST_SIGNING_KEY=$(random_base64)" >>"$config")
+fi
 
 cluster=""
 if [ -z "${TONGKA_DATABASE_URL:-}" ] && ! grep -q '^TONGKA_DATABASE_URL=' "$config"; then

@@ -81,6 +81,7 @@ bench_server_start() {
   export TONGKA_MIGRATION_DATABASE_URL="postgres://tongka@/tongka?$socket"
   export TONGKA_DATABASE_URL="postgres://tongka_bench_app@/tongka?$socket"
   export TONGKA_DATA_KEY=$(head -c 32 /dev/urandom | base64)
+  export TONGKA_BLACKLIST_SIGNING_KEY=$(head -c 32 /dev/urandom | base64)
   export TONGKA_ISSUER_PREFIXES=31048200 TONGKA_ISSUER_ID=31045510FFFFFFFF
   export TONGKA_LOG_LEVEL=${TONGKA_LOG_LEVEL:-warning} TONGKA_PASSWORD_COST=10
   export TONGKA_LOGIN_ADDRESS_PER_MINUTE=100000 TONGKA_LOGIN_USER_PER_MINUTE=100000

@@ -133,6 +133,22 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
     case balanceMismatch = "balance_mismatch"
     case refundApprovalRequired = "refund_approval_required"
 
+    // Blacklist and validators (issue 9)
+    case invalidBlacklistReason = "invalid_blacklist_reason"
+    case invalidValidator = "invalid_validator"
+    case invalidVersion = "invalid_version"
+    case alreadyListed = "already_listed"
+    case notListed = "not_listed"
+    case batchNotFound = "batch_not_found"
+    case batchNotPending = "batch_not_pending"
+    case batchAlreadyUndone = "batch_already_undone"
+    case secondAdminRequired = "second_admin_required"
+    case validatorNotFound = "validator_not_found"
+    case validatorRevoked = "validator_revoked"
+    case terminalTaken = "terminal_taken"
+    case wrongOperator = "wrong_operator"
+    case blacklistKeyUnavailable = "blacklist_key_unavailable"
+
     /// The HTTP status a response with this code carries.
     public var httpStatus: Int {
         switch self {
@@ -141,15 +157,16 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
             .invalidProduct, .invalidCardNumber, .unknownIssuerPrefix, .invalidDocumentNumber, .invalidPhone,
             .hallRequired, .stockFileEmpty, .invalidPaymentMethod, .unbalancedTransaction, .paymentReferenceRequired,
             .paymentReferenceNotAllowed, .floatTooLarge, .reasonRequired, .invalidCursor, .invalidTerminal,
-            .invalidCardResponse, .loadNotWholeYuan, .invalidGrouping:
+            .invalidCardResponse, .loadNotWholeYuan, .invalidGrouping, .invalidBlacklistReason, .invalidValidator,
+            .invalidVersion:
             400
-        case .unauthenticated, .invalidToken, .sessionExpired, .invalidCredentials:
+        case .unauthenticated, .invalidToken, .sessionExpired, .invalidCredentials, .validatorRevoked:
             401
         case .forbiddenRole, .forbiddenHall, .passwordChangeRequired, .accountDisabled, .cannotLockSelf,
-            .cannotResetSelf:
+            .cannotResetSelf, .secondAdminRequired, .wrongOperator:
             403
         case .notFound, .hallNotFound, .clerkNotFound, .shiftNotFound, .productNotFound, .cardNotFound,
-            .holderNotFound, .loadNotFound, .orderNotFound:
+            .holderNotFound, .loadNotFound, .orderNotFound, .batchNotFound, .validatorNotFound:
             404
         case .idempotencyKeyReused, .hallCodeTaken, .usernameTaken, .shiftAlreadyOpen, .noOpenShift, .shiftClosed,
             .insufficientCash, .alreadyBootstrapped, .productCodeTaken, .insufficientStock, .cardNotInHallStock,
@@ -157,7 +174,8 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
             .hallClosed, .stockBatchDuplicate, .paymentReferenceTaken, .ownShift, .balanceLimitExceeded, .dailyLoadLimit,
             .cardRefunded, .loadReplayed, .loadNotOpen, .greyLoadPending, .greyLoadUndetermined,
             .cardMismatch, .orderNotPending, .orderReferenceConflict, .voidNotAllowed, .amountNotInPurse, .cardNotRefundable,
-            .balanceMismatch, .refundApprovalRequired:
+            .balanceMismatch, .refundApprovalRequired, .alreadyListed, .notListed, .batchNotPending, .batchAlreadyUndone,
+            .terminalTaken:
             409
         case .methodNotAllowed: 405
         case .bodyTooLarge: 413
@@ -167,7 +185,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .holderLookupLimit: 429
         case .tooManyAttempts: 429
         case .internalError: 500
-        case .serviceUnavailable, .loginBusy, .cardKeysUnavailable: 503
+        case .serviceUnavailable, .loginBusy, .cardKeysUnavailable, .blacklistKeyUnavailable: 503
         }
     }
 
@@ -294,6 +312,20 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
                 "卡内余额高于后台记录，暂不能退卡"
             )
         case .refundApprovalRequired: ("A refund of this size needs a supervisor's approval", "该笔退款金额较大，需主管审批")
+        case .invalidBlacklistReason: ("This reason cannot be given for this card", "该原因不适用于此卡")
+        case .invalidValidator: ("The validator's details are not valid", "终端信息不正确")
+        case .invalidVersion: ("The list version is not valid", "名单版本号不正确")
+        case .alreadyListed: ("The card is on the blacklist already", "该卡已在黑名单中")
+        case .notListed: ("The card is not on the blacklist", "该卡不在黑名单中")
+        case .batchNotFound: ("No such blacklist batch", "黑名单批次不存在")
+        case .batchNotPending: ("The batch is not waiting for approval", "该批次不在待审批状态")
+        case .batchAlreadyUndone: ("The batch was undone already", "该批次已撤销")
+        case .secondAdminRequired: ("A second admin must approve this batch", "该批次须由另一位管理员审批")
+        case .validatorNotFound: ("No such validator", "终端不存在")
+        case .validatorRevoked: ("The validator's token was revoked", "该终端的凭证已吊销")
+        case .terminalTaken: ("A validator with this terminal number is registered already", "该终端号已注册")
+        case .wrongOperator: ("This list belongs to another operator", "该名单属于其他运营机构")
+        case .blacklistKeyUnavailable: ("The blacklist signing key is not configured", "未配置黑名单签名密钥")
         }
     }
 }

@@ -29,11 +29,20 @@ struct APIHandler: APIProtocol {
     let hashSlots: HashSlots
     /// The host security module's role: verifies card MACs and computes MAC2 (nil without a key file).
     let purseHost: PurseHost?
+    /// Signs and serves validators' lists (nil without a signing key: those requests answer
+    /// `blacklist_key_unavailable`).
+    let blacklist: BlacklistPublisher?
+    let blacklistApprovalSize: Int
+    let validatorStaleHours: Int
 
     init(
         database: Database, migrator: Migrator, metrics: PrometheusCollectorRegistry, now: @escaping @Sendable () -> Date,
-        loginThrottle: LoginThrottle, hashSlots: HashSlots, purseHost: PurseHost? = nil
+        loginThrottle: LoginThrottle, hashSlots: HashSlots, purseHost: PurseHost? = nil, blacklist: BlacklistPublisher? = nil,
+        blacklistApprovalSize: Int = 100, validatorStaleHours: Int = 24
     ) {
+        self.blacklist = blacklist
+        self.blacklistApprovalSize = blacklistApprovalSize
+        self.validatorStaleHours = validatorStaleHours
         self.purseHost = purseHost
         self.loginThrottle = loginThrottle
         self.hashSlots = hashSlots

@@ -8,6 +8,7 @@ import TongkaPostgres
 /// session into the request scope for the handlers.
 struct AccessMiddleware: ServerMiddleware {
     let sessions: SessionStore
+    let validators: ValidatorStore
     let now: @Sendable () -> Date
     /// A separate token Prometheus may scrape `/metrics` with (from configuration), if any.
     let metricsTokenHash: Data?
@@ -23,6 +24,13 @@ struct AccessMiddleware: ServerMiddleware {
             throw TongkaError(.unauthenticated)
         }
         let token = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
+        if access == .validator {
+            var scope = RequestScope.current
+            scope.validator = try await validators.authenticate(token: token)
+            return try await RequestScope.$current.withValue(scope) {
+                try await next(request, body, metadata)
+            }
+        }
         if operationID == "getMetrics", let metricsTokenHash, SessionToken.hash(token) == metricsTokenHash {
             return try await next(request, body, metadata)
         }

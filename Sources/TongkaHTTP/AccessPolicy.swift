@@ -9,6 +9,8 @@ enum Access: Sendable, Equatable {
     case anySession
     /// Any logged-in clerk of these roles whose password is not a pending one-time password.
     case roles(Set<Role>)
+    /// A validator's own token (not staff): the blacklist download, acknowledgements, heartbeats.
+    case validator
 }
 
 enum AccessPolicy {
@@ -74,6 +76,22 @@ enum AccessPolicy {
         "confirmLoadVoid": .roles([.supervisor]),
         "refundCard": .roles(counter),
         "approveRefund": .roles([.supervisor]),
+        // Blacklist and validators (issue 9)
+        "getBlacklist": .validator,
+        "acknowledgeBlacklist": .validator,
+        "validatorHeartbeat": .validator,
+        "createBlacklistBatch": .roles(BlacklistPolicy.changers),
+        "listBlacklistBatches": .roles(BlacklistPolicy.readers),
+        "getBlacklistBatch": .roles(BlacklistPolicy.readers),
+        "approveBlacklistBatch": .roles([.admin]),
+        "undoBlacklistBatch": .roles([.admin]),
+        "listBlacklistEntries": .roles(BlacklistPolicy.readers),
+        "getBlacklistCard": .roles(BlacklistPolicy.readers),
+        "registerValidator": .roles([.admin]),
+        "listValidators": .roles(oversight),
+        "revokeValidator": .roles([.admin]),
+        "setValidatorGroup": .roles([.admin]),
+        "getValidatorReport": .roles(oversight),
     ]
 
     /// Operations that move money: they need an `Idempotency-Key` header.

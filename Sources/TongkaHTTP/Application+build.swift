@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 import Logging
@@ -52,10 +53,21 @@ public func buildApplication(
     let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
     let database = Database(client: client, settings: try settings.storeSettings(), logger: logger)
     let migrator = try Migrator.bundled()
+    let watcher = BlacklistWatcher(client: client, logger: logger)
+    var signingKey: Curve25519.Signing.PrivateKey?
+    if let seed = settings.blacklistSigningKey {
+        signingKey = try Curve25519.Signing.PrivateKey(rawRepresentation: seed)
+    } else {
+        logger.warning("no blacklist signing key (TONGKA_BLACKLIST_SIGNING_KEY): validators cannot download the list")
+    }
+    let publisher = BlacklistPublisher(
+        store: BlacklistStore(database: database), signingKey: signingKey, issuerID: settings.issuer.issuerID,
+        timeZone: settings.timeZone, maximumDeltaChanges: settings.blacklistDeltaMaximum, watcher: watcher)
     let handler = APIHandler(
         database: database, migrator: migrator, metrics: Observability.registry, now: now,
         loginThrottle: LoginThrottle(limits: settings.loginLimits),
-        hashSlots: HashSlots(limit: settings.loginLimits.concurrentHashes), purseHost: purseHost)
+        hashSlots: HashSlots(limit: settings.loginLimits.concurrentHashes), purseHost: purseHost, blacklist: publisher,
+        blacklistApprovalSize: settings.blacklistApprovalSize, validatorStaleHours: settings.validatorStaleHours)
 
     // The document is read and its schemas compiled once, here; one it cannot enforce stops the start.
     let contract = try ContractValidator.bundled()
@@ -72,7 +84,7 @@ public func buildApplication(
         on: router,
         middlewares: [
             AccessMiddleware(
-                sessions: handler.sessions, now: now, metricsTokenHash: settings.metricsToken.map(SessionToken.hash)),
+                sessions: handler.sessions, validators: handler.validators, now: now, metricsTokenHash: settings.metricsToken.map(SessionToken.hash)),
             ContractMiddleware(contract: contract, jsonBodyLimit: settings.jsonBodyLimit),
         ])
 
@@ -83,6 +95,7 @@ public func buildApplication(
             client, AuditSealer(audit: handler.audit, interval: settings.auditSealInterval, logger: logger),
             IdempotencyPruner(store: IdempotencyStore(database: database), interval: .seconds(3600), now: now, logger: logger),
             OrderExpiry(store: TopupOrderStore(database: database), interval: .seconds(300), now: now, logger: logger),
+            watcher,
         ],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
         logger: logger)

@@ -9,6 +9,8 @@ struct RequestScope: Sendable {
     var clientAddress: String?
     var language: Language
     var session: AuthenticatedSession?
+    /// The validator whose token authenticated the request (validator operations only).
+    var validator: ValidatorIdentity?
 
     @TaskLocal static var current = RequestScope(requestID: "-", clientAddress: nil, language: .en, session: nil)
 
@@ -18,6 +20,11 @@ struct RequestScope: Sendable {
     }
 
     /// The authenticated actor; the access middleware guarantees it for non-public operations.
+    func requireValidator() throws(TongkaError) -> ValidatorIdentity {
+        guard let validator else { throw TongkaError(.unauthenticated) }
+        return validator
+    }
+
     func actor() throws(TongkaError) -> StaffActor {
         guard let session else { throw TongkaError(.unauthenticated) }
         return session.clerk.actor

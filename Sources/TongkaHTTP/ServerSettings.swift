@@ -44,6 +44,14 @@ public struct ServerSettings: Sendable {
     public var orderSettings = TopupOrderSettings()
     /// Card returns above `limit` need a supervisor's approval.
     public var refundApproval = RefundApprovalRule()
+    /// The Ed25519 seed (32 bytes) validators' lists are signed with (`TONGKA_BLACKLIST_SIGNING_KEY`).
+    public var blacklistSigningKey: [UInt8]?
+    /// Blacklist batches larger than this wait for a second admin.
+    public var blacklistApprovalSize = 100
+    /// A validator further behind than this many changes gets the full list.
+    public var blacklistDeltaMaximum = 100_000
+    /// A validator not seen, or behind, for longer than this is stale (`report validators`).
+    public var validatorStaleHours = 24
     /// The schema owner's URL for `migrate` (the service itself connects with `databaseURL`, a
     /// role with only the grants it needs). Nil: `migrate` uses `databaseURL`.
     public var migrationDatabaseURL: String?
@@ -169,6 +177,16 @@ public struct ServerSettings: Sendable {
             throw Problem(key: "refund.approval.fen", reason: "0 to 100000000 fen")
         }
         refundApproval = RefundApprovalRule(limit: Money(fen: Int64(approvalFen)))
+        if let seed = reader.string(forKey: "blacklist.signing.key", isSecret: true) {
+            guard let bytes = Data(base64Encoded: seed), bytes.count == 32 else {
+                throw Problem(key: "blacklist.signing.key", reason: "must be 32 bytes in base64 (openssl rand -base64 32)")
+            }
+            blacklistSigningKey = Array(bytes)
+        }
+        blacklistApprovalSize = try positive("blacklist.approval.size", default: 100)
+        blacklistDeltaMaximum = try positive("blacklist.delta.max.changes", default: 100_000)
+        validatorStaleHours = try positive("validator.stale.hours", default: 24)
+        guard validatorStaleHours <= 8_760 else { throw Problem(key: "validator.stale.hours", reason: "1 to 8760 hours") }
     }
 
     /// The operator's issuer profile (`issuer.prefixes`, `issuer.id`): read alone by tools that

@@ -46,6 +46,13 @@ enum ErrorMapping {
         // Top-up orders (issue 8): the same reference posted twice at the same moment.
         "topup_orders_reference_key": .orderReferenceConflict,
         "loads_one_live_per_order": .orderNotPending,
+        // Blacklist (issue 9): the log's trigger, behind the store's own checks.
+        "blacklist_entries_already_listed": .alreadyListed,
+        "blacklist_entries_not_listed": .notListed,
+        "blacklist_batches_undo_once": .batchAlreadyUndone,
+        "blacklist_batches_second_admin": .secondAdminRequired,
+        "blacklist_batches_note_length": .invalidName,
+        "validators_terminal_key": .terminalTaken,
     ]
 
     /// Failures that mean the database cannot be reached right now: the request changed nothing.

@@ -107,6 +107,8 @@ public struct RefundStore: Sendable {
                 }
                 try await connection.query(
                     "UPDATE cards SET status = 'refunded' WHERE card_number = \(card.digits)", logger: logger)
+                // Listed at once, in the same transaction: validators refuse the card from their next sync.
+                try await BlacklistStore.addRefunded(card, actor: actor, now: now, connection: connection, logger: logger)
                 if let approvalID {
                     try await connection.query(
                         "UPDATE refund_approvals SET used_at = \(now) WHERE approval_id = \(approvalID)", logger: logger)

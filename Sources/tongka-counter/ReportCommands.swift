@@ -30,7 +30,7 @@ extension Counter {
 
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "report", abstract: "Reports.", subcommands: [Issuance.self, Topups.self])
+        commandName: "report", abstract: "Reports.", subcommands: [Issuance.self, Topups.self, Validators.self])
 
     struct Issuance: CounterCommand {
         static let configuration = CommandConfiguration(
@@ -142,6 +142,52 @@ extension ReportCommand {
                 (counter.t("Voided", "撤销"), total(report.voided)),
                 (counter.t("Open", "未决"), total(report.open)),
             ])
+        }
+    }
+}
+
+extension ReportCommand {
+    struct Validators: CounterCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Stale validators per group and mode: not seen, or behind, for longer than the age (supervisor, admin, auditor).",
+            discussion: "JSON: the ValidatorReport.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Hours after which a validator counts as stale (default: the server's setting).") var maxAgeHours: Int?
+
+        func execute(_ counter: Counter) async throws {
+            let report = try await counter.client().validatorReport(maxAgeHours: maxAgeHours)
+            if counter.json { return Output.printJSON(report) }
+            Output.line(
+                counter.t(
+                    "List version v\(report.headVersion); stale after \(report.maxAgeHours) h.",
+                    "名单版本 v\(report.headVersion)；超过 \(report.maxAgeHours) 小时视为落后。"))
+            Output.line(
+                Table(
+                    headers: [
+                        counter.t("Group", "分组"), counter.t("Mode", "方式"), counter.t("Active", "在用"),
+                        counter.t("Up to date", "已更新"), counter.t("Stale", "落后"), counter.t("Max entries", "容量上限"),
+                        counter.t("Dropped", "超限未下发"),
+                    ],
+                    rows: report.rows.map {
+                        [
+                            $0.group, TransportMode(rawValue: $0.mode.rawValue)?.localizedName(counter.language) ?? "",
+                            "\($0.active)", "\($0.upToDate)", "\($0.stale)", $0.maxEntries.map { "\($0)" } ?? "-",
+                            "\($0.droppedEntries)",
+                        ]
+                    }
+                ).render())
+            if report.rows.contains(where: { $0.droppedEntries > 0 }) {
+                Output.line(
+                    counter.t(
+                        "WARNING: some groups cannot hold the whole list; their validators get it cut (fraud, lost, refunded, damaged, external; newest first).",
+                        "警告：部分分组容量不足以容纳完整名单，其终端收到的是按规则截取的名单（欺诈、挂失、退卡、损坏、外地，新者优先）。"))
+            }
+            if !report.stale.isEmpty {
+                Output.line()
+                Output.line(counter.t("Stale validators:", "落后的终端："))
+                Output.line(ValidatorCommand.table(report.stale, counter: counter))
+            }
         }
     }
 }

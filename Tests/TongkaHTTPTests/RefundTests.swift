@@ -44,6 +44,9 @@ extension LoadBench {
             #expect(refund.feeFen == 250 && refund.paidFen == 6_750 && refund.unsettledFen == 0)
             #expect(try await fixture.clerk.currentShift().shift.expectedCashFen == before - 6_750)
             #expect(try await fixture.clerk.card(bench.card).status == .refunded)
+            // Listed in the same transaction, so validators refuse it from their next sync.
+            let listed = try await fixture.supervisor.blacklistCard(bench.card)
+            #expect(listed.listed && listed.entry?.reason == .refunded && listed.history.first?.changedBy == "zhangsan")
             try await bench.purse.send(maintenanceCommand: try Hex.decode(refund.blockCommand, field: "block"))
             // Blocked on the card: no later top-up gets past the card ...
             await #expect(throws: PurseTerminalError.applicationPermanentlyBlocked) { try await bench.topUp(1_000) }

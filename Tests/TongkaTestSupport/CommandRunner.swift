@@ -75,6 +75,21 @@ public struct CommandRunner: Sendable {
         return try await Self.run("tongka-counter", arguments, environment: variables, input: input)
     }
 
+    /// Runs `tongka-validator` with `arguments` and `environment`.
+    public static func validator(
+        _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(120)
+    ) async throws -> CommandResult {
+        try await run("tongka-validator", arguments, environment: environment, input: nil, timeout: timeout)
+    }
+
+    /// The session token this runner's counter logged in with (from its session file).
+    public func sessionToken() throws -> String? {
+        guard let data = FileManager.default.contents(atPath: sessionFile),
+            let entries = try JSONSerialization.jsonObject(with: data) as? [String: [String: Any]]
+        else { return nil }
+        return entries.values.first?["token"] as? String
+    }
+
     /// Runs `tongka-server` with `arguments` and `environment`.
     public static func server(
         _ arguments: [String], environment: [String: String], timeout: Duration = .seconds(60)

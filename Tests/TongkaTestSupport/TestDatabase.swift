@@ -140,7 +140,7 @@ public enum TestSettings {
     public static let issuerID = "31045510FFFFFFFF"
 
     public static func make(databaseURL: String) -> ServerSettings {
-        ServerSettings(
+        var settings = ServerSettings(
             host: "127.0.0.1", port: 0, databaseURL: databaseURL, databasePoolSize: 8,
             issuer: try! IssuerProfile(cardNumberPrefixes: [issuerPrefix], issuerID: issuerID),
             timeZone: TimeZone(identifier: "Asia/Shanghai")!, dataKey: PersonalDataVault.generateSecret(),
@@ -152,6 +152,8 @@ public enum TestSettings {
             databaseWait: .seconds(60),
             // Every test logs in from 127.0.0.1, many at once: throttles that tests of them lower.
             loginLimits: LoginLimits(perAddressPerMinute: 100_000, perUserPerMinute: 100_000, concurrentHashes: 1_000))
+        settings.blacklistSigningKey = PersonalDataVault.generateSecret()
+        return settings
     }
 }
 

@@ -1,0 +1,151 @@
+import Foundation
+import OpenAPIRuntime
+import TongkaAPI
+
+/// The blacklist and validators: staff commands, and the validator's own calls (made with a
+/// validator token instead of a staff session).
+extension TongkaClient {
+    public func changeBlacklist(
+        _ changes: [Components.Schemas.BlacklistChangeRequest], note: String?
+    ) async throws
+        -> Components.Schemas.BlacklistBatch
+    {
+        switch try await call({ try await api.createBlacklistBatch(body: .json(.init(changes: changes, note: note))) }) {
+        case .created(let created): return try created.body.json
+        case .`default`(let status, let error): throw APIFailure(status: status, error)
+        }
+    }
+
+    public func blacklistBatches(
+        state: Operations.ListBlacklistBatches.Input.Query.StatePayload?, cursor: String?, limit: Int?
+    ) async throws -> Components.Schemas.BlacklistBatchList {
+        switch try await call({
+            try await api.listBlacklistBatches(query: .init(state: state, cursor: cursor, limit: limit))
+        }) {
+        case .ok(let ok): return try ok.body.json
+        case .`default`(let status, let error): throw APIFailure(status: status, error)
+        }
+    }
+
+    public func blacklistBatch(_ id: Int64) async throws -> Components.Schemas.BlacklistBatchDetail {
+        switch try await call({ try await api.getBlacklistBatch(path: .init(batchId: id)) }) {
+        case .ok(let ok): return try ok.body.json
+        case .`default`(let status, let error): throw APIFailure(status: status, error)
+        }
+    }
+
+    public func approveBlacklistBatch(_ id: Int64) async throws -> Components.Schemas.BlacklistBatch {
+        switch try await call({ try await api.approveBlacklistBatch(path: .init(batchId: id)) }) {
+        case .ok(let ok): return try ok.body.json
+        case .`default`(let status, let error): throw APIFailure(status: status, error)
+        }
+    }
+
+    public func undoBlacklistBatch(_ id: Int64, note: String?) async throws -> Components.Schemas.BlacklistBatch {
+        switch try await call({ try await api.undoBlacklistBatch(path: .init(batchId: id), body: .json(.init(note: note))) }) {
+        case .created(let created): return try created.body.json
+        case .`default`(let status, let error): throw APIFailure(status: status, error)
+        }
+    }
+
+    public func blacklistEntries(cursor: String?, limit: Int?) async throws -> Components.Schemas.BlacklistEntryList {
+        switch try await call({ try await api.listBlacklistEntries(query: .init(cursor: cursor, limit: limit)) }) {
+        case .ok(let ok): return try ok.body.json
+        case .`default`(let status, let error): throw APIFailure(status: status, error)
+        }
+    }
+
+    public func blacklistCard(_ number: String) async throws -> Components.Schemas.BlacklistCard {
+        switch try await call({ try await api.getBlacklistCard(path: .init(cardNumber: number)) }) {
+        case .ok(let ok): return try ok.body.json
+        case .`default`(let status, let error): throw APIFailure(status: status, error)
+        }
+    }
+
+    public func registerValidator(
+        _ registration: Components.Schemas.ValidatorRegistration
+    ) async throws
+        -> Components.Schemas.ValidatorWithToken
+    {
+        switch try await call({ try await api.registerValidator(body: .json(registration)) }) {
+        case .created(let created): return try created.body.json
+        case .`default`(let status, let error): throw APIFailure(status: status, error)
+        }
+    }
+
+    public func validators(cursor: String?, limit: Int?) async throws -> Components.Schemas.ValidatorList {
+        switch try await call({ try await api.listValidators(query: .init(cursor: cursor, limit: limit)) }) {
+        case .ok(let ok): return try ok.body.json
+        case .`default`(let status, let error): throw APIFailure(status: status, error)
+        }
+    }
+
+    public func revokeValidator(_ terminal: String) async throws -> Components.Schemas.Validator {
+        switch try await call({ try await api.revokeValidator(path: .init(terminalNumber: terminal)) }) {
+        case .ok(let ok): return try ok.body.json
+        case .`default`(let status, let error): throw APIFailure(status: status, error)
+        }
+    }
+
+    public func setValidatorGroup(_ group: String, maxEntries: Int?) async throws {
+        switch try await call({
+            try await api.setValidatorGroup(path: .init(groupCode: group), body: .json(.init(maxEntries: maxEntries)))
+        }) {
+        case .noContent: return
+        case .`default`(let status, let error): throw APIFailure(status: status, error)
+        }
+    }
+
+    public func validatorReport(maxAgeHours: Int?) async throws -> Components.Schemas.ValidatorReport {
+        switch try await call({ try await api.getValidatorReport(query: .init(maxAgeHours: maxAgeHours)) }) {
+        case .ok(let ok): return try ok.body.json
+        case .`default`(let status, let error): throw APIFailure(status: status, error)
+        }
+    }
+
+    // MARK: The validator's calls
+
+    /// A download: the list's bytes, version and ETag, or nil when the validator is current (304).
+    public struct BlacklistDownload: Sendable {
+        public let bytes: [UInt8]
+        public let version: Int64
+        public let etag: String
+        public let dropped: Int
+    }
+
+    public func downloadBlacklist(
+        since: Int64?, wait: Int?, ifNoneMatch: String? = nil, issuer: String? = nil
+    )
+        async throws -> BlacklistDownload?
+    {
+        switch try await call({
+            try await api.getBlacklist(
+                query: .init(since: since, wait: wait, format: .binary, issuer: issuer),
+                headers: .init(ifNoneMatch: ifNoneMatch, accept: [.init(contentType: .binary)]))
+        }) {
+        case .ok(let ok):
+            guard case .binary(let body) = ok.body else {
+                throw APIFailure(status: 200, code: "unexpected_body", message: "the server did not send the binary list")
+            }
+            let bytes = try await [UInt8](collecting: body, upTo: 512 * 1024 * 1024)
+            return BlacklistDownload(
+                bytes: bytes, version: ok.headers.xTongkaVersion, etag: ok.headers.eTag, dropped: ok.headers.xTongkaDropped ?? 0)
+        case .notModified: return nil
+        case .`default`(let status, let error): throw APIFailure(status: status, error)
+        }
+    }
+
+    public func acknowledgeBlacklist(version: Int64) async throws {
+        switch try await call({ try await api.acknowledgeBlacklist(body: .json(.init(version: version))) }) {
+        case .noContent: return
+        case .`default`(let status, let error): throw APIFailure(status: status, error)
+        }
+    }
+
+    public func validatorHeartbeat() async throws {
+        switch try await call({ try await api.validatorHeartbeat() }) {
+        case .noContent: return
+        case .`default`(let status, let error): throw APIFailure(status: status, error)
+        }
+    }
+}

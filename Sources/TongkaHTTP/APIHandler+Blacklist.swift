@@ -1,0 +1,259 @@
+import Foundation
+import OpenAPIRuntime
+import TongkaAPI
+import TongkaDomain
+import TongkaPostgres
+
+/// The blacklist (黑名单): staff change and read it; validators download it signed, long-poll for
+/// changes and acknowledge what they applied.
+extension APIHandler {
+    var blacklistStore: BlacklistStore { BlacklistStore(database: database) }
+    var validators: ValidatorStore { ValidatorStore(database: database) }
+
+    /// Any 19-digit number: the list holds other issuers' cards too.
+    func anyCardNumber(_ raw: String) throws(TongkaError) -> CardNumber {
+        guard raw.count == CardNumber.length, raw.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw TongkaError(.invalidCardNumber, detail: "\(raw.count) characters")
+        }
+        return CardNumber(trusted: raw)
+    }
+
+    // MARK: Validators' side
+
+    func getBlacklist(_ input: Operations.GetBlacklist.Input) async throws -> Operations.GetBlacklist.Output {
+        let validator = try scope.requireValidator()
+        if let issuer = input.query.issuer, issuer.uppercased() != self.issuer.issuerID {
+            throw TongkaError(.wrongOperator, detail: "this server serves issuer \(self.issuer.issuerID)")
+        }
+        guard let publisher = blacklist else { throw TongkaError(.blacklistKeyUnavailable) }
+        let since = try input.query.since.map { value throws(TongkaError) -> UInt64 in
+            guard value >= 0 else { throw TongkaError(.invalidVersion, detail: "since is 0 or more") }
+            return UInt64(value)
+        }
+        let wait = input.query.wait ?? 0
+        guard (0...60).contains(wait) else { throw TongkaError(.invalidVersion, detail: "wait is 0 to 60 seconds") }
+        let answer = try await publisher.answer(since: since, wait: .seconds(wait), validator: validator, now: now())
+        switch answer {
+        case .current(let version):
+            return .notModified(.init(headers: .init(eTag: BlacklistPublisher.etag(version: version))))
+        case .list(let signed):
+            if let match = input.headers.ifNoneMatch, match == signed.etag {
+                return .notModified(.init(headers: .init(eTag: signed.etag)))
+            }
+            let headers = Operations.GetBlacklist.Output.Ok.Headers(
+                eTag: signed.etag, xTongkaVersion: Int64(signed.list.toVersion), xTongkaDropped: signed.dropped)
+            let wantsJSON =
+                input.query.format == .json
+                || (input.query.format == nil && input.headers.accept.first?.contentType == .json)
+            if wantsJSON {
+                let list = signed.list
+                return .ok(
+                    .init(
+                        headers: headers,
+                        body: .json(
+                            .init(
+                                kind: list.kind == .full ? .full : .delta, fromVersion: Int64(list.fromVersion),
+                                toVersion: Int64(list.toVersion), issuedAt: list.issuedAtUnixSeconds, issuerId: list.issuerID,
+                                added: list.added.map(\.digits), removed: list.removed.map(\.digits),
+                                signature: Data(signed.signature).base64EncodedString()))))
+            }
+            return .ok(.init(headers: headers, body: .binary(HTTPBody(signed.bytes))))
+        }
+    }
+
+    func acknowledgeBlacklist(
+        _ input: Operations.AcknowledgeBlacklist.Input
+    ) async throws
+        -> Operations.AcknowledgeBlacklist.Output
+    {
+        guard case .json(let body) = input.body else { throw TongkaError(.unsupportedMediaType) }
+        let validator = try scope.requireValidator()
+        guard body.version >= 0 else { throw TongkaError(.invalidVersion) }
+        try await validators.acknowledge(validator, version: UInt64(body.version), now: now())
+        return .noContent(.init())
+    }
+
+    func validatorHeartbeat(_ input: Operations.ValidatorHeartbeat.Input) async throws -> Operations.ValidatorHeartbeat.Output {
+        try await validators.heartbeat(try scope.requireValidator(), now: now())
+        return .noContent(.init())
+    }
+
+    // MARK: Staff side
+
+    func createBlacklistBatch(
+        _ input: Operations.CreateBlacklistBatch.Input
+    ) async throws
+        -> Operations.CreateBlacklistBatch.Output
+    {
+        guard case .json(let body) = input.body else { throw TongkaError(.unsupportedMediaType) }
+        var requests: [BlacklistRequest] = []
+        for change in body.changes {
+            guard let action = BlacklistAction(rawValue: change.action.rawValue),
+                let reason = BlacklistReason(rawValue: change.reason.rawValue)
+            else { throw TongkaError(.invalidBlacklistReason) }
+            requests.append(BlacklistRequest(card: try anyCardNumber(change.cardNumber), action: action, reason: reason))
+        }
+        let batch = try await blacklistStore.change(
+            requests, note: body.note ?? "", approvalSize: blacklistApprovalSize, now: now(), origin: scope.origin)
+        return .created(.init(body: .json(map(batch))))
+    }
+
+    func listBlacklistBatches(
+        _ input: Operations.ListBlacklistBatches.Input
+    ) async throws
+        -> Operations.ListBlacklistBatches.Output
+    {
+        let state = input.query.state.flatMap { BlacklistBatchView.State(rawValue: $0.rawValue) }
+        let page = try await blacklistStore.batches(
+            state: state, before: try input.query.cursor.map { c throws(TongkaError) in try PageCursor(token: c) },
+            limit: try Page<BlacklistBatchView>.limit(input.query.limit), actor: try scope.actor())
+        return .ok(.init(body: .json(.init(next: page.next?.token, batches: page.items.map(map)))))
+    }
+
+    func getBlacklistBatch(_ input: Operations.GetBlacklistBatch.Input) async throws -> Operations.GetBlacklistBatch.Output {
+        let (batch, changes) = try await blacklistStore.batch(input.path.batchId, actor: try scope.actor())
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        batch: map(batch),
+                        changes: changes.map {
+                            .init(
+                                cardNumber: $0.card.masked, action: .init(rawValue: $0.action.rawValue)!,
+                                reason: .init(rawValue: $0.reason.rawValue)!)
+                        }))))
+    }
+
+    func approveBlacklistBatch(
+        _ input: Operations.ApproveBlacklistBatch.Input
+    ) async throws
+        -> Operations.ApproveBlacklistBatch.Output
+    {
+        let batch = try await blacklistStore.approve(batch: input.path.batchId, now: now(), origin: scope.origin)
+        return .ok(.init(body: .json(map(batch))))
+    }
+
+    func undoBlacklistBatch(_ input: Operations.UndoBlacklistBatch.Input) async throws -> Operations.UndoBlacklistBatch.Output {
+        guard case .json(let body) = input.body else { throw TongkaError(.unsupportedMediaType) }
+        let batch = try await blacklistStore.undo(
+            batch: input.path.batchId, note: body.note ?? "", approvalSize: blacklistApprovalSize, now: now(),
+            origin: scope.origin)
+        return .created(.init(body: .json(map(batch))))
+    }
+
+    func listBlacklistEntries(
+        _ input: Operations.ListBlacklistEntries.Input
+    ) async throws
+        -> Operations.ListBlacklistEntries.Output
+    {
+        let page = try await blacklistStore.entries(
+            after: try input.query.cursor.map { c throws(TongkaError) in try PageCursor(token: c) },
+            limit: try Page<BlacklistEntryView>.limit(input.query.limit), actor: try scope.actor())
+        return .ok(.init(body: .json(.init(next: page.next?.token, entries: page.items.map(map)))))
+    }
+
+    func getBlacklistCard(_ input: Operations.GetBlacklistCard.Input) async throws -> Operations.GetBlacklistCard.Output {
+        let card = try anyCardNumber(input.path.cardNumber)
+        let actor = try scope.actor()
+        let (entry, history) = try await blacklistStore.card(card, actor: actor)
+        let spread = try await validators.propagation(of: card, actor: actor)
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        cardNumber: card.masked, listed: entry != nil, entry: entry.map(map),
+                        history: history.map {
+                            .init(
+                                version: Int64($0.change.version), action: .init(rawValue: $0.change.action.rawValue)!,
+                                reason: .init(rawValue: $0.change.reason.rawValue)!, batchId: $0.batchID,
+                                changedBy: $0.changedBy, changedAt: $0.changedAt)
+                        }, version: spread.version.map { Int64($0) }, changedAt: spread.changedAt,
+                        activeValidators: spread.activeValidators, appliedValidators: spread.applied,
+                        behindValidators: spread.behindCount, behind: spread.behind.map(map)))))
+    }
+
+    func registerValidator(_ input: Operations.RegisterValidator.Input) async throws -> Operations.RegisterValidator.Output {
+        guard case .json(let body) = input.body else { throw TongkaError(.unsupportedMediaType) }
+        guard let publicKey = blacklist?.publicKey else { throw TongkaError(.blacklistKeyUnavailable) }
+        let registration = try ValidatorRegistration(
+            terminalNumber: body.terminalNumber, psamSerial: body.psamSerial, mode: body.mode.rawValue, line: body.line,
+            depot: body.depot, group: body.group)
+        let (validator, token) = try await validators.register(registration, now: now(), origin: scope.origin)
+        return .created(
+            .init(
+                body: .json(.init(validator: map(validator), token: token, publicKey: publicKey, issuerId: issuer.issuerID))))
+    }
+
+    func listValidators(_ input: Operations.ListValidators.Input) async throws -> Operations.ListValidators.Output {
+        let page = try await validators.list(
+            after: try input.query.cursor.map { c throws(TongkaError) in try PageCursor(token: c) },
+            limit: try Page<ValidatorView>.limit(input.query.limit), actor: try scope.actor())
+        return .ok(.init(body: .json(.init(next: page.next?.token, validators: page.items.map(map)))))
+    }
+
+    func revokeValidator(_ input: Operations.RevokeValidator.Input) async throws -> Operations.RevokeValidator.Output {
+        let validator = try await validators.revoke(terminal: input.path.terminalNumber, now: now(), origin: scope.origin)
+        return .ok(.init(body: .json(map(validator))))
+    }
+
+    func setValidatorGroup(_ input: Operations.SetValidatorGroup.Input) async throws -> Operations.SetValidatorGroup.Output {
+        guard case .json(let body) = input.body else { throw TongkaError(.unsupportedMediaType) }
+        try await validators.setGroup(input.path.groupCode, maximumEntries: body.maxEntries, origin: scope.origin)
+        return .noContent(.init())
+    }
+
+    func getValidatorReport(_ input: Operations.GetValidatorReport.Input) async throws -> Operations.GetValidatorReport.Output {
+        let hours = input.query.maxAgeHours ?? validatorStaleHours
+        let (rows, stale, head) = try await validators.report(
+            now: now(), maximumAge: TimeInterval(hours * 3600), actor: try scope.actor())
+        let dropped = try await droppedEntries(rows: rows)
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        headVersion: Int64(head), maxAgeHours: hours,
+                        rows: rows.map {
+                            .init(
+                                group: $0.group, mode: map($0.mode), maxEntries: $0.maximumEntries, active: $0.active,
+                                upToDate: $0.upToDate, stale: $0.stale, droppedEntries: dropped[$0.group] ?? 0)
+                        }, stale: stale.map(map)))))
+    }
+
+    /// Entries each limited group's list leaves out now.
+    private func droppedEntries(rows: [ValidatorReportRow]) async throws -> [String: Int] {
+        let limited = rows.filter { $0.maximumEntries != nil }
+        guard !limited.isEmpty else { return [:] }
+        let (_, entries) = try await blacklistStore.validatorEntries(today: CalendarDate(now(), in: database.settings.timeZone))
+        var dropped: [String: Int] = [:]
+        for row in limited { dropped[row.group] = max(0, entries.count - row.maximumEntries!) }
+        return dropped
+    }
+
+    // MARK: Mapping
+
+    func map(_ batch: BlacklistBatchView) -> Components.Schemas.BlacklistBatch {
+        .init(
+            batchId: batch.batchID, kind: .init(rawValue: batch.kind) ?? .manual, note: batch.note, size: batch.size,
+            state: .init(rawValue: batch.state.rawValue)!, createdBy: batch.createdBy, createdAt: batch.createdAt,
+            approvedBy: batch.approvedBy, undoesBatch: batch.undoesBatch, undoneBy: batch.undoneBy,
+            firstVersion: batch.firstVersion.map { Int64($0) }, lastVersion: batch.lastVersion.map { Int64($0) },
+            skipped: batch.skipped)
+    }
+
+    func map(_ entry: BlacklistEntryView) -> Components.Schemas.BlacklistEntry {
+        .init(
+            cardNumber: entry.card.masked, reason: .init(rawValue: entry.reason.rawValue)!, version: Int64(entry.version),
+            listedAt: entry.listedAt, validTo: entry.validTo?.description)
+    }
+
+    func map(_ validator: ValidatorView) -> Components.Schemas.Validator {
+        let registration = validator.registration
+        return .init(
+            terminalNumber: registration.terminalNumber, psamSerial: registration.psamSerial, mode: map(registration.mode),
+            line: registration.line, depot: registration.depot, group: registration.group,
+            registeredAt: validator.registeredAt, revoked: validator.revokedAt != nil, revokedAt: validator.revokedAt,
+            appliedVersion: validator.appliedVersion.map { Int64($0) }, appliedAt: validator.appliedAt,
+            lastSeenAt: validator.lastSeenAt)
+    }
+
+}

@@ -1,0 +1,300 @@
+import ArgumentParser
+import Crypto
+import Foundation
+import TongkaCardCrypto
+import TongkaCardSim
+import TongkaCardTerminal
+import TongkaClient
+import TongkaDomain
+
+/// The reference validator: what a bus or gate validator does with the blacklist. It keeps the
+/// list in its searchable compact form (``ValidatorListState``) in a local file, applies deltas
+/// atomically, verifies every list's signature and issuer, and acknowledges what it applied.
+@main
+struct TongkaValidator: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tongka-validator",
+        abstract: "Reference validator for the Tongka blacklist (参考验票机).",
+        discussion: """
+            Exit codes: 0 done (tap: accepted, check: not listed), 1 refused or listed, 69 server
+            unreachable or failing.
+            """,
+        subcommands: [Register.self, Sync.self, Check.self, Tap.self, Run.self])
+}
+
+struct StateOptions: ParsableArguments {
+    @Option(help: "The validator's state directory (its token, the server's public key and the list).")
+    var state: String = ".tongka-validator"
+}
+
+/// What `register` keeps in the state directory (`validator.json`, readable by the owner only).
+struct ValidatorConfig: Codable {
+    var server: String
+    var terminalNumber: String
+    var token: String
+    var publicKey: String
+    var issuerID: String
+}
+
+struct ValidatorFailure: Error, CustomStringConvertible {
+    let code: String
+    let message: String
+    var description: String { "\(code): \(message)" }
+}
+
+enum ValidatorFiles {
+    static func configURL(_ state: String) -> URL { URL(fileURLWithPath: state).appendingPathComponent("validator.json") }
+    static func listURL(_ state: String) -> URL { URL(fileURLWithPath: state).appendingPathComponent("list.tkvs") }
+
+    static func loadConfig(_ state: String) throws -> ValidatorConfig {
+        guard let data = try? Data(contentsOf: configURL(state)) else {
+            throw ValidatorFailure(code: "not_registered", message: "no \(configURL(state).path): run register first")
+        }
+        return try JSONDecoder().decode(ValidatorConfig.self, from: data)
+    }
+
+    /// The list held, or nil before the first sync. A damaged file is reported, never used.
+    static func loadList(_ state: String) throws -> ValidatorListState? {
+        guard let data = try? Data(contentsOf: listURL(state)) else { return nil }
+        do {
+            return try ValidatorListState(serialized: Array(data))
+        } catch {
+            throw ValidatorFailure(code: "list_damaged", message: "\(listURL(state).path): \(error)")
+        }
+    }
+
+    /// Writes the new list next to the old one and renames it over: a crash leaves the old or the new file, whole.
+    static func saveList(_ list: ValidatorListState, _ state: String) throws {
+        try Data(list.serialized()).write(to: listURL(state), options: .atomic)
+    }
+}
+
+/// Fetching, checking and applying one list.
+struct Syncer {
+    let config: ValidatorConfig
+    let state: String
+    let client: TongkaClient
+
+    init(state: String) throws {
+        config = try ValidatorFiles.loadConfig(state)
+        self.state = state
+        guard let url = URL(string: config.server) else {
+            throw ValidatorFailure(code: "usage", message: "bad server URL in validator.json")
+        }
+        client = TongkaClient(serverURL: url, token: config.token, language: .en, timeout: .seconds(90))
+    }
+
+    enum Outcome {
+        case current(version: UInt64)
+        case applied(kind: BlacklistListKind, version: UInt64, added: Int, removed: Int, bytes: Int, dropped: Int)
+    }
+
+    /// One round: download (waiting up to `wait` seconds for news), verify, apply, acknowledge.
+    func sync(wait: Int?) async throws -> Outcome {
+        let held = try ValidatorFiles.loadList(state)
+        guard
+            let download = try await client.downloadBlacklist(
+                since: held.map { Int64($0.version) }, wait: wait, issuer: config.issuerID)
+        else {
+            return .current(version: held?.version ?? 0)
+        }
+        let list = try verify(download.bytes)
+        let next: ValidatorListState
+        switch list.kind {
+        case .full:
+            next = try ValidatorListState(
+                version: list.toVersion, issuerID: list.issuerID, index: try BlacklistIndex(sorted: list.added))
+        case .delta:
+            guard let held, held.version == list.fromVersion else {
+                throw ValidatorFailure(
+                    code: "delta_mismatch", message: "a delta from v\(list.fromVersion) does not apply to v\(held?.version ?? 0)")
+            }
+            next = try ValidatorListState(
+                version: list.toVersion, issuerID: list.issuerID,
+                index: try held.index.applying(BlacklistChanges(added: list.added, removed: list.removed)))
+        }
+        try ValidatorFiles.saveList(next, state)
+        try await client.acknowledgeBlacklist(version: Int64(next.version))
+        return .applied(
+            kind: list.kind, version: next.version, added: list.added.count, removed: list.removed.count,
+            bytes: download.bytes.count, dropped: download.dropped)
+    }
+
+    /// The signature (before anything else is decoded) and the issuer.
+    func verify(_ bytes: [UInt8]) throws -> BlacklistList {
+        guard let keyBytes = Data(base64Encoded: config.publicKey),
+            let key = try? Curve25519.Signing.PublicKey(rawRepresentation: keyBytes)
+        else { throw ValidatorFailure(code: "bad_public_key", message: "the public key in validator.json is not valid") }
+        let list: BlacklistList
+        do {
+            list = try BlacklistList.decode(bytes) { signed, signature in
+                key.isValidSignature(signature, for: signed)
+            }
+        } catch {
+            throw ValidatorFailure(code: "list_invalid", message: "refused the downloaded list: \(error)")
+        }
+        guard list.issuerID == config.issuerID else {
+            throw ValidatorFailure(
+                code: "wrong_operator", message: "the list is issuer \(list.issuerID)'s, not \(config.issuerID)'s")
+        }
+        return list
+    }
+}
+
+func describe(_ outcome: Syncer.Outcome) -> String {
+    switch outcome {
+    case .current(let version): return "v\(version): up to date"
+    case let .applied(kind, version, added, removed, bytes, dropped):
+        var text = "v\(version): applied \(kind) list, +\(added) −\(removed) (\(bytes) bytes)"
+        if dropped > 0 { text += "; \(dropped) entries left out by this group's size limit" }
+        return text
+    }
+}
+
+/// Runs a command body, printing failures as `code: message` with the exit codes of the counter.
+func guarded(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let failure as ValidatorFailure {
+        FileHandle.standardError.write(Data("\(failure)\n".utf8))
+        throw ExitCode(1)
+    } catch let failure as APIFailure {
+        FileHandle.standardError.write(Data("\(failure)\n".utf8))
+        throw ExitCode(failure.status >= 500 || failure.code == "transport_error" ? 69 : 1)
+    }
+}
+
+struct Register: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Register this validator with an admin's token and keep its own token in the state directory.")
+    @OptionGroup var options: StateOptions
+    @Option(help: "Server URL.") var server: String = "http://127.0.0.1:8080"
+    @Option(help: "An admin's session token (or TONGKA_ADMIN_TOKEN).") var adminToken: String?
+    @Argument(help: "Terminal number: 12 digits.") var terminal: String
+    @Option(help: "PSAM serial (hex).") var psam: String
+    @Option(help: "bus, metro, brt, tram, ferry, taxi, rail or bike.") var mode: String
+    @Option(help: "Line.") var line: String
+    @Option(help: "Depot.") var depot: String
+    @Option(help: "Group (hardware class).") var group: String
+
+    func run() async throws {
+        try await guarded {
+            guard let token = adminToken ?? ProcessInfo.processInfo.environment["TONGKA_ADMIN_TOKEN"],
+                let url = URL(string: server)
+            else { throw ValidatorFailure(code: "usage", message: "give --admin-token or TONGKA_ADMIN_TOKEN, and a server URL") }
+            guard let mode = Components.Schemas.TransportMode(rawValue: mode) else {
+                throw ValidatorFailure(code: "invalid_validator", message: "unknown mode \(self.mode)")
+            }
+            let client = TongkaClient(serverURL: url, token: token, language: .en)
+            let registered = try await client.registerValidator(
+                .init(terminalNumber: terminal, psamSerial: psam, mode: mode, line: line, depot: depot, group: group))
+            try FileManager.default.createDirectory(atPath: options.state, withIntermediateDirectories: true)
+            let config = ValidatorConfig(
+                server: server, terminalNumber: registered.validator.terminalNumber, token: registered.token,
+                publicKey: registered.publicKey, issuerID: registered.issuerId)
+            let file = ValidatorFiles.configURL(options.state)
+            try JSONEncoder().encode(config).write(to: file, options: .atomic)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+            print("registered \(registered.validator.terminalNumber); state in \(options.state)")
+        }
+    }
+}
+
+struct Sync: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Download the list (a delta from the version held), verify it, apply it atomically, acknowledge.")
+    @OptionGroup var options: StateOptions
+    @Option(help: "Seconds to wait for a newer version when up to date (0-60).") var wait: Int?
+
+    func run() async throws {
+        try await guarded {
+            print(describe(try await Syncer(state: options.state).sync(wait: wait)))
+        }
+    }
+}
+
+struct Check: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Whether a card is on the list held (exit 1 when listed), without decompressing the list.")
+    @OptionGroup var options: StateOptions
+    @Argument(help: "Card number (19 digits).") var card: String
+
+    func run() async throws {
+        try await guarded {
+            guard card.count == 19, card.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                throw ValidatorFailure(code: "invalid_card_number", message: "a card number is 19 digits")
+            }
+            guard let list = try ValidatorFiles.loadList(options.state) else {
+                throw ValidatorFailure(code: "no_list", message: "no list yet: run sync first")
+            }
+            if list.index.contains(CardNumber(trusted: card)) {
+                print("listed (v\(list.version))")
+                throw ExitCode(1)
+            }
+            print("not listed (v\(list.version))")
+        }
+    }
+}
+
+struct Tap: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "A card is presented: a listed card is blocked on the card (APPLICATION BLOCK) and refused.",
+        discussion: "The PSAM is simulated with the operator's card key file (its maintenance key makes the block's MAC).")
+    @OptionGroup var options: StateOptions
+    @Option(help: "Card reader: sim:PATH for a software card file.") var reader: String
+    @Option(help: "The card key file the simulated PSAM holds.") var cardKeys: String
+
+    func run() async throws {
+        try await guarded {
+            guard reader.hasPrefix("sim:") else {
+                throw ValidatorFailure(code: "reader_unavailable", message: "only sim:PATH readers are built in")
+            }
+            guard let list = try ValidatorFiles.loadList(options.state) else {
+                throw ValidatorFailure(code: "no_list", message: "no list yet: run sync first")
+            }
+            let keys = try MasterKeyStore.load(fromFile: cardKeys, requireOwnerOnly: false)
+            let terminal = PurseTerminal(reader: SimulatedCardReader(cardFile: String(reader.dropFirst(4)), faults: []))
+            let info = try await terminal.readCard()
+            let card = CardNumber(trusted: info.card.cardNumber)
+            if info.temporarilyBlocked {
+                print("refused: \(card.masked) is blocked")
+                throw ExitCode(1)
+            }
+            guard list.index.contains(card) else {
+                print("accepted: \(card.masked), balance \(Money(fen: Int64(info.balance ?? 0)).formatted)")
+                return
+            }
+            let challenge = try await terminal.challenge()
+            let block = try PurseHost(keyStore: keys).applicationBlockCommand(
+                card: info.card, challenge: challenge, permanent: false, keyVersion: 1)
+            try await terminal.send(maintenanceCommand: block)
+            print("refused: \(card.masked) is on the blacklist (v\(list.version)); the card is blocked")
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Stay connected: long-poll for each new version, apply it, and send a heartbeat when nothing changed.")
+    @OptionGroup var options: StateOptions
+    @Option(help: "Seconds each long poll waits (1-60).") var wait: Int = 55
+    @Option(help: "Stop after this many rounds (default: never).") var rounds: Int?
+
+    func run() async throws {
+        let syncer = try Syncer(state: options.state)
+        var done = 0
+        while rounds.map({ done < $0 }) ?? true {
+            done += 1
+            do {
+                let outcome = try await syncer.sync(wait: wait)
+                if case .current = outcome { try await syncer.client.validatorHeartbeat() }
+                print(describe(outcome))
+            } catch let failure as APIFailure where failure.code == "transport_error" || failure.status >= 500 {
+                // Offline: keep the list held and try again shortly.
+                FileHandle.standardError.write(Data("\(failure); retrying in 5 s\n".utf8))
+                try await Task.sleep(for: .seconds(5))
+            }
+        }
+    }
+}
