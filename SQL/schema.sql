@@ -588,7 +588,7 @@ CREATE TABLE public.blacklist_batches (
     undoes_batch bigint,
     source_issuer text,
     CONSTRAINT blacklist_batches_kind CHECK ((kind = ANY (ARRAY['manual'::text, 'refund'::text, 'import'::text, 'undo'::text, 'expiry'::text]))),
-    CONSTRAINT blacklist_batches_note_length CHECK ((char_length(note) <= 200)),
+    CONSTRAINT blacklist_batches_note_length CHECK ((char_length(note) <= 500)),
     CONSTRAINT blacklist_batches_second_admin CHECK (((approved_by IS NULL) OR (approved_by IS DISTINCT FROM created_by))),
     CONSTRAINT blacklist_batches_size CHECK ((size >= 1)),
     CONSTRAINT blacklist_batches_source_issuer CHECK ((source_issuer ~ '^[0-9A-F]{16}$'::text)),

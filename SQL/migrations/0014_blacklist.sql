@@ -12,7 +12,7 @@
 CREATE TABLE blacklist_batches (
     batch_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     kind text NOT NULL CONSTRAINT blacklist_batches_kind CHECK (kind IN ('manual', 'refund', 'import', 'undo', 'expiry')),
-    note text NOT NULL DEFAULT '' CONSTRAINT blacklist_batches_note_length CHECK (char_length(note) <= 200),
+    note text NOT NULL DEFAULT '' CONSTRAINT blacklist_batches_note_length CHECK (char_length(note) <= 500),
     size integer NOT NULL CONSTRAINT blacklist_batches_size CHECK (size >= 1),
     state text NOT NULL CONSTRAINT blacklist_batches_state CHECK (state IN ('applied', 'pending', 'rejected')),
     created_by bigint REFERENCES clerks (clerk_id),

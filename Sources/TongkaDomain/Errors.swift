@@ -157,8 +157,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
             .invalidProduct, .invalidCardNumber, .unknownIssuerPrefix, .invalidDocumentNumber, .invalidPhone,
             .hallRequired, .stockFileEmpty, .invalidPaymentMethod, .unbalancedTransaction, .paymentReferenceRequired,
             .paymentReferenceNotAllowed, .floatTooLarge, .reasonRequired, .invalidCursor, .invalidTerminal,
-            .invalidCardResponse, .loadNotWholeYuan, .invalidGrouping, .invalidBlacklistReason, .invalidValidator,
-            .invalidVersion:
+            .invalidCardResponse, .loadNotWholeYuan, .invalidGrouping, .invalidValidator, .invalidVersion:
             400
         case .unauthenticated, .invalidToken, .sessionExpired, .invalidCredentials, .validatorRevoked:
             401
@@ -180,7 +179,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .methodNotAllowed: 405
         case .bodyTooLarge: 413
         case .unsupportedMediaType: 415
-        case .stockFileInvalid, .loadMACInvalid, .tacInvalid, .purchaseMACInvalid: 422
+        case .stockFileInvalid, .loadMACInvalid, .tacInvalid, .purchaseMACInvalid, .invalidBlacklistReason: 422
         case .accountLocked: 423
         case .holderLookupLimit: 429
         case .tooManyAttempts: 429

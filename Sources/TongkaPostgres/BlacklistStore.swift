@@ -337,7 +337,7 @@ public struct BlacklistStore: Sendable {
 
     private static func note(_ raw: String) throws(TongkaError) -> String {
         let note = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard note.count <= 200 else { throw TongkaError(.invalidName, detail: "a note is at most 200 characters") }
+        guard note.count <= 500 else { throw TongkaError(.invalidName, detail: "a note is at most 500 characters") }
         return note
     }
 

@@ -143,6 +143,7 @@ struct BlacklistCommand: AsyncParsableCommand {
             guard !view.history.isEmpty else {
                 return Output.line(counter.t("\(view.cardNumber) was never listed.", "\(view.cardNumber) 从未列入黑名单。"))
             }
+            Output.line(counter.t("Card \(view.cardNumber)", "卡号 \(view.cardNumber)"))
             Output.line(
                 Table(
                     headers: [

@@ -161,6 +161,11 @@ func guarded(_ body: () async throws -> Void) async throws {
     } catch let failure as APIFailure {
         FileHandle.standardError.write(Data("\(failure)\n".utf8))
         throw ExitCode(failure.status >= 500 || failure.code == "transport_error" ? 69 : 1)
+    } catch let exit as ExitCode {
+        throw exit
+    } catch {
+        FileHandle.standardError.write(Data("card_unreadable: \(error)\n".utf8))
+        throw ExitCode(1)
     }
 }
 
@@ -253,7 +258,9 @@ struct Tap: AsyncParsableCommand {
                 throw ValidatorFailure(code: "no_list", message: "no list yet: run sync first")
             }
             let keys = try MasterKeyStore.load(fromFile: cardKeys, requireOwnerOnly: false)
-            let terminal = PurseTerminal(reader: SimulatedCardReader(cardFile: String(reader.dropFirst(4)), faults: []))
+            let cardReader = SimulatedCardReader(cardFile: String(reader.dropFirst(4)), faults: [])
+            _ = try await cardReader.connect()
+            let terminal = PurseTerminal(reader: cardReader)
             let info = try await terminal.readCard()
             let card = CardNumber(trusted: info.card.cardNumber)
             if info.temporarilyBlocked {
