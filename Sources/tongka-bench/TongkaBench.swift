@@ -9,7 +9,7 @@ struct TongkaBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tongka-bench",
         abstract: "Drive N concurrent counter clients through complete money commands for a fixed time.",
-        subcommands: [SetupCommand.self, RunCommand.self])
+        subcommands: [SetupCommand.self, RunCommand.self, BlacklistSizesCommand.self])
 }
 
 struct StateOption: ParsableArguments {
@@ -178,3 +178,22 @@ struct RunCommand: AsyncParsableCommand {
 
 /// `value` with `digits` decimals.
 func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
+
+/// The blacklist's sizes against the information bound, the validator index's memory and
+/// correctness, and build times (`Scripts/bench/blacklist.sh`): no server needed.
+struct BlacklistSizesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "blacklist-sizes", abstract: "Full list and delta sizes, index memory and wrong answers, build times.")
+    @Option(help: "Cards issued.") var issued = 10_000_000
+    @Option(help: "Cards listed.") var listed = 1_000_000
+    @Option(help: "Scattered changes in the delta.") var changes = 1_000
+    @Option(help: "Issuer prefixes, comma-separated.") var prefixes = "31048200,31048201,31049900"
+    @Option(help: "Random seed.") var seed: UInt64 = 1
+
+    func run() async throws {
+        let report = try BlacklistSizeStudy.run(
+            issued: issued, listed: listed, changes: changes, prefixes: prefixes.split(separator: ",").map(String.init),
+            seed: seed, progress: isatty(STDERR_FILENO) == 1)
+        for line in report.lines { print(line) }
+    }
+}
