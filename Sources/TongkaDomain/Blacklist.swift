@@ -59,6 +59,17 @@ public struct BlacklistChange: Sendable, Equatable, Codable {
     }
 }
 
+extension CardNumber {
+    /// Any issuer's 19-digit number: the blacklist holds other issuers' cards too (the usual
+    /// initialiser also requires one of this operator's prefixes).
+    public init(anyIssuer raw: String) throws(TongkaError) {
+        guard raw.count == Self.length, raw.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw TongkaError(.invalidCardNumber, detail: "\(raw.count) characters")
+        }
+        self.init(trusted: raw)
+    }
+}
+
 extension CardNumber: Codable {
     public init(from decoder: any Decoder) throws {
         self.init(trusted: try decoder.singleValueContainer().decode(String.self))

@@ -71,11 +71,20 @@ public struct BlacklistChanges: Sendable, Equatable {
     /// changes that do not fit: adding a listed card or removing an unlisted one means `list` is
     /// not the version the changes start from.
     public func applied(to list: [CardNumber]) throws(BlacklistChangesError) -> [CardNumber] {
-        let current = try Self.values(list, list: .previous)
+        // Every value came from a checked 19-digit number, so every one converts back.
+        try appliedValues(to: try Self.values(list, list: .previous)).map { CardNumber(numericValue: $0)! }
+    }
+
+    /// ``applied(to:)`` on the numbers' numeric values (ascending), for a validator that holds
+    /// integers and should not make a million strings to apply a delta.
+    public func appliedValues(to current: [UInt64]) throws(BlacklistChangesError) -> [UInt64] {
+        if let index = current.indices.dropFirst().first(where: { current[$0] <= current[$0 - 1] }) {
+            throw .notStrictlyAscending(list: .previous, index: index)
+        }
         let adds = try Self.values(added, list: .added)
         let removes = try Self.values(removed, list: .removed)
-        var result: [CardNumber] = []
-        result.reserveCapacity(max(0, list.count + added.count - removed.count))
+        var result: [UInt64] = []
+        result.reserveCapacity(max(0, current.count + adds.count - removes.count))
         var i = 0
         var a = 0
         var r = 0
@@ -83,13 +92,13 @@ public struct BlacklistChanges: Sendable, Equatable {
             if r < removes.count, i < current.count, removes[r] < current[i] { throw .notListed(removedIndex: r) }
             if a < adds.count, i < current.count, adds[a] == current[i] { throw .alreadyListed(addedIndex: a) }
             if a < adds.count && (i == current.count || adds[a] < current[i]) {
-                result.append(added[a])
+                result.append(adds[a])
                 a += 1
             } else if r < removes.count && removes[r] == current[i] {
                 i += 1
                 r += 1
             } else {
-                result.append(list[i])
+                result.append(current[i])
                 i += 1
             }
         }

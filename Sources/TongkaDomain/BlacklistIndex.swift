@@ -188,35 +188,8 @@ public struct BlacklistIndex: Sendable, Equatable {
     /// ``BlacklistIndexError/changes(_:)``: adding a listed card or removing an unlisted one means this
     /// is not the version the changes start from.
     public func applying(_ changes: BlacklistChanges) throws(BlacklistIndexError) -> BlacklistIndex {
-        let current = values()
-        let adds: [UInt64]
-        let removes: [UInt64]
-        do {
-            adds = try Self.changeValues(changes.added, list: .added)
-            removes = try Self.changeValues(changes.removed, list: .removed)
-        } catch { throw .changes(error) }
-        // The same merge as `BlacklistChanges.applied(to:)`, on integers: the index never holds
-        // card numbers as text, and a validator applying a delta should not make a million strings.
-        var result: [UInt64] = []
-        result.reserveCapacity(max(0, current.count + adds.count - removes.count))
-        var i = 0
-        var a = 0
-        var r = 0
-        while i < current.count || a < adds.count {
-            if r < removes.count, i < current.count, removes[r] < current[i] { throw .changes(.notListed(removedIndex: r)) }
-            if a < adds.count, i < current.count, adds[a] == current[i] { throw .changes(.alreadyListed(addedIndex: a)) }
-            if a < adds.count && (i == current.count || adds[a] < current[i]) {
-                result.append(adds[a])
-                a += 1
-            } else if r < removes.count && removes[r] == current[i] {
-                i += 1
-                r += 1
-            } else {
-                result.append(current[i])
-                i += 1
-            }
-        }
-        if r < removes.count { throw .changes(.notListed(removedIndex: r)) }
+        let result: [UInt64]
+        do { result = try changes.appliedValues(to: values()) } catch { throw .changes(error) }
         return try BlacklistIndex(checkedValues: result, blockSize: blockSize)
     }
 
@@ -224,19 +197,6 @@ public struct BlacklistIndex: Sendable, Equatable {
 
     /// Numbers in block `block`: ``blockSize``, or fewer in the last block.
     private func blockLength(_ block: Int) -> Int { min(blockSize, count - block * blockSize) }
-
-    private static func changeValues(
-        _ numbers: [CardNumber], list: BlacklistChangesError.List
-    ) throws(BlacklistChangesError) -> [UInt64] {
-        var values: [UInt64] = []
-        values.reserveCapacity(numbers.count)
-        for (index, number) in numbers.enumerated() {
-            guard let value = number.numericValue else { throw .invalidCardNumber(list: list, index: index) }
-            if let last = values.last, value <= last { throw .notStrictlyAscending(list: list, index: index) }
-            values.append(value)
-        }
-        return values
-    }
 }
 
 /// Reads the Rice codes of a ``BlacklistIndex`` one after another: the lookup's inner loop. Only

@@ -10,14 +10,6 @@ extension APIHandler {
     var blacklistStore: BlacklistStore { BlacklistStore(database: database) }
     var validators: ValidatorStore { ValidatorStore(database: database) }
 
-    /// Any 19-digit number: the list holds other issuers' cards too.
-    func anyCardNumber(_ raw: String) throws(TongkaError) -> CardNumber {
-        guard raw.count == CardNumber.length, raw.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-            throw TongkaError(.invalidCardNumber, detail: "\(raw.count) characters")
-        }
-        return CardNumber(trusted: raw)
-    }
-
     // MARK: Validators' side
 
     func getBlacklist(_ input: Operations.GetBlacklist.Input) async throws -> Operations.GetBlacklist.Output {
@@ -91,7 +83,7 @@ extension APIHandler {
             guard let action = BlacklistAction(rawValue: change.action.rawValue),
                 let reason = BlacklistReason(rawValue: change.reason.rawValue)
             else { throw TongkaError(.invalidBlacklistReason) }
-            requests.append(BlacklistRequest(card: try anyCardNumber(change.cardNumber), action: action, reason: reason))
+            requests.append(BlacklistRequest(card: try CardNumber(anyIssuer: change.cardNumber), action: action, reason: reason))
         }
         let batch = try await blacklistStore.change(
             requests, note: body.note ?? "", approvalSize: blacklistApprovalSize, now: now(), origin: scope.origin)
@@ -153,10 +145,10 @@ extension APIHandler {
     }
 
     func getBlacklistCard(_ input: Operations.GetBlacklistCard.Input) async throws -> Operations.GetBlacklistCard.Output {
-        let card = try anyCardNumber(input.path.cardNumber)
+        let card = try CardNumber(anyIssuer: input.path.cardNumber)
         let actor = try scope.actor()
-        let (entry, history) = try await blacklistStore.card(card, actor: actor)
         let spread = try await validators.propagation(of: card, actor: actor)
+        let (entry, history) = (spread.entry, spread.history)
         return .ok(
             .init(
                 body: .json(
@@ -223,9 +215,9 @@ extension APIHandler {
     private func droppedEntries(rows: [ValidatorReportRow]) async throws -> [String: Int] {
         let limited = rows.filter { $0.maximumEntries != nil }
         guard !limited.isEmpty else { return [:] }
-        let (_, entries) = try await blacklistStore.validatorEntries(today: CalendarDate(now(), in: database.settings.timeZone))
+        let count = try await blacklistStore.validatorEntryCount(today: CalendarDate(now(), in: database.settings.timeZone))
         var dropped: [String: Int] = [:]
-        for row in limited { dropped[row.group] = max(0, entries.count - row.maximumEntries!) }
+        for row in limited { dropped[row.group] = max(0, count - row.maximumEntries!) }
         return dropped
     }
 

@@ -6,8 +6,9 @@ import TongkaDomain
 import TongkaPostgres
 
 /// Builds and signs what validators download: a delta from the version they hold, or the full
-/// list (docs/blacklist-format.md). Full lists are cached per version and size limit, since every
-/// validator that starts fresh asks for the same one.
+/// list (docs/blacklist-format.md). Full lists (per version, day and size limit) and deltas (per
+/// pair of versions) are cached: validators that start fresh, or synced at the same version, ask
+/// for the same bytes.
 final class BlacklistPublisher: Sendable {
     /// A list ready to send.
     struct Signed: Sendable {
@@ -33,6 +34,7 @@ final class BlacklistPublisher: Sendable {
     let maximumDeltaChanges: Int
     let watcher: BlacklistWatcher
     private let fullCache = Mutex<[String: Signed]>([:])
+    private let deltaCache = Mutex<[String: Signed]>([:])
 
     init(
         store: BlacklistStore, signingKey: Curve25519.Signing.PrivateKey?, issuerID: String, timeZone: TimeZone,
@@ -65,31 +67,47 @@ final class BlacklistPublisher: Sendable {
         if let since, since > 0, since < head, head - since <= UInt64(maximumDeltaChanges), validator.maximumEntries == nil {
             return .list(try await delta(from: since, to: head, now: now))
         }
-        return .list(try await full(maximumEntries: validator.maximumEntries, group: validator.group, now: now))
+        let signed = try await full(head: head, maximumEntries: validator.maximumEntries, now: now)
+        Gauge(label: "tongka_blacklist_dropped_entries", dimensions: [("group", validator.group)]).record(signed.dropped)
+        return .list(signed)
     }
 
+    /// The delta from `from` to `to`; validators that synced at the same version share one.
     private func delta(from: UInt64, to: UInt64, now: Date) async throws -> Signed {
+        let key = "\(from)-\(to)"
+        if let cached = deltaCache.withLock({ $0[key] }) { return cached }
         let changes = BlacklistLog.delta(after: try await store.changes(after: from, through: to))
         let list = try BlacklistList(
             kind: .delta, fromVersion: from, toVersion: to, issuedAtUnixSeconds: Int64(now.timeIntervalSince1970),
             issuerID: issuerID, added: changes.added, removed: changes.removed)
-        return try sign(list, dropped: 0)
+        let signed = try sign(list, dropped: 0)
+        deltaCache.withLock { cache in
+            // Only deltas to the newest version are asked for again; a few hundred at most.
+            cache = cache.filter { $0.value.list.toVersion == to }
+            if cache.count >= 256 { cache.removeAll() }
+            cache[key] = signed
+        }
+        return signed
     }
 
-    private func full(maximumEntries: Int?, group: String, now: Date) async throws -> Signed {
-        let (version, entries) = try await store.validatorEntries(today: CalendarDate(now, in: timeZone))
-        let key = "\(version)/\(maximumEntries.map(String.init) ?? "-")"
-        if let cached = fullCache.withLock({ $0[key] }) { return cached }
+    /// The full list at `head` or newer: from the cache when it holds `head`'s (read before the
+    /// entries, so a cached list costs no reading of the whole list), else read and signed.
+    private func full(head: UInt64, maximumEntries: Int?, now: Date) async throws -> Signed {
+        // The day is part of the key: a card past its valid-to date leaves tomorrow's list.
+        let today = CalendarDate(now, in: timeZone)
+        func key(_ version: UInt64) -> String { "\(version)/\(today)/\(maximumEntries.map(String.init) ?? "-")" }
+        if let cached = fullCache.withLock({ $0[key(head)] }) { return cached }
+        let (version, entries) = try await store.validatorEntries(today: today)
+        let cacheKey = key(version)
         let (kept, dropped) = BlacklistTruncation.keep(entries, maximum: maximumEntries)
-        Gauge(label: "tongka_blacklist_dropped_entries", dimensions: [("group", group)]).record(dropped)
         let list = try BlacklistList(
             kind: .full, fromVersion: 0, toVersion: version, issuedAtUnixSeconds: Int64(now.timeIntervalSince1970),
             issuerID: issuerID, added: kept, removed: [])
         let signed = try sign(list, dropped: dropped)
         fullCache.withLock { cache in
             // Only the newest version's lists are worth keeping.
-            cache = cache.filter { $0.key.hasPrefix("\(version)/") }
-            cache[key] = signed
+            cache = cache.filter { $0.key.hasPrefix("\(version)/\(today)/") }
+            cache[cacheKey] = signed
         }
         return signed
     }

@@ -226,6 +226,16 @@ public struct BlacklistStore: Sendable {
         }
     }
 
+    /// How many cards a full list for validators holds today (what a group's size limit is checked against).
+    public func validatorEntryCount(today: CalendarDate) async throws -> Int {
+        try await database.read { connection in
+            try await connection.one(
+                """
+                SELECT count(*)::int FROM blacklist_entries WHERE valid_to IS NULL OR valid_to >= \(today.description)::date
+                """, as: Int.self, logger: logger)
+        }
+    }
+
     /// Every change after `version` up to `through`, ascending.
     public func changes(after version: UInt64, through: UInt64) async throws -> [BlacklistChange] {
         try await database.read { connection in

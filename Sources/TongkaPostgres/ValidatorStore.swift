@@ -28,6 +28,8 @@ public struct ValidatorIdentity: Sendable, Equatable {
 /// How far one listed card's version has spread (`blacklist status`).
 public struct PropagationView: Sendable, Equatable {
     public let entry: BlacklistEntryView?
+    /// Every change of the card, oldest first.
+    public let history: [BlacklistChangeView]
     /// The version that matters: the card's listing, or its newest change when not listed.
     public let version: UInt64?
     public let changedAt: Date?
@@ -200,7 +202,8 @@ public struct ValidatorStore: Sendable {
                 connection, condition: "v.revoked_at IS NULL AND coalesce(v.applied_version, 0) < $1::bigint",
                 binds: ["\(version ?? 0)"], order: "v.last_seen_at ASC NULLS FIRST, v.terminal_number", limit: 50)
             return PropagationView(
-                entry: entry, version: version, changedAt: changedAt, activeValidators: counts.0, applied: counts.1,
+                entry: entry, history: history, version: version, changedAt: changedAt, activeValidators: counts.0,
+                applied: counts.1,
                 behind: behind, behindCount: counts.0 - counts.1)
         }
     }
@@ -215,8 +218,7 @@ public struct ValidatorStore: Sendable {
         return try await database.read { connection in
             let head = try await connection.one("SELECT version FROM blacklist_head", as: Int64.self, logger: logger)
             let all = try await views(
-                connection, condition: "v.revoked_at IS NULL AND $1 = $1", binds: [""], order: "v.terminal_number",
-                limit: 1_000_000)
+                connection, condition: "v.revoked_at IS NULL", binds: [], order: "v.terminal_number", limit: Int.max)
             var limits: [String: Int?] = [:]
             for try await (group, maximum) in try await connection.query(
                 "SELECT group_code, max_entries FROM validator_groups", logger: logger

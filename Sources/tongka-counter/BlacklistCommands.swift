@@ -60,12 +60,19 @@ struct BlacklistCommand: AsyncParsableCommand {
         BlacklistReason(rawValue: raw)?.localizedName(counter.language) ?? raw
     }
 
+    /// The cards of one batch and its note, for `add` and `remove`.
+    struct BatchOptions: ParsableArguments {
+        @Argument(help: "Card numbers (19 digits).") var cards: [String] = []
+        @Option(help: "A file with one card number per line.") var file: String?
+        @Option(help: "A note for the batch.") var note: String?
+    }
+
     /// Sends one batch: every card named, with the same action and reason.
     static func change(
-        _ action: Components.Schemas.BlacklistAction, cards arguments: [String], file: String?, reason raw: String,
-        note: String?, counter: Counter
+        _ action: Components.Schemas.BlacklistAction, _ batch: BatchOptions, reason raw: String, counter: Counter
     ) async throws {
-        let numbers = try cards(arguments, file: file, counter: counter)
+        let numbers = try cards(batch.cards, file: batch.file, counter: counter)
+        let note = batch.note
         guard let reason = Components.Schemas.BlacklistReason(rawValue: raw) else {
             throw CounterFailure(code: "invalid_blacklist_reason", message: counter.t("Unknown reason \(raw)", "未知原因 \(raw)"))
         }
@@ -82,13 +89,11 @@ struct BlacklistCommand: AsyncParsableCommand {
                 JSON: the BlacklistBatch.
                 """)
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "Card numbers (19 digits).") var cards: [String] = []
-        @Option(help: "A file with one card number per line.") var file: String?
+        @OptionGroup var batch: BatchOptions
         @Option(help: "lost, fraud, damaged or external.") var reason: String
-        @Option(help: "A note for the batch.") var note: String?
 
         func execute(_ counter: Counter) async throws {
-            try await BlacklistCommand.change(.add, cards: cards, file: file, reason: reason, note: note, counter: counter)
+            try await BlacklistCommand.change(.add, batch, reason: reason, counter: counter)
         }
     }
 
@@ -97,14 +102,12 @@ struct BlacklistCommand: AsyncParsableCommand {
             abstract: "Take cards off the list, as one batch (supervisor, admin); validators receive the removal.",
             discussion: "JSON: the BlacklistBatch.")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "Card numbers (19 digits).") var cards: [String] = []
-        @Option(help: "A file with one card number per line.") var file: String?
+        @OptionGroup var batch: BatchOptions
         @Option(help: "Why: the reason the card was listed with, or damaged, fraud, lost (default: lost).")
         var reason: String = "lost"
-        @Option(help: "A note for the batch.") var note: String?
 
         func execute(_ counter: Counter) async throws {
-            try await BlacklistCommand.change(.remove, cards: cards, file: file, reason: reason, note: note, counter: counter)
+            try await BlacklistCommand.change(.remove, batch, reason: reason, counter: counter)
         }
     }
 
