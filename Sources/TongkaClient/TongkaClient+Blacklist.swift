@@ -48,6 +48,24 @@ extension TongkaClient {
         }
     }
 
+    /// Uploads another issuer's exchange file.
+    public func importBlacklist(issuer: String, file: [UInt8]) async throws -> Components.Schemas.BlacklistImport {
+        switch try await call({
+            try await api.importBlacklist(query: .init(issuer: issuer), body: .plainText(HTTPBody(file)))
+        }) {
+        case .created(let created): return try created.body.json
+        case .`default`(let status, let error): throw APIFailure(status: status, error)
+        }
+    }
+
+    /// This operator's list in the exchange format.
+    public func exportBlacklist() async throws -> [UInt8] {
+        switch try await call({ try await api.exportBlacklist() }) {
+        case .ok(let ok): return try await [UInt8](collecting: try ok.body.plainText, upTo: 1024 * 1024 * 1024)
+        case .`default`(let status, let error): throw APIFailure(status: status, error)
+        }
+    }
+
     public func blacklistEntries(cursor: String?, limit: Int?) async throws -> Components.Schemas.BlacklistEntryList {
         switch try await call({ try await api.listBlacklistEntries(query: .init(cursor: cursor, limit: limit)) }) {
         case .ok(let ok): return try ok.body.json

@@ -148,6 +148,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
     case terminalTaken = "terminal_taken"
     case wrongOperator = "wrong_operator"
     case blacklistKeyUnavailable = "blacklist_key_unavailable"
+    case exchangeFileInvalid = "exchange_file_invalid"
 
     /// The HTTP status a response with this code carries.
     public var httpStatus: Int {
@@ -179,7 +180,8 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .methodNotAllowed: 405
         case .bodyTooLarge: 413
         case .unsupportedMediaType: 415
-        case .stockFileInvalid, .loadMACInvalid, .tacInvalid, .purchaseMACInvalid, .invalidBlacklistReason: 422
+        case .stockFileInvalid, .loadMACInvalid, .tacInvalid, .purchaseMACInvalid, .invalidBlacklistReason,
+            .exchangeFileInvalid: 422
         case .accountLocked: 423
         case .holderLookupLimit: 429
         case .tooManyAttempts: 429
@@ -325,6 +327,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .terminalTaken: ("A validator with this terminal number is registered already", "该终端号已注册")
         case .wrongOperator: ("This list belongs to another operator", "该名单属于其他运营机构")
         case .blacklistKeyUnavailable: ("The blacklist signing key is not configured", "未配置黑名单签名密钥")
+        case .exchangeFileInvalid: ("The blacklist exchange file is refused; nothing was imported", "黑名单交换文件有误，未导入任何内容")
         }
     }
 }

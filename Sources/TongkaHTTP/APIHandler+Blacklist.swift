@@ -133,6 +133,26 @@ extension APIHandler {
         return .created(.init(body: .json(map(batch))))
     }
 
+    func importBlacklist(_ input: Operations.ImportBlacklist.Input) async throws -> Operations.ImportBlacklist.Output {
+        guard case .plainText(let body) = input.body else { throw TongkaError(.unsupportedMediaType) }
+        // The body limit (TONGKA_LIMITS_IMPORT_BYTES) was applied by the scope middleware.
+        let bytes = try await [UInt8](collecting: body, upTo: .max)
+        let file = try BlacklistExchangeFile.parse(bytes)
+        let result = try await blacklistStore.importExternal(
+            file, issuer: input.query.issuer, approvalSize: blacklistApprovalSize, now: now(), origin: scope.origin)
+        return .created(
+            .init(
+                body: .json(
+                    .init(
+                        issuerId: input.query.issuer.uppercased(), listed: result.listed, added: result.added,
+                        removed: result.removed, batch: result.batch.map(map)))))
+    }
+
+    func exportBlacklist(_ input: Operations.ExportBlacklist.Input) async throws -> Operations.ExportBlacklist.Output {
+        let file = try await blacklistStore.ownListed(actor: try scope.actor())
+        return .ok(.init(body: .plainText(HTTPBody(file.encoded()))))
+    }
+
     func listBlacklistEntries(
         _ input: Operations.ListBlacklistEntries.Input
     ) async throws

@@ -86,6 +86,8 @@ enum AccessPolicy {
         "approveBlacklistBatch": .roles([.admin]),
         "undoBlacklistBatch": .roles([.admin]),
         "listBlacklistEntries": .roles(BlacklistPolicy.readers),
+        "importBlacklist": .roles([.admin]),
+        "exportBlacklist": .roles([.admin, .auditor]),
         "getBlacklistCard": .roles(BlacklistPolicy.readers),
         "registerValidator": .roles([.admin]),
         "listValidators": .roles(oversight),

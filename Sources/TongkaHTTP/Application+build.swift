@@ -84,7 +84,8 @@ public func buildApplication(
         on: router,
         middlewares: [
             AccessMiddleware(
-                sessions: handler.sessions, validators: handler.validators, now: now, metricsTokenHash: settings.metricsToken.map(SessionToken.hash)),
+                sessions: handler.sessions, validators: handler.validators, now: now,
+                metricsTokenHash: settings.metricsToken.map(SessionToken.hash)),
             ContractMiddleware(contract: contract, jsonBodyLimit: settings.jsonBodyLimit),
         ])
 

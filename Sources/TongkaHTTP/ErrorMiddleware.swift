@@ -41,12 +41,19 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     struct Body: Encodable {
         let code: String
         let message: String
-        let lineErrors: [StockLineError]?
+        let lineErrors: [LineError]?
         let lineErrorCount: Int?
     }
 
+    /// A refused line of an uploaded file (a stock file or a blacklist exchange file).
+    struct LineError: Encodable {
+        let line: Int
+        let problem: String
+        let message: String
+    }
+
     static func response(
-        _ failure: TongkaError, language: Language, lineErrors: [StockLineError]? = nil, lineErrorCount: Int? = nil
+        _ failure: TongkaError, language: Language, lineErrors: [LineError]? = nil, lineErrorCount: Int? = nil
     ) -> Response {
         let body = Body(
             code: failure.code.rawValue, message: failure.message(language), lineErrors: lineErrors,
@@ -64,15 +71,21 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     /// Finds the domain error behind whatever was thrown.
-    static func classify(_ error: any Error) -> (TongkaError, [StockLineError]?, Int?) {
+    static func classify(_ error: any Error) -> (TongkaError, [LineError]?, Int?) {
         switch error {
         case let failure as TongkaError:
             return (failure, nil, nil)
         case let rejection as StockImportRejection:
-            return (TongkaError(.stockFileInvalid), rejection.errors, rejection.errorCount)
+            let lines = rejection.errors.map { LineError(line: $0.line, problem: $0.problem.rawValue, message: $0.message) }
+            return (TongkaError(.stockFileInvalid), lines, rejection.errorCount)
+        case let rejection as BlacklistExchangeFileError:
+            let lines = rejection.errors.map { LineError(line: $0.line, problem: $0.problem.rawValue, message: $0.message) }
+            return (TongkaError(.exchangeFileInvalid), lines, rejection.errorCount)
         case let serverError as ServerError:
             let underlying = serverError.underlyingError
-            if underlying is TongkaError || underlying is StockImportRejection { return classify(underlying) }
+            if underlying is TongkaError || underlying is StockImportRejection || underlying is BlacklistExchangeFileError {
+                return classify(underlying)
+            }
             if let decoding = underlying as? DecodingError {
                 return (TongkaError(.malformedRequest, detail: describe(decoding)), nil, nil)
             }

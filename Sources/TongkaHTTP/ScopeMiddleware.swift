@@ -23,7 +23,9 @@ struct ScopeMiddleware: RouterMiddleware {
         let started = ContinuousClock.now
         return try await RequestScope.$current.withValue(scope) {
             var request = request
-            let limit = request.uri.path == "/v1/stock/batches" && request.method == .post ? importBodyLimit : jsonBodyLimit
+            // File uploads (stock files, blacklist exchange files) get the import limit.
+            let upload = ["/v1/stock/batches", "/v1/blacklist/imports"].contains(request.uri.path)
+            let limit = upload && request.method == .post ? importBodyLimit : jsonBodyLimit
             if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
                 return ErrorMiddleware<Context>.response(
                     TongkaError(.bodyTooLarge, detail: "limit \(limit) bytes"), language: scope.language)

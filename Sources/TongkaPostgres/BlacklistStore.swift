@@ -184,6 +184,90 @@ public struct BlacklistStore: Sendable {
             """, logger: logger)
     }
 
+    // MARK: The national platform's exchange
+
+    /// What an import of another issuer's list changed.
+    public struct ImportResult: Sendable, Equatable {
+        /// The batch of the differences (nil when the file holds exactly the issuer's list already).
+        public let batch: BlacklistBatchView?
+        public let added: Int
+        public let removed: Int
+        /// Cards in the file.
+        public let listed: Int
+    }
+
+    /// Imports another issuer's whole list (the exchange file, already checked line by line):
+    /// the differences against what that issuer's earlier imports listed go into the log as one
+    /// batch of source `external` (held for a second admin when large, like any batch). Imports of
+    /// one issuer run one at a time (an advisory lock), so each diffs against the one before.
+    public func importExternal(
+        _ file: BlacklistExchangeFile, issuer: String, approvalSize: Int, now: Date, origin: RequestOrigin
+    ) async throws -> ImportResult {
+        let actor = try origin.requireActor()
+        try BlacklistPolicy.requireAdmin(actor)
+        let issuer = issuer.uppercased()
+        guard IssuerProfile.isIssuerID(issuer) else {
+            throw TongkaError(.malformedRequest, detail: "issuer is 16 hex digits ending FFFFFFFF")
+        }
+        guard issuer != database.settings.issuer.issuerID else {
+            throw TongkaError(.wrongOperator, detail: "an import is another issuer's list; this operator's is made here")
+        }
+        if let own = file.numbers.firstIndex(where: isOwn) {
+            throw TongkaError(
+                .exchangeFileInvalid, detail: "line \(own + 1) is one of this operator's cards (\(file.numbers[own].masked))")
+        }
+        return try await database.transaction { connection in
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock(hashtext(\("tongka-blacklist-import:" + issuer)))", logger: logger)
+            var previous: [CardNumber] = []
+            for try await card in try await connection.query(
+                """
+                SELECT e.card_number FROM blacklist_entries e
+                  JOIN blacklist_changes c ON c.version = e.version
+                  JOIN blacklist_batches b ON b.batch_id = c.batch_id
+                 WHERE b.source_issuer = \(issuer) ORDER BY e.card_number
+                """, logger: logger
+            ).decode(String.self) { previous.append(CardNumber(trusted: card)) }
+            let changes = try BlacklistChanges.between(previous: previous, new: file.numbers)
+            let requests =
+                changes.removed.map { BlacklistRequest(card: $0, action: .remove, reason: .external) }
+                + changes.added.map { BlacklistRequest(card: $0, action: .add, reason: .external) }
+            var batch: BlacklistBatchView?
+            if !requests.isEmpty {
+                // A card another issuer lists that is listed already (by hand) is named by its number.
+                try await checkCards(requests, connection: connection)
+                let (id, _) = try await applyOrHold(
+                    requests, kind: "import", note: "issuer \(issuer)", approvalSize: approvalSize, actor: actor, undoes: nil,
+                    sourceIssuer: issuer, now: now, connection: connection)
+                batch = try await batchView(id, skipped: 0, connection: connection)
+            }
+            try await Audit.record(
+                connection, origin: origin, action: "blacklist.import", subject: "issuer:\(issuer)",
+                details: [
+                    "listed": "\(file.numbers.count)", "added": "\(changes.added.count)", "removed": "\(changes.removed.count)",
+                    "batch": batch.map { "\($0.batchID)" } ?? "",
+                ], logger: logger)
+            return ImportResult(
+                batch: batch, added: changes.added.count, removed: changes.removed.count, listed: file.numbers.count)
+        }
+    }
+
+    /// This operator's own cards listed now, for the national platform (admins, auditors).
+    public func ownListed(actor: StaffActor) async throws -> BlacklistExchangeFile {
+        guard actor.role == .admin || actor.role == .auditor else { throw TongkaError(.forbiddenRole) }
+        let prefixes = Array(database.settings.issuer.cardNumberPrefixes)
+        return try await database.read { connection in
+            var numbers: [CardNumber] = []
+            for try await card in try await connection.query(
+                """
+                SELECT card_number FROM blacklist_entries WHERE left(card_number, 8) = ANY(\(prefixes)::text[])
+                 ORDER BY card_number
+                """, logger: logger
+            ).decode(String.self) { numbers.append(CardNumber(trusted: card)) }
+            return try BlacklistExchangeFile(numbers: numbers)
+        }
+    }
+
     // MARK: Reading the list
 
     /// The newest version and when it was made (0 and nil before the first change).
@@ -403,12 +487,12 @@ public struct BlacklistStore: Sendable {
     /// A new batch of `requests`: applied now, or held with its changes when above `approvalSize`.
     private func applyOrHold(
         _ requests: [BlacklistRequest], kind: String, note: String, approvalSize: Int, actor: StaffActor, undoes: Int64?,
-        now: Date, connection: PostgresConnection
+        sourceIssuer: String? = nil, now: Date, connection: PostgresConnection
     ) async throws -> (batch: Int64, held: Bool) {
         let held = BlacklistPolicy.needsApproval(size: requests.count, approvalSize: approvalSize)
         let batch = try await insertBatch(
-            kind: kind, note: note, size: requests.count, held: held, actor: actor, undoes: undoes, now: now,
-            connection: connection)
+            kind: kind, note: note, size: requests.count, held: held, actor: actor, undoes: undoes,
+            sourceIssuer: sourceIssuer, now: now, connection: connection)
         if held {
             try await insertPending(batch: batch, requests, connection: connection)
         } else {
@@ -418,13 +502,14 @@ public struct BlacklistStore: Sendable {
     }
 
     private func insertBatch(
-        kind: String, note: String, size: Int, held: Bool, actor: StaffActor, undoes: Int64?, now: Date,
-        connection: PostgresConnection
+        kind: String, note: String, size: Int, held: Bool, actor: StaffActor, undoes: Int64?, sourceIssuer: String?,
+        now: Date, connection: PostgresConnection
     ) async throws -> Int64 {
         try await connection.one(
             """
-            INSERT INTO blacklist_batches (kind, note, size, state, created_by, created_at, undoes_batch)
-            VALUES (\(kind), \(note), \(size), \(held ? "pending" : "applied"), \(actor.clerkID.rawValue), \(now), \(undoes))
+            INSERT INTO blacklist_batches (kind, note, size, state, created_by, created_at, undoes_batch, source_issuer)
+            VALUES (\(kind), \(note), \(size), \(held ? "pending" : "applied"), \(actor.clerkID.rawValue), \(now), \(undoes),
+                    \(sourceIssuer))
             RETURNING batch_id
             """, as: Int64.self, logger: logger)
     }

@@ -11,6 +11,7 @@ struct BlacklistCommand: AsyncParsableCommand {
         abstract: "The blacklist: add, remove, show, history, list, undo, approve, batches, status (supervisor, admin).",
         subcommands: [
             Add.self, Remove.self, Show.self, History.self, List.self, Undo.self, Approve.self, Batches.self, Status.self,
+            Import.self, Export.self,
         ])
 
     /// Card numbers from the arguments and, with `--file`, one per line of a file (blank lines and
@@ -108,6 +109,50 @@ struct BlacklistCommand: AsyncParsableCommand {
 
         func execute(_ counter: Counter) async throws {
             try await BlacklistCommand.change(.remove, batch, reason: reason, counter: counter)
+        }
+    }
+
+    struct Import: CounterCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import another issuer's blacklist (the national platform's sorted-lines file with its CRC-32) (admin).",
+            discussion: """
+                The whole file or nothing: a bad CRC, an unsorted or bad line is refused with its line number.
+                The differences against that issuer's previous import are listed as one batch (source external).
+                JSON: the BlacklistImport.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The exchange file.") var file: String
+        @Option(help: "The issuer whose list it is (16 hex digits).") var issuer: String
+
+        func execute(_ counter: Counter) async throws {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw CounterFailure(code: "file_not_found", message: counter.t("Cannot read \(file)", "无法读取文件 \(file)"))
+            }
+            let result = try await counter.client(timeout: .seconds(30 * 60)).importBlacklist(issuer: issuer, file: Array(data))
+            if counter.json { return Output.printJSON(result) }
+            Output.line(
+                counter.t(
+                    "Issuer \(result.issuerId): \(result.listed) cards in the file; \(result.added) added, \(result.removed) removed.",
+                    "发卡机构 \(result.issuerId)：文件共 \(result.listed) 张；新增 \(result.added) 张，移出 \(result.removed) 张。"))
+            if let batch = result.batch { BlacklistCommand.printBatch(batch, counter: counter) }
+        }
+    }
+
+    struct Export: CounterCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write this operator's listed cards in the national platform's exchange format (admin, auditor).",
+            discussion: "One 19-digit number per line, ascending, then CRC32 XXXXXXXX.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "The file to write.") var output: String
+
+        func execute(_ counter: Counter) async throws {
+            let bytes = try await counter.client(timeout: .seconds(30 * 60)).exportBlacklist()
+            guard FileManager.default.createFile(atPath: output, contents: Data(bytes)) else {
+                throw CounterFailure(code: "file_not_written", message: counter.t("Cannot write \(output)", "无法写入文件 \(output)"))
+            }
+            let cards = max(0, bytes.filter { $0 == 0x0A }.count - 1)
+            if counter.json { return Output.printJSON(["file": output, "cards": "\(cards)"]) }
+            Output.line(counter.t("Wrote \(cards) cards to \(output).", "已写出 \(cards) 张卡至 \(output)。"))
         }
     }
 

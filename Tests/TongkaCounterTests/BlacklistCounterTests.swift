@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TongkaCardSim
+import TongkaDomain
 import TongkaTestSupport
 
 /// The blacklist end to end: a supervisor lists a card at the counter, the reference validator
@@ -75,6 +76,24 @@ import TongkaTestSupport
             #expect(cleared.exitCode == 0 && cleared.stdout.contains("not listed (v2)"))
             let current = try await CommandRunner.validator(["sync", "--state", state])
             #expect(current.stdout.contains("v2: up to date"))
+
+            // The national platform: another issuer's file in, ours out.
+            let external = factory.directory + "/3101.txt"
+            try Data(try BlacklistExchangeFile(numbers: [CardNumber(trusted: "3101000000000000042")]).encoded())
+                .write(to: URL(fileURLWithPath: external))
+            let imported = try await admin.counter(["blacklist", "import", external, "--issuer", "3101AAAAFFFFFFFF"])
+            #expect(
+                imported.exitCode == 0 && imported.stdout.contains("1 added, 0 removed"), "\(imported.stdout)\(imported.stderr)")
+            try Data("3101000000000000042\nCRC32 00000000\n".utf8).write(to: URL(fileURLWithPath: external))
+            let refused = try await admin.counter(["blacklist", "import", external, "--issuer", "3101AAAAFFFFFFFF"])
+            #expect(refused.exitCode == 1 && refused.stderr.contains("[exchange_file_invalid]"), "\(refused.stderr)")
+            #expect(refused.stderr.contains("crc_mismatch"), "\(refused.stderr)")
+            _ = try await supervisor.counter(["blacklist", "add", card, "--reason", "fraud"])
+            let exportFile = factory.directory + "/ours.txt"
+            let exported = try await admin.counter(["blacklist", "export", "--output", exportFile])
+            #expect(exported.exitCode == 0 && exported.stdout.contains("Wrote 1 cards"), "\(exported.stdout)\(exported.stderr)")
+            let ours = try BlacklistExchangeFile.parse(Array(try Data(contentsOf: URL(fileURLWithPath: exportFile))))
+            #expect(ours.numbers.map(\.digits) == [card])
 
             let report = try await supervisor.counter(["report", "validators"])
             #expect(report.exitCode == 0 && report.stdout.contains("BUS-A"), "\(report.stdout)\(report.stderr)")

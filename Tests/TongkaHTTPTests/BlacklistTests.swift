@@ -259,6 +259,52 @@ func remove(_ cards: [String]) -> [Components.Schemas.BlacklistChangeRequest] {
         }
     }
 
+    @Test func anotherIssuersFileIsImportedAsItsDifferencesAndOursIsExportedInTheSameFormat() async throws {
+        try await withFixture { fixture in
+            let issuer = "3101AAAAFFFFFFFF"
+            func file(_ serials: [Int]) throws -> [UInt8] {
+                try BlacklistExchangeFile(numbers: serials.map { CardNumber(trusted: "31010000" + String(format: "%011d", $0)) })
+                    .encoded()
+            }
+            let first = try await fixture.admin.importBlacklist(issuer: issuer, file: try file([1, 2, 3]))
+            #expect(first.listed == 3 && first.added == 3 && first.removed == 0 && first.batch?.kind == ._import)
+            // The next file: 2 gone, 4 new; 1 and 3 unchanged.
+            let second = try await fixture.admin.importBlacklist(issuer: issuer, file: try file([1, 3, 4]))
+            #expect(second.added == 1 && second.removed == 1 && second.batch?.size == 2)
+            let same = try await fixture.admin.importBlacklist(issuer: issuer.lowercased(), file: try file([1, 3, 4]))
+            #expect(same.added == 0 && same.removed == 0 && same.batch == nil)
+            let entries = try await fixture.auditor.blacklistEntries(cursor: nil, limit: nil).entries
+            #expect(entries.count == 3 && entries.allSatisfy { $0.reason == .external })
+
+            // Refused whole, with line numbers: a bad CRC, an unsorted line.
+            var corrupt = try file([5, 6])
+            corrupt[38] = UInt8(ascii: "7")  // the second number, still in order
+            let crc = await expectFailure(.exchangeFileInvalid) {
+                try await fixture.admin.importBlacklist(issuer: issuer, file: corrupt)
+            }
+            #expect(crc?.lineErrors.first?.problem == "crc_mismatch")
+            let unsorted = Array("3101000000000000009\n3101000000000000008\nCRC32 00000000\n".utf8)
+            let order = await expectFailure(.exchangeFileInvalid) {
+                try await fixture.admin.importBlacklist(issuer: issuer, file: unsorted)
+            }
+            #expect(order?.lineErrors.contains { $0.line == 2 && $0.problem == "not_ascending" } == true)
+            #expect(try await fixture.auditor.blacklistEntries(cursor: nil, limit: nil).entries.count == 3)
+            await expectFailure(.forbiddenRole) {
+                try await fixture.supervisor.importBlacklist(issuer: issuer, file: try file([1]))
+            }
+            await expectFailure(.wrongOperator) {
+                try await fixture.admin.importBlacklist(issuer: TestSettings.issuerID, file: try file([1]))
+            }
+
+            // Ours, in the same format: only this operator's cards.
+            let cards = try await fixture.soldCards(2)
+            _ = try await fixture.supervisor.changeBlacklist(add(cards), note: nil)
+            let exported = try BlacklistExchangeFile.parse(try await fixture.auditor.exportBlacklist())
+            #expect(exported.numbers.map(\.digits) == cards)
+            await expectFailure(.forbiddenRole) { try await fixture.supervisor.exportBlacklist() }
+        }
+    }
+
     @Test func withoutASigningKeyValidatorsCannotBeServed() async throws {
         _ = try await withFixture(configure: { $0.blacklistSigningKey = nil }) { fixture in
             await expectFailure(.blacklistKeyUnavailable) {
