@@ -94,9 +94,11 @@ public func buildApplication(
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "tongka"),
         services: [
             client, AuditSealer(audit: handler.audit, interval: settings.auditSealInterval, logger: logger),
-            IdempotencyPruner(store: IdempotencyStore(database: database), interval: .seconds(3600), now: now, logger: logger),
-            OrderExpiry(store: TopupOrderStore(database: database), interval: .seconds(300), now: now, logger: logger),
+            PeriodicJob.idempotencyPruner(IdempotencyStore(database: database), now: now, logger: logger),
+            PeriodicJob.orderExpiry(TopupOrderStore(database: database), now: now, logger: logger),
             watcher,
+            PeriodicJob.blacklistExpiry(
+                BlacklistStore(database: database), timeZone: settings.timeZone, now: now, logger: logger),
         ],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
         logger: logger)

@@ -184,6 +184,36 @@ public struct BlacklistStore: Sendable {
             """, logger: logger)
     }
 
+    // MARK: Expiry
+
+    /// Takes cards past their valid-to date off validators' lists: removals of reason `expired`
+    /// in one system batch, so that deltas carry them like any change (full lists leave such
+    /// cards out already). The log keeps the listing and its expiry; returns how many expired.
+    public func expire(today: CalendarDate, now: Date, limit: Int = 10_000) async throws -> Int {
+        try await database.transaction { connection in
+            var cards: [String] = []
+            for try await card in try await connection.query(
+                """
+                SELECT card_number FROM blacklist_entries WHERE valid_to < \(today.description)::date
+                 ORDER BY card_number LIMIT \(limit)
+                """, logger: logger
+            ).decode(String.self) { cards.append(card) }
+            guard !cards.isEmpty else { return 0 }
+            // A system batch: no maker, never held (a date passing is no one's bulk action).
+            try await connection.query(
+                """
+                WITH batch AS (
+                    INSERT INTO blacklist_batches (kind, note, size, state, created_at)
+                    VALUES ('expiry', 'past valid-to date', \(cards.count), 'applied', \(now))
+                    RETURNING batch_id)
+                INSERT INTO blacklist_changes (card_number, action, reason, batch_id, changed_at)
+                SELECT c, 'remove', 'expired', batch.batch_id, \(now)
+                  FROM unnest(\(cards)::text[]) WITH ORDINALITY AS t(c, p), batch ORDER BY p
+                """, logger: logger)
+            return cards.count
+        }
+    }
+
     // MARK: The national platform's exchange
 
     /// What an import of another issuer's list changed.

@@ -4,6 +4,7 @@ import Testing
 import TongkaAPI
 import TongkaClient
 import TongkaDomain
+import TongkaPostgres
 import TongkaTestSupport
 
 /// A registered validator: its own client and the key its lists are signed with.
@@ -302,6 +303,30 @@ func remove(_ cards: [String]) -> [Components.Schemas.BlacklistChangeRequest] {
             let exported = try BlacklistExchangeFile.parse(try await fixture.auditor.exportBlacklist())
             #expect(exported.numbers.map(\.digits) == cards)
             await expectFailure(.forbiddenRole) { try await fixture.supervisor.exportBlacklist() }
+        }
+    }
+
+    @Test func cardsPastTheirValidToDateLeaveValidatorListsAsLoggedRemovalsAndStayInTheRecord() async throws {
+        try await withFixture { fixture in
+            let cards = try await fixture.soldCards(1)
+            let validator = try await TestValidator.register(fixture)
+            _ = try await fixture.supervisor.changeBlacklist(add(cards), note: nil)
+            _ = try await fixture.admin.changeBlacklist(add(["3101000000000000042"], reason: .external), note: nil)
+            let before = try #require(try await validator.download(since: nil))
+            #expect(before.toVersion == 2 && before.added.count == 2)
+            let store = BlacklistStore(database: fixture.server.database)
+            // Not yet: the sold cards are valid for years.
+            #expect(try await store.expire(today: CalendarDate(year: 2027, month: 1, day: 1)!, now: Date()) == 0)
+            #expect(try await store.expire(today: CalendarDate(year: 2099, month: 1, day: 1)!, now: Date()) == 1)
+            let delta = try #require(try await validator.download(since: 2))
+            #expect(delta.removed.map(\.digits) == cards && delta.added.isEmpty && delta.toVersion == 3)
+            let head = try #require(try await validator.download(since: nil))
+            #expect(try BlacklistChanges(added: delta.added, removed: delta.removed).applied(to: before.added) == head.added)
+            // Another issuer's card has no valid-to date here and stays; ours stays in its history.
+            #expect(head.added.map(\.digits) == ["3101000000000000042"])
+            let record = try await fixture.auditor.blacklistCard(cards[0])
+            #expect(!record.listed && record.history.map(\.reason) == [.lost, .expired])
+            #expect(record.history.last?.changedBy == nil)
         }
     }
 
