@@ -153,6 +153,7 @@ let package = Package(
                 // Software cards for `tap` (a real validator would have a PC/SC or built-in reader).
                 "TongkaCardSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict

@@ -30,9 +30,9 @@ bench_build() {
     return 0
   fi
   build_deps_ensure_installed
-  bench_say "building tongka-server and tongka-bench (release; several minutes the first time)"
+  bench_say "building tongka-server, tongka-bench and tongka-validator (release; several minutes the first time)"
   local product log
-  for product in tongka-server tongka-bench; do
+  for product in tongka-server tongka-bench tongka-validator; do
     if ! log=$(swift build "${scratch[@]}" --product "$product" 2>&1); then echo "$log" >&2; return 1; fi
   done
   BENCH_BIN=$(swift build "${scratch[@]}" --show-bin-path)

@@ -54,9 +54,13 @@ public struct TongkaClient: Sendable {
     ///   - token: the bearer token, if logged in.
     ///   - language: the language of the server's messages.
     ///   - timeout: per request; large stock imports need minutes.
-    public init(serverURL: URL, token: String?, language: Language, timeout: Duration = .seconds(60)) {
+    ///   - httpClient: the connection pool (the process's shared one unless a load generator needs more connections).
+    public init(
+        serverURL: URL, token: String?, language: Language, timeout: Duration = .seconds(60), httpClient: HTTPClient? = nil
+    ) {
         self.serverURL = serverURL
-        let transport = AsyncHTTPClientTransport(configuration: .init(client: Self.httpClient, timeout: .init(timeout)))
+        let transport = AsyncHTTPClientTransport(
+            configuration: .init(client: httpClient ?? Self.httpClient, timeout: .init(timeout)))
         api = Client(
             serverURL: serverURL, transport: transport,
             middlewares: [HeadersMiddleware(token: token, language: language), RetryMiddleware()])
@@ -66,12 +70,17 @@ public struct TongkaClient: Sendable {
     /// refuses or does not answer the connection within five seconds, instead of retrying until the
     /// request's deadline: a clerk whose server is down learns it at once. ``RetryMiddleware``
     /// still tries twice more where that is safe. Never shut down: it lives as long as the process.
-    static let httpClient: HTTPClient = {
+    static let httpClient = makeHTTPClient()
+
+    /// A pool like the shared one, with room for `connectionsPerHost` connections at once (the
+    /// default is 8: many long polls at once need more). The caller shuts it down.
+    public static func makeHTTPClient(connectionsPerHost: Int? = nil) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         configuration.timeout.connect = .seconds(5)
         configuration.connectionPool.retryConnectionEstablishment = false
+        if let connectionsPerHost { configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connectionsPerHost }
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }()
+    }
 
     // MARK: Service
 

@@ -19,7 +19,7 @@ struct TongkaValidator: AsyncParsableCommand {
             Exit codes: 0 done (tap: accepted, check: not listed), 1 refused or listed, 69 server
             unreachable or failing.
             """,
-        subcommands: [Register.self, Sync.self, Check.self, Tap.self, Run.self])
+        subcommands: [Register.self, Sync.self, Check.self, Tap.self, Run.self, Load.self])
 }
 
 struct StateOptions: ParsableArguments {
