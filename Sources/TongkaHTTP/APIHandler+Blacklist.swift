@@ -205,12 +205,14 @@ extension APIHandler {
 
     func revokeValidator(_ input: Operations.RevokeValidator.Input) async throws -> Operations.RevokeValidator.Output {
         let validator = try await validators.revoke(terminal: input.path.terminalNumber, now: now(), origin: scope.origin)
+        validatorTokens.clear()
         return .ok(.init(body: .json(map(validator))))
     }
 
     func setValidatorGroup(_ input: Operations.SetValidatorGroup.Input) async throws -> Operations.SetValidatorGroup.Output {
         guard case .json(let body) = input.body else { throw TongkaError(.unsupportedMediaType) }
         try await validators.setGroup(input.path.groupCode, maximumEntries: body.maxEntries, origin: scope.origin)
+        validatorTokens.clear()
         return .noContent(.init())
     }
 

@@ -34,6 +34,8 @@ struct APIHandler: APIProtocol {
     let blacklist: BlacklistPublisher?
     let blacklistApprovalSize: Int
     let validatorStaleHours: Int
+    /// Validators' tokens seen in the last seconds (cleared by a revocation or a group change).
+    let validatorTokens = ValidatorTokenCache(ttl: 10)
 
     init(
         database: Database, migrator: Migrator, metrics: PrometheusCollectorRegistry, now: @escaping @Sendable () -> Date,

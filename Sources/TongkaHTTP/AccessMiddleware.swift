@@ -9,6 +9,7 @@ import TongkaPostgres
 struct AccessMiddleware: ServerMiddleware {
     let sessions: SessionStore
     let validators: ValidatorStore
+    let validatorTokens: ValidatorTokenCache
     let now: @Sendable () -> Date
     /// A separate token Prometheus may scrape `/metrics` with (from configuration), if any.
     let metricsTokenHash: Data?
@@ -26,7 +27,9 @@ struct AccessMiddleware: ServerMiddleware {
         let token = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
         if access == .validator {
             var scope = RequestScope.current
-            scope.validator = try await validators.authenticate(token: token)
+            scope.validator = try await validatorTokens.identity(token: token, now: now()) {
+                try await validators.authenticate(token: token)
+            }
             return try await RequestScope.$current.withValue(scope) {
                 try await next(request, body, metadata)
             }

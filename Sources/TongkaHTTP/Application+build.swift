@@ -84,7 +84,7 @@ public func buildApplication(
         on: router,
         middlewares: [
             AccessMiddleware(
-                sessions: handler.sessions, validators: handler.validators, now: now,
+                sessions: handler.sessions, validators: handler.validators, validatorTokens: handler.validatorTokens, now: now,
                 metricsTokenHash: settings.metricsToken.map(SessionToken.hash)),
             ContractMiddleware(contract: contract, jsonBodyLimit: settings.jsonBodyLimit),
         ])
