@@ -70,6 +70,13 @@ extension APIHandler {
         return .noContent(.init())
     }
 
+    /// After a change to the list committed through this server: downloads here see it at once
+    /// (``BlacklistPublisher/committed()``); if the head cannot be read now, the notification
+    /// brings it a few milliseconds later.
+    func blacklistChanged() async {
+        try? await blacklist?.committed()
+    }
+
     // MARK: Staff side
 
     func createBlacklistBatch(
@@ -87,6 +94,7 @@ extension APIHandler {
         }
         let batch = try await blacklistStore.change(
             requests, note: body.note ?? "", approvalSize: blacklistApprovalSize, now: now(), origin: scope.origin)
+        await blacklistChanged()
         return .created(.init(body: .json(map(batch))))
     }
 
@@ -122,6 +130,7 @@ extension APIHandler {
         -> Operations.ApproveBlacklistBatch.Output
     {
         let batch = try await blacklistStore.approve(batch: input.path.batchId, now: now(), origin: scope.origin)
+        await blacklistChanged()
         return .ok(.init(body: .json(map(batch))))
     }
 
@@ -130,6 +139,7 @@ extension APIHandler {
         let batch = try await blacklistStore.undo(
             batch: input.path.batchId, note: body.note ?? "", approvalSize: blacklistApprovalSize, now: now(),
             origin: scope.origin)
+        await blacklistChanged()
         return .created(.init(body: .json(map(batch))))
     }
 
@@ -140,6 +150,7 @@ extension APIHandler {
         let file = try BlacklistExchangeFile.parse(bytes)
         let result = try await blacklistStore.importExternal(
             file, issuer: input.query.issuer, approvalSize: blacklistApprovalSize, now: now(), origin: scope.origin)
+        await blacklistChanged()
         return .created(
             .init(
                 body: .json(

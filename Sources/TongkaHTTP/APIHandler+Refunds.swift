@@ -24,6 +24,7 @@ extension APIHandler {
         let (refund, replayed) = try await refunds.refund(
             card: number, cardBalance: Money(fen: Int64(evidence.answer.oldBalance)), approvalID: body.approvalId,
             idempotencyKey: input.headers.idempotencyKey, now: now(), origin: scope.origin)
+        if !replayed { await blacklistChanged() }
         let block: [UInt8]
         do {
             block = try host.applicationBlockCommand(

@@ -98,7 +98,8 @@ public func buildApplication(
             PeriodicJob.orderExpiry(TopupOrderStore(database: database), now: now, logger: logger),
             watcher,
             PeriodicJob.blacklistExpiry(
-                BlacklistStore(database: database), timeZone: settings.timeZone, now: now, logger: logger),
+                BlacklistStore(database: database), publisher: publisher, timeZone: settings.timeZone, now: now,
+                logger: logger),
         ],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
         logger: logger)

@@ -57,7 +57,14 @@ final class BlacklistPublisher: Sendable {
     /// newer version when it holds the newest.
     func answer(since: UInt64?, wait: Duration, validator: ValidatorIdentity, now: Date) async throws -> Answer {
         guard signingKey != nil else { throw TongkaError(.blacklistKeyUnavailable) }
-        var head = try await store.head().version
+        var head: UInt64
+        // A validator holding a version newer than the notifications here (learnt from another
+        // server) has the database asked, rather than being sent the full list.
+        if let known = await watcher.knownHead, since.map({ $0 <= known }) ?? true {
+            head = known
+        } else {
+            head = try await store.head().version
+        }
         if let since, since == head, wait > .zero {
             head = max(head, await watcher.wait(after: since, timeout: wait))
             if head == since { head = try await store.head().version }
@@ -70,6 +77,12 @@ final class BlacklistPublisher: Sendable {
         let signed = try await full(head: head, maximumEntries: validator.maximumEntries, now: now)
         Gauge(label: "tongka_blacklist_dropped_entries", dimensions: [("group", validator.group)]).record(signed.dropped)
         return .list(signed)
+    }
+
+    /// Called after a blacklist change committed through this server, so the next download here
+    /// sees it without waiting for the notification.
+    func committed() async throws {
+        await watcher.committed(head: try await store.head().version)
     }
 
     /// The delta from `from` to `to`; validators that synced at the same version share one.

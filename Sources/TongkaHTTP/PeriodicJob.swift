@@ -45,10 +45,15 @@ extension PeriodicJob {
     /// Takes cards past their valid-to date off validators' lists, hourly, in the operator's time
     /// zone (``BlacklistStore/expire(today:now:limit:)``), in batches of 10,000 until none is left.
     static func blacklistExpiry(
-        _ store: BlacklistStore, timeZone: TimeZone, now: @escaping @Sendable () -> Date, logger: Logger
+        _ store: BlacklistStore, publisher: BlacklistPublisher, timeZone: TimeZone, now: @escaping @Sendable () -> Date,
+        logger: Logger
     ) -> Self {
         PeriodicJob(name: "blacklist expiry", interval: .seconds(3600), logger: logger) {
-            while try await store.expire(today: CalendarDate(now(), in: timeZone), now: now()) == 10_000 {}
+            var expired = 0
+            repeat {
+                expired = try await store.expire(today: CalendarDate(now(), in: timeZone), now: now())
+                if expired > 0 { try await publisher.committed() }
+            } while expired == 10_000
         }
     }
 }
