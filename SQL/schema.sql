@@ -587,8 +587,11 @@ CREATE TABLE public.blacklist_batches (
     approved_at timestamp with time zone,
     undoes_batch bigint,
     source_issuer text,
+    rejected_by bigint,
+    rejected_at timestamp with time zone,
     CONSTRAINT blacklist_batches_kind CHECK ((kind = ANY (ARRAY['manual'::text, 'refund'::text, 'import'::text, 'undo'::text, 'expiry'::text]))),
     CONSTRAINT blacklist_batches_note_length CHECK ((char_length(note) <= 500)),
+    CONSTRAINT blacklist_batches_rejection CHECK (((state = 'rejected'::text) = ((rejected_by IS NOT NULL) AND (rejected_at IS NOT NULL)))),
     CONSTRAINT blacklist_batches_second_admin CHECK (((approved_by IS NULL) OR (approved_by IS DISTINCT FROM created_by))),
     CONSTRAINT blacklist_batches_size CHECK ((size >= 1)),
     CONSTRAINT blacklist_batches_source_issuer CHECK ((source_issuer ~ '^[0-9A-F]{16}$'::text)),
@@ -873,6 +876,45 @@ CREATE TABLE public.installation (
     singleton boolean DEFAULT true NOT NULL,
     bootstrapped_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT installation_singleton CHECK (singleton)
+);
+
+--
+-- Name: issuer_whitelist_entries; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.issuer_whitelist_entries (
+    version bigint NOT NULL,
+    card_prefix text NOT NULL COLLATE pg_catalog."C",
+    issuer_id text NOT NULL,
+    CONSTRAINT issuer_whitelist_entries_issuer CHECK ((issuer_id ~ '^[0-9A-F]{8}FFFFFFFF$'::text)),
+    CONSTRAINT issuer_whitelist_entries_prefix CHECK ((card_prefix ~ '^[0-9]{8}$'::text))
+);
+
+--
+-- Name: issuer_whitelists; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.issuer_whitelists (
+    version bigint NOT NULL,
+    imported_by bigint NOT NULL,
+    imported_at timestamp with time zone DEFAULT now() NOT NULL,
+    entries integer NOT NULL,
+    file_crc text NOT NULL,
+    CONSTRAINT issuer_whitelists_entries CHECK ((entries >= 0)),
+    CONSTRAINT issuer_whitelists_file_crc CHECK ((file_crc ~ '^[0-9A-F]{8}$'::text))
+);
+
+--
+-- Name: issuer_whitelists_version_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.issuer_whitelists ALTER COLUMN version ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.issuer_whitelists_version_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
 );
 
 --
@@ -1591,6 +1633,20 @@ ALTER TABLE ONLY public.installation
     ADD CONSTRAINT installation_pkey PRIMARY KEY (singleton);
 
 --
+-- Name: issuer_whitelist_entries issuer_whitelist_entries_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.issuer_whitelist_entries
+    ADD CONSTRAINT issuer_whitelist_entries_pkey PRIMARY KEY (version, card_prefix);
+
+--
+-- Name: issuer_whitelists issuer_whitelists_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.issuer_whitelists
+    ADD CONSTRAINT issuer_whitelists_pkey PRIMARY KEY (version);
+
+--
 -- Name: journal_entries journal_entries_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2187,6 +2243,13 @@ ALTER TABLE ONLY public.blacklist_batches
     ADD CONSTRAINT blacklist_batches_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.clerks(clerk_id);
 
 --
+-- Name: blacklist_batches blacklist_batches_rejected_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.blacklist_batches
+    ADD CONSTRAINT blacklist_batches_rejected_by_fkey FOREIGN KEY (rejected_by) REFERENCES public.clerks(clerk_id);
+
+--
 -- Name: blacklist_batches blacklist_batches_undoes_batch_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2311,6 +2374,20 @@ ALTER TABLE ONLY public.holders
 
 ALTER TABLE ONLY public.idempotency_keys
     ADD CONSTRAINT idempotency_keys_clerk_id_fkey FOREIGN KEY (clerk_id) REFERENCES public.clerks(clerk_id);
+
+--
+-- Name: issuer_whitelist_entries issuer_whitelist_entries_version_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.issuer_whitelist_entries
+    ADD CONSTRAINT issuer_whitelist_entries_version_fkey FOREIGN KEY (version) REFERENCES public.issuer_whitelists(version);
+
+--
+-- Name: issuer_whitelists issuer_whitelists_imported_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.issuer_whitelists
+    ADD CONSTRAINT issuer_whitelists_imported_by_fkey FOREIGN KEY (imported_by) REFERENCES public.clerks(clerk_id);
 
 --
 -- Name: journal_entries journal_entries_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -2758,6 +2835,18 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.idempotency_keys TO tongka_ser
 --
 
 GRANT SELECT,INSERT ON TABLE public.installation TO tongka_service;
+
+--
+-- Name: TABLE issuer_whitelist_entries; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT ON TABLE public.issuer_whitelist_entries TO tongka_service;
+
+--
+-- Name: TABLE issuer_whitelists; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT ON TABLE public.issuer_whitelists TO tongka_service;
 
 --
 -- Name: TABLE journal_entries; Type: ACL; Schema: public; Owner: -

@@ -48,6 +48,28 @@ extension TongkaClient {
         }
     }
 
+    public func rejectBlacklistBatch(_ id: Int64, note: String?) async throws -> Components.Schemas.BlacklistBatch {
+        switch try await call({ try await api.rejectBlacklistBatch(path: .init(batchId: id), body: .json(.init(note: note))) }) {
+        case .ok(let ok): return try ok.body.json
+        case .`default`(let status, let error): throw APIFailure(status: status, error)
+        }
+    }
+
+    /// Uploads the national platform's issuer whitelist file.
+    public func importIssuerWhitelist(file: [UInt8]) async throws -> Components.Schemas.IssuerWhitelistImport {
+        switch try await call({ try await api.importIssuerWhitelist(body: .plainText(HTTPBody(file))) }) {
+        case .created(let created): return try created.body.json
+        case .`default`(let status, let error): throw APIFailure(status: status, error)
+        }
+    }
+
+    public func issuerWhitelist() async throws -> Components.Schemas.IssuerWhitelist {
+        switch try await call({ try await api.listIssuerWhitelist() }) {
+        case .ok(let ok): return try ok.body.json
+        case .`default`(let status, let error): throw APIFailure(status: status, error)
+        }
+    }
+
     /// Uploads another issuer's exchange file.
     public func importBlacklist(issuer: String, file: [UInt8]) async throws -> Components.Schemas.BlacklistImport {
         switch try await call({
@@ -148,6 +170,25 @@ extension TongkaClient {
             let bytes = try await [UInt8](collecting: body, upTo: 512 * 1024 * 1024)
             return BlacklistDownload(
                 bytes: bytes, version: ok.headers.xTongkaVersion, etag: ok.headers.eTag, dropped: ok.headers.xTongkaDropped ?? 0)
+        case .notModified: return nil
+        case .`default`(let status, let error): throw APIFailure(status: status, error)
+        }
+    }
+
+    /// A whitelist download: the file and its signature (base64), or nil when unchanged (304).
+    public struct WhitelistDownload: Sendable {
+        public let file: [UInt8]
+        public let signature: String
+        public let version: Int64
+        public let etag: String
+    }
+
+    public func downloadWhitelist(ifNoneMatch: String? = nil) async throws -> WhitelistDownload? {
+        switch try await call({ try await api.getIssuerWhitelist(headers: .init(ifNoneMatch: ifNoneMatch)) }) {
+        case .ok(let ok):
+            let file = try await [UInt8](collecting: try ok.body.plainText, upTo: 16 * 1024 * 1024)
+            return WhitelistDownload(
+                file: file, signature: ok.headers.xTongkaSignature, version: ok.headers.xTongkaVersion, etag: ok.headers.eTag)
         case .notModified: return nil
         case .`default`(let status, let error): throw APIFailure(status: status, error)
         }

@@ -103,11 +103,16 @@ public struct BlacklistExchangeFile: Sendable, Equatable {
             bytes += number.digits.utf8
             bytes.append(UInt8(ascii: "\n"))
         }
-        let crc = CRC32.checksum(bytes)
-        bytes += Self.trailerPrefix.utf8
-        bytes += Self.hex(crc).utf8
-        bytes.append(UInt8(ascii: "\n"))
+        Self.appendTrailer(to: &bytes)
         return bytes
+    }
+
+    /// Appends the trailer line for the lines in `bytes`: `CRC32 `, their CRC-32 and a line feed.
+    static func appendTrailer(to bytes: inout [UInt8]) {
+        let crc = CRC32.checksum(bytes)
+        bytes += trailerPrefix.utf8
+        bytes += hex(crc).utf8
+        bytes.append(UInt8(ascii: "\n"))
     }
 
     /// Reads a whole file and refuses it whole on any problem, reporting every bad line (up to
@@ -148,14 +153,14 @@ public struct BlacklistExchangeFile: Sendable, Equatable {
 
     /// One line of the file: its text without the line end, and where the whole line (line end
     /// included) starts in the file.
-    private struct Line {
+    struct Line {
         var content: ArraySlice<UInt8>
         var start: Int
     }
 
     /// Splits at LF, dropping one CR before each LF. A final LF does not start another line; a
     /// last line without a line end is kept.
-    private static func splitLines(_ bytes: [UInt8]) -> [Line] {
+    static func splitLines(_ bytes: [UInt8]) -> [Line] {
         var lines: [Line] = []
         var start = 0
         while start < bytes.count {
@@ -183,7 +188,7 @@ public struct BlacklistExchangeFile: Sendable, Equatable {
         return content.reduce(UInt64(0)) { $0 * 10 + UInt64($1 - UInt8(ascii: "0")) }
     }
 
-    private static func checkTrailer(_ line: Line, lineNumber: Int, file: [UInt8], into errors: inout ErrorList) {
+    static func checkTrailer(_ line: Line, lineNumber: Int, file: [UInt8], into errors: inout ErrorList) {
         let prefix = Array(trailerPrefix.utf8)
         let content = line.content
         let digits = content.dropFirst(prefix.count)
@@ -214,13 +219,13 @@ public struct BlacklistExchangeFile: Sendable, Equatable {
         }
     }
 
-    private static func hex(_ value: UInt32) -> String {
+    static func hex(_ value: UInt32) -> String {
         let digits = String(value, radix: 16, uppercase: true)
         return String(repeating: "0", count: 8 - digits.count) + digits
     }
 
     /// Collects line errors, keeping the first ``maximumReportedErrors``.
-    private struct ErrorList {
+    struct ErrorList {
         var errors: [BlacklistExchangeLineError] = []
         var count = 0
 

@@ -134,6 +134,17 @@ extension APIHandler {
         return .ok(.init(body: .json(map(batch))))
     }
 
+    func rejectBlacklistBatch(
+        _ input: Operations.RejectBlacklistBatch.Input
+    ) async throws
+        -> Operations.RejectBlacklistBatch.Output
+    {
+        guard case .json(let body) = input.body else { throw TongkaError(.unsupportedMediaType) }
+        let batch = try await blacklistStore.reject(
+            batch: input.path.batchId, note: body.note ?? "", now: now(), origin: scope.origin)
+        return .ok(.init(body: .json(map(batch))))
+    }
+
     func undoBlacklistBatch(_ input: Operations.UndoBlacklistBatch.Input) async throws -> Operations.UndoBlacklistBatch.Output {
         guard case .json(let body) = input.body else { throw TongkaError(.unsupportedMediaType) }
         let batch = try await blacklistStore.undo(
@@ -254,13 +265,66 @@ extension APIHandler {
         return dropped
     }
 
+    // MARK: The issuer whitelist
+
+    var whitelists: IssuerWhitelistStore { IssuerWhitelistStore(database: database) }
+
+    func getIssuerWhitelist(_ input: Operations.GetIssuerWhitelist.Input) async throws -> Operations.GetIssuerWhitelist.Output {
+        _ = try scope.requireValidator()
+        guard let publisher = blacklist else { throw TongkaError(.blacklistKeyUnavailable) }
+        let served = try await whitelists.served()
+        let file = served.whitelist.encoded()
+        // The file's CRC is part of the tag: the operator's own prefixes (configuration) are in it too.
+        let etag = "\"w\(served.version)-\(String(CRC32.checksum(file), radix: 16))\""
+        if let match = input.headers.ifNoneMatch, match == etag { return .notModified(.init(headers: .init(eTag: etag))) }
+        let signature = try publisher.signature(of: file)
+        return .ok(
+            .init(
+                headers: .init(
+                    eTag: etag, xTongkaVersion: served.version, xTongkaSignature: Data(signature).base64EncodedString()),
+                body: .plainText(HTTPBody(file))))
+    }
+
+    func listIssuerWhitelist(_ input: Operations.ListIssuerWhitelist.Input) async throws -> Operations.ListIssuerWhitelist.Output
+    {
+        guard BlacklistPolicy.readers.contains(try scope.actor().role) else { throw TongkaError(.forbiddenRole) }
+        let served = try await whitelists.served()
+        let own = issuer.cardNumberPrefixes
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        version: served.version, importedAt: served.importedAt, importedBy: served.importedBy,
+                        entries: served.whitelist.entries.map {
+                            .init(cardPrefix: $0.cardPrefix, issuerId: $0.issuerID, own: own.contains($0.cardPrefix))
+                        }))))
+    }
+
+    func importIssuerWhitelist(
+        _ input: Operations.ImportIssuerWhitelist.Input
+    ) async throws
+        -> Operations.ImportIssuerWhitelist.Output
+    {
+        guard case .plainText(let body) = input.body else { throw TongkaError(.unsupportedMediaType) }
+        // The body limit (TONGKA_LIMITS_IMPORT_BYTES) was applied by the scope middleware.
+        let bytes = try await [UInt8](collecting: body, upTo: .max)
+        let whitelist = try IssuerWhitelist.parse(bytes)
+        let result = try await whitelists.importFile(whitelist, now: now(), origin: scope.origin)
+        return .created(
+            .init(
+                body: .json(
+                    .init(
+                        version: result.version, entries: result.entries, added: result.added, removed: result.removed,
+                        changed: result.changed))))
+    }
+
     // MARK: Mapping
 
     func map(_ batch: BlacklistBatchView) -> Components.Schemas.BlacklistBatch {
         .init(
             batchId: batch.batchID, kind: .init(rawValue: batch.kind) ?? .manual, note: batch.note, size: batch.size,
             state: .init(rawValue: batch.state.rawValue)!, createdBy: batch.createdBy, createdAt: batch.createdAt,
-            approvedBy: batch.approvedBy, undoesBatch: batch.undoesBatch, undoneBy: batch.undoneBy,
+            approvedBy: batch.approvedBy, rejectedBy: batch.rejectedBy, undoesBatch: batch.undoesBatch, undoneBy: batch.undoneBy,
             firstVersion: batch.firstVersion.map { Int64($0) }, lastVersion: batch.lastVersion.map { Int64($0) },
             skipped: batch.skipped)
     }

@@ -125,6 +125,12 @@ final class BlacklistPublisher: Sendable {
         return signed
     }
 
+    /// The Ed25519 signature of `bytes` (the whitelist file) with the blacklist key.
+    func signature(of bytes: [UInt8]) throws -> [UInt8] {
+        guard let signingKey else { throw TongkaError(.blacklistKeyUnavailable) }
+        return Array(try signingKey.signature(for: bytes))
+    }
+
     private func sign(_ list: BlacklistList, dropped: Int) throws -> Signed {
         guard let signingKey else { throw TongkaError(.blacklistKeyUnavailable) }
         let portion = list.signedPortion()

@@ -24,7 +24,7 @@ struct ScopeMiddleware: RouterMiddleware {
         return try await RequestScope.$current.withValue(scope) {
             var request = request
             // File uploads (stock files, blacklist exchange files) get the import limit.
-            let upload = ["/v1/stock/batches", "/v1/blacklist/imports"].contains(request.uri.path)
+            let upload = ["/v1/stock/batches", "/v1/blacklist/imports", "/v1/whitelist/imports"].contains(request.uri.path)
             let limit = upload && request.method == .post ? importBodyLimit : jsonBodyLimit
             if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
                 return ErrorMiddleware<Context>.response(

@@ -14,6 +14,7 @@ public struct BlacklistBatchView: Sendable, Equatable {
     public let createdBy: String?
     public let createdAt: Date
     public let approvedBy: String?
+    public let rejectedBy: String?
     public let undoesBatch: Int64?
     public let undoneBy: Int64?
     /// The versions the batch's changes got (empty while pending).
@@ -79,13 +80,9 @@ public struct BlacklistStore: Sendable {
         let actor = try origin.requireActor()
         try BlacklistPolicy.requireAdmin(actor)
         return try await database.transaction { connection in
-            guard
-                let row = try await connection.first(
-                    "SELECT state, created_by FROM blacklist_batches WHERE batch_id = \(batch) FOR UPDATE",
-                    as: (String, Int64?).self, logger: logger)
-            else { throw TongkaError(.batchNotFound) }
-            guard row.0 == "pending" else { throw TongkaError(.batchNotPending, detail: "batch \(batch) is \(row.0)") }
-            guard row.1 != actor.clerkID.rawValue else {
+            let (state, maker) = try await lockBatch(batch, connection: connection)
+            guard state == "pending" else { throw TongkaError(.batchNotPending, detail: "batch \(batch) is \(state)") }
+            guard maker != actor.clerkID.rawValue else {
                 throw TongkaError(.secondAdminRequired, detail: "the admin who made the batch cannot approve it")
             }
             var requests: [BlacklistRequest] = []
@@ -111,6 +108,38 @@ public struct BlacklistStore: Sendable {
         }
     }
 
+    /// Rejects a held batch: none of its changes is applied, and the batch stays, rejected, with
+    /// its held changes for the record. Any admin may reject, the one who made it included (who
+    /// withdraws it); only a second admin may approve.
+    public func reject(batch: Int64, note: String, now: Date, origin: RequestOrigin) async throws -> BlacklistBatchView {
+        let actor = try origin.requireActor()
+        try BlacklistPolicy.requireAdmin(actor)
+        let note = try Self.note(note)
+        return try await database.transaction { connection in
+            let (state, _) = try await lockBatch(batch, connection: connection)
+            guard state == "pending" else { throw TongkaError(.batchNotPending, detail: "batch \(batch) is \(state)") }
+            try await connection.query(
+                """
+                UPDATE blacklist_batches SET state = 'rejected', rejected_by = \(actor.clerkID.rawValue), rejected_at = \(now)
+                 WHERE batch_id = \(batch)
+                """, logger: logger)
+            try await Audit.record(
+                connection, origin: origin, action: "blacklist.reject", subject: "batch:\(batch)",
+                details: ["note": note], logger: logger)
+            return try await batchView(batch, skipped: 0, connection: connection)
+        }
+    }
+
+    /// Locks a batch for a decision on it: its state and who made it.
+    private func lockBatch(_ batch: Int64, connection: PostgresConnection) async throws -> (state: String, maker: Int64?) {
+        guard
+            let row = try await connection.first(
+                "SELECT state, created_by FROM blacklist_batches WHERE batch_id = \(batch) FOR UPDATE",
+                as: (String, Int64?).self, logger: logger)
+        else { throw TongkaError(.batchNotFound) }
+        return row
+    }
+
     /// Undoes every change of one applied batch as a new batch (the log only grows). A change whose
     /// card has moved on since (changed again by a later batch) is skipped and counted. An undo
     /// larger than `approvalSize` is held for a second admin like any batch.
@@ -123,11 +152,7 @@ public struct BlacklistStore: Sendable {
         try BlacklistPolicy.requireAdmin(actor)
         let note = try Self.note(note)
         return try await database.transaction { connection in
-            guard
-                let state = try await connection.first(
-                    "SELECT state FROM blacklist_batches WHERE batch_id = \(batch) FOR UPDATE", as: String.self,
-                    logger: logger)
-            else { throw TongkaError(.batchNotFound) }
+            let (state, _) = try await lockBatch(batch, connection: connection)
             guard state == "applied" else { throw TongkaError(.batchNotPending, detail: "only an applied batch is undone") }
             if try await connection.first(
                 "SELECT batch_id FROM blacklist_batches WHERE undoes_batch = \(batch)", as: Int64.self, logger: logger) != nil
@@ -576,18 +601,20 @@ public struct BlacklistStore: Sendable {
                 SELECT b.kind, b.note, b.size, b.state, cb.username, b.created_at, ab.username, b.undoes_batch,
                        (SELECT u.batch_id FROM blacklist_batches u WHERE u.undoes_batch = b.batch_id),
                        (SELECT min(version) FROM blacklist_changes c WHERE c.batch_id = b.batch_id),
-                       (SELECT max(version) FROM blacklist_changes c WHERE c.batch_id = b.batch_id)
+                       (SELECT max(version) FROM blacklist_changes c WHERE c.batch_id = b.batch_id),
+                       rb.username
                   FROM blacklist_batches b
                   LEFT JOIN clerks cb ON cb.clerk_id = b.created_by
                   LEFT JOIN clerks ab ON ab.clerk_id = b.approved_by
+                  LEFT JOIN clerks rb ON rb.clerk_id = b.rejected_by
                  WHERE b.batch_id = \(batch)
                 """,
-                as: (String, String, Int, String, String?, Date, String?, Int64?, Int64?, Int64?, Int64?).self,
+                as: (String, String, Int, String, String?, Date, String?, Int64?, Int64?, Int64?, Int64?, String?).self,
                 logger: logger)
         else { throw TongkaError(.batchNotFound) }
         return BlacklistBatchView(
             batchID: batch, kind: row.0, note: row.1, size: row.2, state: BlacklistBatchView.State(rawValue: row.3) ?? .applied,
-            createdBy: row.4, createdAt: row.5, approvedBy: row.6, undoesBatch: row.7, undoneBy: row.8,
+            createdBy: row.4, createdAt: row.5, approvedBy: row.6, rejectedBy: row.11, undoesBatch: row.7, undoneBy: row.8,
             firstVersion: row.9.map(UInt64.init), lastVersion: row.10.map(UInt64.init), skipped: skipped)
     }
 

@@ -8,10 +8,10 @@ import TongkaDomain
 struct BlacklistCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "blacklist",
-        abstract: "The blacklist: add, remove, show, history, list, undo, approve, batches, status (supervisor, admin).",
+        abstract: "The blacklist: add, remove, show, history, list, undo, approve, reject, batches, status (supervisor, admin).",
         subcommands: [
-            Add.self, Remove.self, Show.self, History.self, List.self, Undo.self, Approve.self, Batches.self, Status.self,
-            Import.self, Export.self,
+            Add.self, Remove.self, Show.self, History.self, List.self, Undo.self, Approve.self, Reject.self, Batches.self,
+            Status.self, Import.self, Export.self,
         ])
 
     /// Card numbers from the arguments and, with `--file`, one per line of a file (blank lines and
@@ -38,6 +38,11 @@ struct BlacklistCommand: AsyncParsableCommand {
             return first == last ? "v\(first)" : "v\(first)–v\(last)"
         }
         switch batch.state {
+        case .rejected:
+            Output.line(
+                counter.t(
+                    "Batch #\(batch.batchId) of \(batch.size) changes was rejected by \(batch.rejectedBy ?? "-"); none was applied.",
+                    "批次 #\(batch.batchId) 共 \(batch.size) 项变更已被 \(batch.rejectedBy ?? "-") 驳回，均未生效。"))
         case .pending:
             Output.line(
                 counter.t(
@@ -262,6 +267,19 @@ struct BlacklistCommand: AsyncParsableCommand {
         }
     }
 
+    struct Reject: CounterCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Reject a held batch: none of its changes is applied (admin; the maker may withdraw its own).",
+            discussion: "JSON: the BlacklistBatch.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Batch number.") var batch: Int64
+        @Option(help: "Why it is rejected.") var note: String?
+
+        func execute(_ counter: Counter) async throws {
+            BlacklistCommand.printBatch(try await counter.client().rejectBlacklistBatch(batch, note: note), counter: counter)
+        }
+    }
+
     struct Batches: CounterCommand {
         static let configuration = CommandConfiguration(
             abstract: "Batches, newest first (supervisor, admin, auditor).",
@@ -375,6 +393,67 @@ struct BlacklistCommand: AsyncParsableCommand {
 }
 
 // MARK: Validators
+
+// MARK: Issuer whitelist (发卡机构白名单)
+
+struct WhitelistCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "whitelist",
+        abstract: "The issuer whitelist validators get with the blacklist: import, show.",
+        subcommands: [Import.self, Show.self])
+
+    struct Import: CounterCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import the national platform's issuer whitelist (card prefix -> issuer id) (admin).",
+            discussion:
+                "The file: one \"PPPPPPPP IIIIIIIIIIIIIIII\" line per prefix, ascending, then CRC32 XXXXXXXX "
+                + "(docs/blacklist-format.md section 6). The whole file or nothing: bad lines are refused "
+                + "with their line numbers. JSON: the IssuerWhitelistImport.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The whitelist file.") var file: String
+
+        func execute(_ counter: Counter) async throws {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw CounterFailure(code: "file_not_found", message: counter.t("Cannot read \(file)", "无法读取文件 \(file)"))
+            }
+            let result = try await counter.client(timeout: .seconds(5 * 60)).importIssuerWhitelist(file: Array(data))
+            if counter.json { return Output.printJSON(result) }
+            if !result.changed {
+                return Output.line(
+                    counter.t(
+                        "The file is the same as whitelist v\(result.version) (\(result.entries) prefixes); nothing changed.",
+                        "文件与白名单 v\(result.version)（\(result.entries) 个前缀）相同，未作变更。"))
+            }
+            Output.line(
+                counter.t(
+                    "Whitelist v\(result.version): \(result.entries) prefixes; \(result.added) added, \(result.removed) removed.",
+                    "白名单 v\(result.version)：共 \(result.entries) 个前缀；新增 \(result.added) 个，移出 \(result.removed) 个。"))
+        }
+    }
+
+    struct Show: CounterCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The whitelist validators get now (supervisor, admin, auditor).", discussion: "JSON: the IssuerWhitelist.")
+        @OptionGroup var global: GlobalOptions
+
+        func execute(_ counter: Counter) async throws {
+            let whitelist = try await counter.client().issuerWhitelist()
+            if counter.json { return Output.printJSON(whitelist) }
+            let source =
+                whitelist.version == 0
+                ? counter.t("no import yet: this operator's prefixes only", "尚未导入：仅本机构前缀")
+                : counter.t(
+                    "v\(whitelist.version), imported \(whitelist.importedAt.map(counter.time) ?? "") by \(whitelist.importedBy ?? "")",
+                    "v\(whitelist.version)，\(whitelist.importedAt.map(counter.time) ?? "") 由 \(whitelist.importedBy ?? "") 导入")
+            Output.line(counter.t("Issuer whitelist: \(source)", "发卡机构白名单：\(source)"))
+            Output.line(
+                Table(
+                    headers: [counter.t("Card prefix", "卡号前缀"), counter.t("Issuer id", "发卡机构代码"), counter.t("Own", "本机构")],
+                    rows: whitelist.entries.map { [$0.cardPrefix, $0.issuerId, $0.own ? counter.t("yes", "是") : ""] }
+                ).render())
+        }
+    }
+}
 
 struct ValidatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

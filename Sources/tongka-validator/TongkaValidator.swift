@@ -45,6 +45,20 @@ struct ValidatorFailure: Error, CustomStringConvertible {
 enum ValidatorFiles {
     static func configURL(_ state: String) -> URL { URL(fileURLWithPath: state).appendingPathComponent("validator.json") }
     static func listURL(_ state: String) -> URL { URL(fileURLWithPath: state).appendingPathComponent("list.tkvs") }
+    static func whitelistURL(_ state: String) -> URL { URL(fileURLWithPath: state).appendingPathComponent("whitelist.txt") }
+    static func whitelistTagURL(_ state: String) -> URL {
+        URL(fileURLWithPath: state).appendingPathComponent("whitelist.etag")
+    }
+
+    /// The issuer whitelist held, or nil before the first sync. Its CRC is checked on every read.
+    static func loadWhitelist(_ state: String) throws -> IssuerWhitelist? {
+        guard let data = try? Data(contentsOf: whitelistURL(state)) else { return nil }
+        do {
+            return try IssuerWhitelist.parse(Array(data))
+        } catch {
+            throw ValidatorFailure(code: "list_damaged", message: "\(whitelistURL(state).path): \(error)")
+        }
+    }
 
     static func loadConfig(_ state: String) throws -> ValidatorConfig {
         guard let data = try? Data(contentsOf: configURL(state)) else {
@@ -120,11 +134,36 @@ struct Syncer {
             bytes: download.bytes.count, dropped: download.dropped)
     }
 
-    /// The signature (before anything else is decoded) and the issuer.
-    func verify(_ bytes: [UInt8]) throws -> BlacklistList {
+    /// Fetches the issuer whitelist unless the one held is current (its ETag), verifies its
+    /// signature and CRC, and replaces the file atomically. Returns a line for the operator.
+    func syncWhitelist() async throws -> String {
+        let held = try ValidatorFiles.loadWhitelist(state)
+        let tag = held == nil ? nil : try? String(contentsOf: ValidatorFiles.whitelistTagURL(state), encoding: .utf8)
+        guard let download = try await client.downloadWhitelist(ifNoneMatch: tag) else {
+            return "whitelist: up to date (\(held?.entries.count ?? 0) prefixes)"
+        }
+        guard let signature = Data(base64Encoded: download.signature),
+            try publicKey().isValidSignature(signature, for: download.file)
+        else { throw ValidatorFailure(code: "list_invalid", message: "refused the downloaded whitelist: bad signature") }
+        let whitelist: IssuerWhitelist
+        do { whitelist = try IssuerWhitelist.parse(download.file) } catch {
+            throw ValidatorFailure(code: "list_invalid", message: "refused the downloaded whitelist: \(error)")
+        }
+        try Data(download.file).write(to: ValidatorFiles.whitelistURL(state), options: .atomic)
+        try Data(download.etag.utf8).write(to: ValidatorFiles.whitelistTagURL(state), options: .atomic)
+        return "whitelist v\(download.version): \(whitelist.entries.count) prefixes"
+    }
+
+    func publicKey() throws -> Curve25519.Signing.PublicKey {
         guard let keyBytes = Data(base64Encoded: config.publicKey),
             let key = try? Curve25519.Signing.PublicKey(rawRepresentation: keyBytes)
         else { throw ValidatorFailure(code: "bad_public_key", message: "the public key in validator.json is not valid") }
+        return key
+    }
+
+    /// The signature (before anything else is decoded) and the issuer.
+    func verify(_ bytes: [UInt8]) throws -> BlacklistList {
+        let key = try publicKey()
         let list: BlacklistList
         do {
             list = try BlacklistList.decode(bytes) { signed, signature in
@@ -207,13 +246,17 @@ struct Register: AsyncParsableCommand {
 
 struct Sync: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Download the list (a delta from the version held), verify it, apply it atomically, acknowledge.")
+        abstract:
+            "Download the list (a delta from the version held) and the issuer whitelist, verify them, apply them atomically, acknowledge."
+    )
     @OptionGroup var options: StateOptions
     @Option(help: "Seconds to wait for a newer version when up to date (0-60).") var wait: Int?
 
     func run() async throws {
         try await guarded {
-            print(describe(try await Syncer(state: options.state).sync(wait: wait)))
+            let syncer = try Syncer(state: options.state)
+            print(try await syncer.syncWhitelist())
+            print(describe(try await syncer.sync(wait: wait)))
         }
     }
 }
@@ -243,7 +286,8 @@ struct Check: AsyncParsableCommand {
 
 struct Tap: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "A card is presented: a listed card is blocked on the card (APPLICATION BLOCK) and refused.",
+        abstract:
+            "A card is presented: checked against the issuer whitelist, then the blacklist; a listed card is blocked on the card (APPLICATION BLOCK) and refused.",
         discussion: "The PSAM is simulated with the operator's card key file (its maintenance key makes the block's MAC).")
     @OptionGroup var options: StateOptions
     @Option(help: "Card reader: sim:PATH for a software card file.") var reader: String
@@ -254,7 +298,9 @@ struct Tap: AsyncParsableCommand {
             guard reader.hasPrefix("sim:") else {
                 throw ValidatorFailure(code: "reader_unavailable", message: "only sim:PATH readers are built in")
             }
-            guard let list = try ValidatorFiles.loadList(options.state) else {
+            guard let list = try ValidatorFiles.loadList(options.state),
+                let whitelist = try ValidatorFiles.loadWhitelist(options.state)
+            else {
                 throw ValidatorFailure(code: "no_list", message: "no list yet: run sync first")
             }
             let keys = try MasterKeyStore.load(fromFile: cardKeys, requireOwnerOnly: false)
@@ -265,6 +311,12 @@ struct Tap: AsyncParsableCommand {
             let card = CardNumber(trusted: info.card.cardNumber)
             if info.temporarilyBlocked {
                 print("refused: \(card.masked) is blocked")
+                throw ExitCode(1)
+            }
+            // domain.md §6: the issuer whitelist comes first.
+            let issuer = info.card.issuerID.map { String(format: "%02X", $0) }.joined()
+            guard whitelist.admits(card, issuerID: issuer) else {
+                print("refused: \(card.masked) is not from an issuer on the whitelist (\(issuer))")
                 throw ExitCode(1)
             }
             guard list.index.contains(card) else {
@@ -291,9 +343,15 @@ struct Run: AsyncParsableCommand {
     func run() async throws {
         let syncer = try Syncer(state: options.state)
         var done = 0
+        var whitelistDue = true
         while rounds.map({ done < $0 }) ?? true {
             done += 1
             do {
+                // The whitelist changes rarely: at the start (until it succeeds) and about hourly.
+                if whitelistDue || done % 60 == 0 {
+                    print(try await syncer.syncWhitelist())
+                    whitelistDue = false
+                }
                 let outcome = try await syncer.sync(wait: wait)
                 if case .current = outcome { try await syncer.client.validatorHeartbeat() }
                 print(describe(outcome))

@@ -95,6 +95,21 @@ import TongkaTestSupport
             let ours = try BlacklistExchangeFile.parse(Array(try Data(contentsOf: URL(fileURLWithPath: exportFile))))
             #expect(ours.numbers.map(\.digits) == [card])
 
+            // The issuer whitelist: an admin imports the platform's, the validator takes it with the list.
+            let whitelistFile = factory.directory + "/whitelist.txt"
+            try Data(try IssuerWhitelist(entries: [.init(cardPrefix: "31051700", issuerID: "01001000FFFFFFFF")]).encoded())
+                .write(to: URL(fileURLWithPath: whitelistFile))
+            let whitelisted = try await admin.counter(["whitelist", "import", whitelistFile])
+            #expect(
+                whitelisted.stdout.contains("Whitelist v1: 1 prefixes; 1 added, 0 removed"),
+                "\(whitelisted.stdout)\(whitelisted.stderr)")
+            let shown = try await supervisor.counter(["whitelist", "show", "--lang", "zh"])
+            #expect(shown.stdout.contains("31051700") && shown.stdout.contains("31048200"), "\(shown.stdout)")
+            let withWhitelist = try await CommandRunner.validator(["sync", "--state", state])
+            #expect(withWhitelist.stdout.contains("whitelist v1: 2 prefixes"), "\(withWhitelist.stdout)\(withWhitelist.stderr)")
+            let unchanged = try await CommandRunner.validator(["sync", "--state", state])
+            #expect(unchanged.stdout.contains("whitelist: up to date (2 prefixes)"), "\(unchanged.stdout)")
+
             let report = try await supervisor.counter(["report", "validators"])
             #expect(report.exitCode == 0 && report.stdout.contains("BUS-A"), "\(report.stdout)\(report.stderr)")
             // A damaged local list is reported, never used.
