@@ -532,6 +532,25 @@ BEGIN
 END $$;
 
 --
+-- Name: taps_ensure_month(timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.taps_ensure_month(instant timestamp with time zone) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public'
+    AS $$
+DECLARE
+    month_start timestamptz := date_trunc('month', instant AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
+    name text := 'taps_' || to_char(instant AT TIME ZONE 'UTC', 'YYYY_MM');
+BEGIN
+    IF to_regclass(name) IS NOT NULL THEN RETURN; END IF;
+    PERFORM pg_advisory_xact_lock(hashtext('tongka-taps-partition'));
+    IF to_regclass(name) IS NOT NULL THEN RETURN; END IF;
+    EXECUTE format('CREATE TABLE %I PARTITION OF taps FOR VALUES FROM (%L) TO (%L)', name, month_start,
+                   month_start + interval '1 month');
+END $$;
+
+--
 -- Name: topup_orders_guard(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -949,7 +968,7 @@ ALTER TABLE public.journal_entries ALTER COLUMN entry_id ADD GENERATED ALWAYS AS
 CREATE TABLE public.journal_transactions (
     transaction_id bigint NOT NULL,
     kind text NOT NULL,
-    clerk_id bigint NOT NULL,
+    clerk_id bigint,
     hall_id bigint,
     shift_id bigint,
     idempotency_key text,
@@ -959,7 +978,8 @@ CREATE TABLE public.journal_transactions (
     payment_method text,
     payment_reference text,
     CONSTRAINT journal_transactions_cash_has_no_reference CHECK (((payment_method IS DISTINCT FROM 'cash'::text) OR (payment_reference IS NULL))),
-    CONSTRAINT journal_transactions_kind CHECK ((kind = ANY (ARRAY['shift_open'::text, 'shift_close'::text, 'card_issue'::text, 'card_load'::text, 'load_reversal'::text, 'load_void'::text, 'order_paid'::text, 'order_refund'::text, 'card_refund'::text]))),
+    CONSTRAINT journal_transactions_clerk CHECK (((clerk_id IS NOT NULL) OR (kind = 'tap'::text))),
+    CONSTRAINT journal_transactions_kind CHECK ((kind = ANY (ARRAY['shift_open'::text, 'shift_close'::text, 'card_issue'::text, 'card_load'::text, 'load_reversal'::text, 'load_void'::text, 'order_paid'::text, 'order_refund'::text, 'card_refund'::text, 'tap'::text]))),
     CONSTRAINT journal_transactions_memo_length CHECK ((char_length(memo) <= 200)),
     CONSTRAINT journal_transactions_non_cash_has_reference CHECK (((payment_method IS NULL) OR (payment_method = 'cash'::text) OR (payment_reference IS NOT NULL))),
     CONSTRAINT journal_transactions_payment_method CHECK ((payment_method = ANY (ARRAY['cash'::text, 'unionpay'::text, 'wechat_pay'::text, 'alipay'::text]))),
@@ -996,7 +1016,7 @@ CREATE TABLE public.ledger_accounts (
     balance_fen bigint DEFAULT 0 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT ledger_accounts_balance_non_negative CHECK (((NOT tracks_balance) OR (balance_fen >= 0))),
-    CONSTRAINT ledger_accounts_kind CHECK ((kind = ANY (ARRAY['card_purse'::text, 'deposits_held'::text, 'card_cost_income'::text, 'fee_income'::text, 'shift_cash'::text, 'hall_cash_office'::text, 'cash_over_short'::text, 'payment_channel'::text, 'topup_orders'::text, 'unsettled_spend'::text]))),
+    CONSTRAINT ledger_accounts_kind CHECK ((kind = ANY (ARRAY['card_purse'::text, 'deposits_held'::text, 'card_cost_income'::text, 'fee_income'::text, 'shift_cash'::text, 'hall_cash_office'::text, 'cash_over_short'::text, 'payment_channel'::text, 'topup_orders'::text, 'unsettled_spend'::text, 'transit_revenue'::text]))),
     CONSTRAINT ledger_accounts_normal_side CHECK ((normal_side = ANY (ARRAY[1, '-1'::integer]))),
     CONSTRAINT ledger_accounts_owner CHECK (
 CASE kind
@@ -1389,6 +1409,86 @@ ALTER TABLE public.stock_movements ALTER COLUMN movement_id ADD GENERATED ALWAYS
     NO MAXVALUE
     CACHE 1
 );
+
+--
+-- Name: tap_exceptions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.tap_exceptions (
+    exception_id bigint NOT NULL,
+    kind text NOT NULL,
+    terminal_number text NOT NULL COLLATE pg_catalog."C",
+    terminal_serial bigint NOT NULL,
+    tapped_at timestamp with time zone NOT NULL,
+    card_number text NOT NULL COLLATE pg_catalog."C",
+    amount_fen bigint NOT NULL,
+    detail text DEFAULT ''::text NOT NULL,
+    raised_at timestamp with time zone NOT NULL,
+    resolved_by bigint,
+    resolved_at timestamp with time zone,
+    resolution text,
+    CONSTRAINT tap_exceptions_card_format CHECK ((card_number ~ '^[0-9]{19}$'::text)),
+    CONSTRAINT tap_exceptions_detail_length CHECK ((char_length(detail) <= 500)),
+    CONSTRAINT tap_exceptions_kind CHECK ((kind = ANY (ARRAY['tac_invalid'::text, 'balance_discontinuity'::text, 'serial_gap'::text, 'listed_at_tap'::text, 'serial_conflict'::text, 'back_office_short'::text, 'unknown_card'::text]))),
+    CONSTRAINT tap_exceptions_resolution_length CHECK ((char_length(resolution) <= 500)),
+    CONSTRAINT tap_exceptions_resolved CHECK ((((resolved_by IS NULL) = (resolved_at IS NULL)) AND ((resolved_at IS NULL) = (resolution IS NULL))))
+);
+
+--
+-- Name: tap_exceptions_exception_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.tap_exceptions ALTER COLUMN exception_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.tap_exceptions_exception_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: taps; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.taps (
+    terminal_number text NOT NULL COLLATE pg_catalog."C",
+    terminal_serial bigint NOT NULL,
+    tapped_at timestamp with time zone NOT NULL,
+    card_number text NOT NULL COLLATE pg_catalog."C",
+    issuer_id text NOT NULL,
+    card_type smallint NOT NULL,
+    offline_serial integer NOT NULL,
+    amount_fen bigint NOT NULL,
+    balance_before_fen bigint NOT NULL,
+    balance_after_fen bigint NOT NULL,
+    transaction_type smallint NOT NULL,
+    local_date_time text NOT NULL,
+    tac text NOT NULL,
+    mode text NOT NULL,
+    line text NOT NULL,
+    station text NOT NULL,
+    validator_id bigint NOT NULL,
+    received_at timestamp with time zone NOT NULL,
+    own_card boolean NOT NULL,
+    transaction_id bigint,
+    CONSTRAINT taps_amount CHECK ((amount_fen > 0)),
+    CONSTRAINT taps_balance_after CHECK ((balance_after_fen >= 0)),
+    CONSTRAINT taps_balance_before CHECK ((balance_before_fen >= 0)),
+    CONSTRAINT taps_card_format CHECK ((card_number ~ '^[0-9]{19}$'::text)),
+    CONSTRAINT taps_card_type CHECK (((card_type >= 1) AND (card_type <= 5))),
+    CONSTRAINT taps_issuer_format CHECK ((issuer_id ~ '^[0-9A-F]{8}FFFFFFFF$'::text)),
+    CONSTRAINT taps_line_length CHECK ((char_length(line) <= 40)),
+    CONSTRAINT taps_local_date_time CHECK ((local_date_time ~ '^[0-9]{14}$'::text)),
+    CONSTRAINT taps_mode CHECK ((mode = ANY (ARRAY['bus'::text, 'metro'::text, 'brt'::text, 'tram'::text, 'ferry'::text, 'taxi'::text, 'rail'::text, 'bike'::text]))),
+    CONSTRAINT taps_offline_serial CHECK (((offline_serial >= 0) AND (offline_serial <= 65535))),
+    CONSTRAINT taps_station_length CHECK ((char_length(station) <= 40)),
+    CONSTRAINT taps_tac CHECK ((tac ~ '^[0-9A-F]{8}$'::text)),
+    CONSTRAINT taps_terminal_format CHECK ((terminal_number ~ '^[0-9]{12}$'::text)),
+    CONSTRAINT taps_terminal_serial CHECK (((terminal_serial >= 0) AND (terminal_serial <= '4294967295'::bigint))),
+    CONSTRAINT taps_transaction_type CHECK ((transaction_type = ANY (ARRAY[6, 9])))
+)
+PARTITION BY RANGE (tapped_at);
 
 --
 -- Name: topup_orders; Type: TABLE; Schema: public; Owner: -
@@ -1801,6 +1901,20 @@ ALTER TABLE ONLY public.stock_movements
     ADD CONSTRAINT stock_movements_pkey PRIMARY KEY (movement_id);
 
 --
+-- Name: tap_exceptions tap_exceptions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.tap_exceptions
+    ADD CONSTRAINT tap_exceptions_pkey PRIMARY KEY (exception_id);
+
+--
+-- Name: taps taps_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.taps
+    ADD CONSTRAINT taps_key PRIMARY KEY (terminal_number, terminal_serial, tapped_at);
+
+--
 -- Name: topup_orders topup_orders_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2015,6 +2129,30 @@ CREATE INDEX shifts_hall_opened ON public.shifts USING btree (hall_id, opened_at
 --
 
 CREATE UNIQUE INDEX shifts_one_open_per_clerk ON public.shifts USING btree (clerk_id) WHERE (closed_at IS NULL);
+
+--
+-- Name: tap_exceptions_card; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX tap_exceptions_card ON public.tap_exceptions USING btree (card_number);
+
+--
+-- Name: tap_exceptions_open; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX tap_exceptions_open ON public.tap_exceptions USING btree (exception_id) WHERE (resolved_at IS NULL);
+
+--
+-- Name: taps_card_serial; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX taps_card_serial ON ONLY public.taps USING btree (card_number, offline_serial);
+
+--
+-- Name: taps_terminal_serial; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX taps_terminal_serial ON ONLY public.taps USING btree (terminal_number, terminal_serial);
 
 --
 -- Name: topup_orders_card; Type: INDEX; Schema: public; Owner: -
@@ -2684,6 +2822,27 @@ ALTER TABLE ONLY public.stock_movements
     ADD CONSTRAINT stock_movements_to_hall_id_fkey FOREIGN KEY (to_hall_id) REFERENCES public.service_halls(hall_id);
 
 --
+-- Name: tap_exceptions tap_exceptions_resolved_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.tap_exceptions
+    ADD CONSTRAINT tap_exceptions_resolved_by_fkey FOREIGN KEY (resolved_by) REFERENCES public.clerks(clerk_id);
+
+--
+-- Name: taps taps_transaction_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.taps
+    ADD CONSTRAINT taps_transaction_id_fkey FOREIGN KEY (transaction_id) REFERENCES public.journal_transactions(transaction_id);
+
+--
+-- Name: taps taps_validator_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.taps
+    ADD CONSTRAINT taps_validator_id_fkey FOREIGN KEY (validator_id) REFERENCES public.validators(validator_id);
+
+--
 -- Name: topup_orders topup_orders_card_number_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2757,6 +2916,13 @@ GRANT SELECT,INSERT ON TABLE public.audit_events TO tongka_service;
 
 REVOKE ALL ON FUNCTION public.audit_seal(batch integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.audit_seal(batch integer) TO tongka_service;
+
+--
+-- Name: FUNCTION taps_ensure_month(instant timestamp with time zone); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.taps_ensure_month(instant timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.taps_ensure_month(instant timestamp with time zone) TO tongka_service;
 
 --
 -- Name: TABLE blacklist_batches; Type: ACL; Schema: public; Owner: -
@@ -2937,6 +3103,18 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.stock_batches TO tongka_service;
 --
 
 GRANT SELECT,INSERT,UPDATE ON TABLE public.stock_movements TO tongka_service;
+
+--
+-- Name: TABLE tap_exceptions; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.tap_exceptions TO tongka_service;
+
+--
+-- Name: TABLE taps; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT ON TABLE public.taps TO tongka_service;
 
 --
 -- Name: TABLE topup_orders; Type: ACL; Schema: public; Owner: -

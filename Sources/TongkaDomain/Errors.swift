@@ -149,6 +149,9 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
     case wrongOperator = "wrong_operator"
     case blacklistKeyUnavailable = "blacklist_key_unavailable"
     case exchangeFileInvalid = "exchange_file_invalid"
+    case invalidTapBatch = "invalid_tap_batch"
+    case tapExceptionNotFound = "tap_exception_not_found"
+    case tapExceptionResolved = "tap_exception_resolved"
 
     /// The HTTP status a response with this code carries.
     public var httpStatus: Int {
@@ -158,7 +161,8 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
             .invalidProduct, .invalidCardNumber, .unknownIssuerPrefix, .invalidDocumentNumber, .invalidPhone,
             .hallRequired, .stockFileEmpty, .invalidPaymentMethod, .unbalancedTransaction, .paymentReferenceRequired,
             .paymentReferenceNotAllowed, .floatTooLarge, .reasonRequired, .invalidCursor, .invalidTerminal,
-            .invalidCardResponse, .loadNotWholeYuan, .invalidGrouping, .invalidValidator, .invalidVersion:
+            .invalidCardResponse, .loadNotWholeYuan, .invalidGrouping, .invalidValidator, .invalidVersion,
+            .invalidTapBatch:
             400
         case .unauthenticated, .invalidToken, .sessionExpired, .invalidCredentials, .validatorRevoked:
             401
@@ -166,7 +170,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
             .cannotResetSelf, .secondAdminRequired, .wrongOperator:
             403
         case .notFound, .hallNotFound, .clerkNotFound, .shiftNotFound, .productNotFound, .cardNotFound,
-            .holderNotFound, .loadNotFound, .orderNotFound, .batchNotFound, .validatorNotFound:
+            .holderNotFound, .loadNotFound, .orderNotFound, .batchNotFound, .validatorNotFound, .tapExceptionNotFound:
             404
         case .idempotencyKeyReused, .hallCodeTaken, .usernameTaken, .shiftAlreadyOpen, .noOpenShift, .shiftClosed,
             .insufficientCash, .alreadyBootstrapped, .productCodeTaken, .insufficientStock, .cardNotInHallStock,
@@ -175,13 +179,14 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
             .cardRefunded, .loadReplayed, .loadNotOpen, .greyLoadPending, .greyLoadUndetermined,
             .cardMismatch, .orderNotPending, .orderReferenceConflict, .voidNotAllowed, .amountNotInPurse, .cardNotRefundable,
             .balanceMismatch, .refundApprovalRequired, .alreadyListed, .notListed, .batchNotPending, .batchAlreadyUndone,
-            .terminalTaken:
+            .terminalTaken, .tapExceptionResolved:
             409
         case .methodNotAllowed: 405
         case .bodyTooLarge: 413
         case .unsupportedMediaType: 415
         case .stockFileInvalid, .loadMACInvalid, .tacInvalid, .purchaseMACInvalid, .invalidBlacklistReason,
-            .exchangeFileInvalid: 422
+            .exchangeFileInvalid:
+            422
         case .accountLocked: 423
         case .holderLookupLimit: 429
         case .tooManyAttempts: 429
@@ -328,6 +333,9 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .wrongOperator: ("This list belongs to another operator", "该名单属于其他运营机构")
         case .blacklistKeyUnavailable: ("The blacklist signing key is not configured", "未配置黑名单签名密钥")
         case .exchangeFileInvalid: ("The blacklist exchange file is refused; nothing was imported", "黑名单交换文件有误，未导入任何内容")
+        case .invalidTapBatch: ("An upload carries 1 to 1,000 records", "每次上传须含 1 至 1,000 条记录")
+        case .tapExceptionNotFound: ("No such exception", "异常记录不存在")
+        case .tapExceptionResolved: ("The exception was resolved already", "该异常已处理")
         }
     }
 }

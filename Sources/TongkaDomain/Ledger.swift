@@ -22,12 +22,15 @@ public enum AccountKind: String, Sendable, CaseIterable, Codable {
     case topupOrders = "topup_orders"
     /// Spending a returned card showed that validators have not reported yet. One system account.
     case unsettledSpend = "unsettled_spend"
+    /// Fares validators took from this operator's cards, owed to the transport companies until
+    /// clearing. One system account.
+    case transitRevenue = "transit_revenue"
 
     /// +1 for debit-normal accounts, -1 for credit-normal ones.
     public var normalSide: Int64 {
         switch self {
         case .shiftCash, .hallCashOffice, .cashOverShort, .paymentChannel: 1
-        case .cardPurse, .depositsHeld, .cardCostIncome, .feeIncome, .topupOrders, .unsettledSpend: -1
+        case .cardPurse, .depositsHeld, .cardCostIncome, .feeIncome, .topupOrders, .unsettledSpend, .transitRevenue: -1
         }
     }
 
@@ -51,6 +54,7 @@ public enum LedgerAccount: Hashable, Sendable, CustomStringConvertible {
     case paymentChannel(PaymentMethod)
     case topupOrders
     case unsettledSpend
+    case transitRevenue
 
     public var kind: AccountKind {
         switch self {
@@ -64,6 +68,7 @@ public enum LedgerAccount: Hashable, Sendable, CustomStringConvertible {
         case .paymentChannel: .paymentChannel
         case .topupOrders: .topupOrders
         case .unsettledSpend: .unsettledSpend
+        case .transitRevenue: .transitRevenue
         }
     }
 
@@ -106,6 +111,7 @@ public enum TransactionKind: String, Sendable, CaseIterable, Codable {
     case orderPaid = "order_paid"
     case orderRefund = "order_refund"
     case cardRefund = "card_refund"
+    case tap = "tap"
 
     /// What a clerk or a rider reads on a statement.
     public func localizedName(_ language: Language) -> String {
@@ -119,6 +125,7 @@ public enum TransactionKind: String, Sendable, CaseIterable, Codable {
         case (.orderPaid, .en): "online order paid"
         case (.orderRefund, .en): "online order refunded"
         case (.cardRefund, .en): "card returned"
+        case (.tap, .en): "fare"
         case (.shiftOpen, .zh): "开班"
         case (.shiftClose, .zh): "结班"
         case (.cardIssue, .zh): "售卡"
@@ -128,6 +135,7 @@ public enum TransactionKind: String, Sendable, CaseIterable, Codable {
         case (.orderPaid, .zh): "线上订单付款"
         case (.orderRefund, .zh): "线上订单退款"
         case (.cardRefund, .zh): "退卡"
+        case (.tap, .zh): "乘车消费"
         }
     }
 }

@@ -34,14 +34,17 @@ struct APIHandler: APIProtocol {
     let blacklist: BlacklistPublisher?
     let blacklistApprovalSize: Int
     let validatorStaleHours: Int
+    /// No fare is higher: a tap above it is refused (`TONGKA_TAPS_MAXIMUM_FARE_FEN`).
+    let maximumFare: Money
     /// Validators' tokens seen in the last seconds (cleared by a revocation or a group change).
     let validatorTokens = ValidatorTokenCache(ttl: 10)
 
     init(
         database: Database, migrator: Migrator, metrics: PrometheusCollectorRegistry, now: @escaping @Sendable () -> Date,
         loginThrottle: LoginThrottle, hashSlots: HashSlots, purseHost: PurseHost? = nil, blacklist: BlacklistPublisher? = nil,
-        blacklistApprovalSize: Int = 100, validatorStaleHours: Int = 24
+        blacklistApprovalSize: Int = 100, validatorStaleHours: Int = 24, maximumFare: Money = Money(fen: 5_000)
     ) {
+        self.maximumFare = maximumFare
         self.blacklist = blacklist
         self.blacklistApprovalSize = blacklistApprovalSize
         self.validatorStaleHours = validatorStaleHours

@@ -98,6 +98,10 @@ enum AccessPolicy {
         "revokeValidator": .roles([.admin]),
         "setValidatorGroup": .roles([.admin]),
         "getValidatorReport": .roles(oversight),
+        // Validators' records (issue 10)
+        "uploadTaps": .validator,
+        "listTapExceptions": .roles(TapPolicy.reviewers),
+        "resolveTapException": .roles(TapPolicy.resolvers),
     ]
 
     /// Operations that move money: they need an `Idempotency-Key` header.

@@ -67,7 +67,8 @@ public func buildApplication(
         database: database, migrator: migrator, metrics: Observability.registry, now: now,
         loginThrottle: LoginThrottle(limits: settings.loginLimits),
         hashSlots: HashSlots(limit: settings.loginLimits.concurrentHashes), purseHost: purseHost, blacklist: publisher,
-        blacklistApprovalSize: settings.blacklistApprovalSize, validatorStaleHours: settings.validatorStaleHours)
+        blacklistApprovalSize: settings.blacklistApprovalSize, validatorStaleHours: settings.validatorStaleHours,
+        maximumFare: Money(fen: Int64(settings.tapMaximumFareFen)))
 
     // The document is read and its schemas compiled once, here; one it cannot enforce stops the start.
     let contract = try ContractValidator.bundled()

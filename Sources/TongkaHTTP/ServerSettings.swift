@@ -52,6 +52,8 @@ public struct ServerSettings: Sendable {
     public var blacklistDeltaMaximum = 100_000
     /// A validator not seen, or behind, for longer than this is stale (`report validators`).
     public var validatorStaleHours = 24
+    /// No fare is higher, in fen: a tap above it is refused (`TONGKA_TAPS_MAXIMUM_FARE_FEN`).
+    public var tapMaximumFareFen = 5_000
     /// The schema owner's URL for `migrate` (the service itself connects with `databaseURL`, a
     /// role with only the grants it needs). Nil: `migrate` uses `databaseURL`.
     public var migrationDatabaseURL: String?
@@ -187,6 +189,8 @@ public struct ServerSettings: Sendable {
         blacklistDeltaMaximum = try positive("blacklist.delta.max.changes", default: 100_000)
         validatorStaleHours = try positive("validator.stale.hours", default: 24)
         guard validatorStaleHours <= 8_760 else { throw Problem(key: "validator.stale.hours", reason: "1 to 8760 hours") }
+        tapMaximumFareFen = try positive("taps.maximum.fare.fen", default: 5_000)
+        guard tapMaximumFareFen <= 1_000_000 else { throw Problem(key: "taps.maximum.fare.fen", reason: "1 to 1000000 fen") }
     }
 
     /// The operator's issuer profile (`issuer.prefixes`, `issuer.id`): read alone by tools that

@@ -16,7 +16,8 @@ public struct LedgerStore: Sendable {
 
     /// Who and what a posting belongs to, recorded on the journal transaction.
     struct PostingContext {
-        let actor: StaffActor
+        /// Nil only for a tap, which a validator made (the journal's CHECK allows no other).
+        let actor: StaffActor?
         let hall: HallID?
         let shift: ShiftID?
         let idempotencyKey: String?
@@ -98,7 +99,7 @@ public struct LedgerStore: Sendable {
             case .shiftCash(let id): shift = id.rawValue
             case .hallCashOffice(let id), .cashOverShort(let id): hall = id.rawValue
             case .paymentChannel(let payment): method = payment.rawValue
-            case .depositsHeld, .cardCostIncome, .feeIncome, .topupOrders, .unsettledSpend: break
+            case .depositsHeld, .cardCostIncome, .feeIncome, .topupOrders, .unsettledSpend, .transitRevenue: break
             }
         }
     }
@@ -119,7 +120,7 @@ public struct LedgerStore: Sendable {
     /// Appends the eight values of ``transactionSQL(firstParameter:)``.
     static func appendTransactionBindings(_ draft: JournalDraft?, context: PostingContext, to bindings: inout PostgresBindings) {
         bindings.append(draft?.kind.rawValue)
-        bindings.append(context.actor.clerkID.rawValue)
+        bindings.append(context.actor?.clerkID.rawValue)
         bindings.append(context.hall?.rawValue)
         bindings.append(context.shift?.rawValue)
         bindings.append(context.idempotencyKey)

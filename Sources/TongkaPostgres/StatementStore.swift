@@ -16,6 +16,7 @@ public struct StatementLine: Sendable, Codable, Equatable {
     /// The card's back-office balance after this movement.
     public let balance: Money
     public let hallCode: String?
+    /// Who made it: the clerk, or for a tap the validator's mode, line and terminal.
     public let clerk: String
     public let transactionID: JournalTransactionID
     /// The load this movement belongs to (its posting, reversal or void), if any.
@@ -71,13 +72,13 @@ public struct StatementStore: Sendable {
                 SELECT * FROM (
                     SELECT t.created_at, t.kind, -e.amount_fen,
                            sum(-e.amount_fen) OVER (ORDER BY e.entry_id)::bigint,
-                           h.code, k.username, t.transaction_id, l.load_id,
+                           h.code, COALESCE(k.username, t.memo, ''), t.transaction_id, l.load_id,
                            COALESCE(t.payment_method, l.payment_method), COALESCE(t.payment_reference, l.payment_reference),
                            e.entry_id, count(*) OVER ()
                       FROM ledger_accounts a
                       JOIN journal_entries e ON e.account_id = a.account_id
                       JOIN journal_transactions t ON t.transaction_id = e.transaction_id
-                      JOIN clerks k ON k.clerk_id = t.clerk_id
+                      LEFT JOIN clerks k ON k.clerk_id = t.clerk_id
                       LEFT JOIN service_halls h ON h.hall_id = t.hall_id
                       LEFT JOIN LATERAL (
                           SELECT l.load_id, l.payment_method, l.payment_reference FROM loads l

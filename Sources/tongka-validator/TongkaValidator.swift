@@ -19,7 +19,7 @@ struct TongkaValidator: AsyncParsableCommand {
             Exit codes: 0 done (tap: accepted, check: not listed), 1 refused or listed, 69 server
             unreachable or failing.
             """,
-        subcommands: [Register.self, Sync.self, Check.self, Tap.self, Run.self, Load.self])
+        subcommands: [Register.self, Sync.self, Check.self, Tap.self, Upload.self, Run.self, Load.self])
 }
 
 struct StateOptions: ParsableArguments {
@@ -34,6 +34,9 @@ struct ValidatorConfig: Codable {
     var token: String
     var publicKey: String
     var issuerID: String
+    /// Where it runs, for the records it keeps (absent in files from before records were kept).
+    var mode: String?
+    var line: String?
 }
 
 struct ValidatorFailure: Error, CustomStringConvertible {
@@ -235,7 +238,7 @@ struct Register: AsyncParsableCommand {
             try FileManager.default.createDirectory(atPath: options.state, withIntermediateDirectories: true)
             let config = ValidatorConfig(
                 server: server, terminalNumber: registered.validator.terminalNumber, token: registered.token,
-                publicKey: registered.publicKey, issuerID: registered.issuerId)
+                publicKey: registered.publicKey, issuerID: registered.issuerId, mode: mode.rawValue, line: line)
             let file = ValidatorFiles.configURL(options.state)
             try JSONEncoder().encode(config).write(to: file, options: .atomic)
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
@@ -292,6 +295,8 @@ struct Tap: AsyncParsableCommand {
     @OptionGroup var options: StateOptions
     @Option(help: "Card reader: sim:PATH for a software card file.") var reader: String
     @Option(help: "The card key file the simulated PSAM holds.") var cardKeys: String
+    @Option(help: "Take this fare (fen) from an accepted card and keep the record in the outbox for upload.") var fare: Int?
+    @Option(help: "The station or stop, for the record.") var station: String = ""
 
     func run() async throws {
         try await guarded {
@@ -320,7 +325,15 @@ struct Tap: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             guard list.index.contains(card) else {
-                print("accepted: \(card.masked), balance \(Money(fen: Int64(info.balance ?? 0)).formatted)")
+                guard let fare, fare > 0 else {
+                    print("accepted: \(card.masked), balance \(Money(fen: Int64(info.balance ?? 0)).formatted)")
+                    return
+                }
+                let record = try await Outbox(state: options.state).takeFare(
+                    fen: UInt32(fare), terminal: terminal, psam: PurseHost(keyStore: keys), station: station)
+                print(
+                    "accepted: \(card.masked), fare \(Money(fen: record.amountFen).formatted), balance \(Money(fen: record.balanceAfterFen).formatted); record \(record.terminalSerial) kept for upload"
+                )
                 return
             }
             let challenge = try await terminal.challenge()
@@ -329,6 +342,95 @@ struct Tap: AsyncParsableCommand {
             try await terminal.send(maintenanceCommand: block)
             print("refused: \(card.masked) is on the blacklist (v\(list.version)); the card is blocked")
             throw ExitCode(1)
+        }
+    }
+}
+
+/// The records taken and not yet acknowledged: one JSON file per record in `outbox/`, written as
+/// soon as the card has paid and removed only once the server answered it. The PSAM's
+/// terminal serial is kept in `terminal-serial` and advanced before each fare, so a crash never
+/// reuses one.
+struct Outbox {
+    let state: String
+    var directory: URL { URL(fileURLWithPath: state).appendingPathComponent("outbox") }
+    var serialFile: URL { URL(fileURLWithPath: state).appendingPathComponent("terminal-serial") }
+
+    func takeFare(
+        fen: UInt32, terminal: PurseTerminal, psam: PurseHost, station: String
+    ) async throws
+        -> Components.Schemas.TapRecord
+    {
+        let config = try ValidatorFiles.loadConfig(state)
+        let number = try TerminalNumber(hex: config.terminalNumber)
+        let last =
+            (try? String(contentsOf: serialFile, encoding: .utf8)).flatMap {
+                Int64($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            } ?? 0
+        let serial = last + 1
+        try Data("\(serial)".utf8).write(to: serialFile, options: .atomic)
+        let zone = TimeZone(identifier: ProcessInfo.processInfo.environment["TONGKA_TIME_ZONE"] ?? "Asia/Shanghai") ?? .current
+        let dateTime = try TransactionDateTime(Date(), in: zone)
+        let info = try await terminal.readCard()
+        let result = try await terminal.purchase(
+            amount: fen, terminal: number, terminalSerial: UInt32(serial), dateTime: dateTime, securityModule: psam)
+        let record = Components.Schemas.TapRecord(
+            cardNumber: info.card.cardNumber, issuerId: Hex.encode(info.card.issuerID), cardType: 1,
+            offlineSerial: Int(result.purchase.offlineSerial), amountFen: Int64(fen), balanceBeforeFen: Int64(result.oldBalance),
+            balanceAfterFen: Int64(result.newBalance), transactionType: 6, terminalNumber: config.terminalNumber,
+            terminalSerial: serial, dateTime: dateTime.description.replacingOccurrences(of: " ", with: ""),
+            tac: Hex.encode(result.tac), mode: .init(rawValue: config.mode ?? "bus") ?? .bus, line: config.line ?? "",
+            station: station)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try JSONEncoder().encode(record).write(
+            to: directory.appendingPathComponent(String(format: "%010lld.json", serial)), options: .atomic)
+        return record
+    }
+
+    /// Sends the outbox in batches of up to 1,000 and removes every record the server answered.
+    func upload(client: TongkaClient) async throws -> (stored: Int, duplicate: Int, rejected: Int, exceptions: Int) {
+        let files = ((try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)) ?? [])
+            .filter { $0.pathExtension == "json" }.sorted { $0.lastPathComponent < $1.lastPathComponent }
+        var totals = (stored: 0, duplicate: 0, rejected: 0, exceptions: 0)
+        for start in stride(from: 0, to: files.count, by: 1_000) {
+            let batch = Array(files[start..<min(files.count, start + 1_000)])
+            let records = try batch.map {
+                try JSONDecoder().decode(Components.Schemas.TapRecord.self, from: Data(contentsOf: $0))
+            }
+            let answer = try await client.uploadTaps(records)
+            guard answer.results.count == records.count else {
+                throw ValidatorFailure(
+                    code: "upload_mismatch", message: "the server answered \(answer.results.count) of \(records.count) records")
+            }
+            for (file, result) in zip(batch, answer.results) {
+                switch result.outcome {
+                case .stored: totals.stored += 1
+                case .duplicate: totals.duplicate += 1
+                case .rejected:
+                    totals.rejected += 1
+                    FileHandle.standardError.write(
+                        Data("record \(result.terminalSerial) rejected: \(result.reason?.rawValue ?? "-")\n".utf8))
+                }
+                totals.exceptions += result.exceptions.count
+                try FileManager.default.removeItem(at: file)
+            }
+        }
+        return totals
+    }
+}
+
+struct Upload: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract:
+            "Send the records kept in the outbox; each is removed once the server answered it (stored, duplicate or rejected).")
+    @OptionGroup var options: StateOptions
+
+    func run() async throws {
+        try await guarded {
+            let syncer = try Syncer(state: options.state)
+            let totals = try await Outbox(state: options.state).upload(client: syncer.client)
+            print(
+                "uploaded: \(totals.stored) stored, \(totals.duplicate) duplicate, \(totals.rejected) rejected; \(totals.exceptions) exceptions raised"
+            )
         }
     }
 }

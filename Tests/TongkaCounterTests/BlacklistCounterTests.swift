@@ -9,8 +9,9 @@ import TongkaTestSupport
 /// the removal reaches the validator too.
 @Suite(.timeLimit(.minutes(5))) struct BlacklistCounterTests {
     @Test func aListedCardIsRefusedAndBlockedByTheValidatorAndItsRemovalArrivesToo() async throws {
-        try await withTestServer { server in
-            let factory = try CardFactory()
+        // The server holds the factory's card keys, so its cards can be topped up.
+        let factory = try CardFactory()
+        try await withTestServer(configure: { $0.cardKeysFile = factory.keyFile }) { server in
             let stock = try factory.stockFile(1...2)
             #expect(try await factory.personalise(stock).exitCode == 0)
             let admin = try await CounterFlowTests.adminCounter(server)
@@ -58,6 +59,30 @@ import TongkaTestSupport
                 "tap", "--reader", "sim:\(factory.cardFile(2))", "--card-keys", factory.keyFile, "--state", state,
             ])
             #expect(unlisted.exitCode == 0 && unlisted.stdout.contains("accepted"), "\(unlisted.stdout)\(unlisted.stderr)")
+
+            // Card 2 is sold and topped up, pays a fare offline; the record goes up later and the
+            // card's statement shows it.
+            let counter2 = clerk.adding(environment: [
+                "TONGKA_TERMINAL": "counter-1", "TONGKA_CARD_READER": "sim:\(factory.cardFile(2))",
+            ])
+            #expect(try await counter2.counter(["card", "issue"]).exitCode == 0)
+            let loaded = try await counter2.counter(["topup", "20", "--pay", "cash"])
+            #expect(loaded.exitCode == 0, "\(loaded.stdout)\(loaded.stderr)")
+            let fare = try await CommandRunner.validator([
+                "tap", "--reader", "sim:\(factory.cardFile(2))", "--card-keys", factory.keyFile, "--state", state, "--fare",
+                "200",
+                "--station", "五一广场",
+            ])
+            #expect(fare.exitCode == 0 && fare.stdout.contains("record 1 kept for upload"), "\(fare.stdout)\(fare.stderr)")
+            let uploaded = try await CommandRunner.validator(["upload", "--state", state])
+            #expect(
+                uploaded.stdout.contains("uploaded: 1 stored, 0 duplicate, 0 rejected"), "\(uploaded.stdout)\(uploaded.stderr)")
+            let nothing = try await CommandRunner.validator(["upload", "--state", state])
+            #expect(nothing.stdout.contains("uploaded: 0 stored"), "\(nothing.stdout)")
+            let statement = try await clerk.counter(["card", "statement", CardFactory.cardNumber(2), "--json"])
+            #expect(statement.stdout.contains("\"tap\""), "\(statement.stdout)")
+            let exceptions = try await supervisor.counter(["exceptions", "list"])
+            #expect(exceptions.exitCode == 0, "\(exceptions.stderr)")
 
             // Proof of propagation, in the clerk's words.
             let status = try await supervisor.counter(["blacklist", "status", card, "--lang", "zh"])

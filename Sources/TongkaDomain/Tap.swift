@@ -1,0 +1,189 @@
+import Foundation
+
+/// One purchase record a validator uploads (domain.md §5): what a card spent at a tap.
+///
+/// `dateTime` is the validator's local date and time as the card signed it into the TAC
+/// (`YYYYMMDDhhmmss`, in the operator's time zone); ``instant(in:)`` makes it the stored UTC time.
+public struct TapRecord: Sendable, Equatable {
+    public let card: CardNumber
+    /// The card's issuer id from its file 0015 (16 hex digits, upper case).
+    public let issuerID: String
+    /// File 0017 byte 10: 1 ordinary, 2 student, 3 elderly, 4 test, 5 military.
+    public let cardType: Int
+    /// The card's offline (purchase) transaction serial, from INITIALIZE FOR PURCHASE.
+    public let offlineSerial: Int
+    public let amount: Money
+    public let balanceBefore: Money
+    public let balanceAfter: Money
+    /// `06` purchase, `09` composite purchase.
+    public let transactionType: Int
+    /// The PSAM's terminal number: 12 digits.
+    public let terminalNumber: String
+    /// The PSAM's transaction serial, unique per terminal.
+    public let terminalSerial: Int64
+    public let dateTime: String
+    /// The card's TAC, 8 hex digits.
+    public let tac: String
+    public let mode: TransportMode
+    public let line: String
+    public let station: String
+
+    public init(
+        card: CardNumber, issuerID: String, cardType: Int, offlineSerial: Int, amount: Money, balanceBefore: Money,
+        balanceAfter: Money, transactionType: Int, terminalNumber: String, terminalSerial: Int64, dateTime: String,
+        tac: String, mode: TransportMode, line: String, station: String
+    ) {
+        self.card = card
+        self.issuerID = issuerID.uppercased()
+        self.cardType = cardType
+        self.offlineSerial = offlineSerial
+        self.amount = amount
+        self.balanceBefore = balanceBefore
+        self.balanceAfter = balanceAfter
+        self.transactionType = transactionType
+        self.terminalNumber = terminalNumber
+        self.terminalSerial = terminalSerial
+        self.dateTime = dateTime
+        self.tac = tac.uppercased()
+        self.mode = mode
+        self.line = line
+        self.station = station
+    }
+
+    /// Every field in one line: two records with the same terminal serial are the same record
+    /// only when these are equal (a resend), else the serial was reused (an exception).
+    public var content: String {
+        [
+            card.digits, issuerID, "\(cardType)", "\(offlineSerial)", "\(amount.fen)", "\(balanceBefore.fen)",
+            "\(balanceAfter.fen)", "\(transactionType)", terminalNumber, "\(terminalSerial)", dateTime, tac, mode.rawValue,
+            line, station,
+        ].joined(separator: "|")
+    }
+
+    /// The tap's time as a UTC instant, reading `dateTime` in `timeZone`; nil when it is not a
+    /// real date and time.
+    public func instant(in timeZone: TimeZone) -> Date? {
+        guard dateTime.count == 14, dateTime.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        let digits = Array(dateTime)
+        func number(_ range: Range<Int>) -> Int { Int(String(digits[range]))! }
+        var components = DateComponents()
+        components.year = number(0..<4)
+        components.month = number(4..<6)
+        components.day = number(6..<8)
+        components.hour = number(8..<10)
+        components.minute = number(10..<12)
+        components.second = number(12..<14)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        guard let date = calendar.date(from: components),
+            calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date) == components
+        else { return nil }
+        return date
+    }
+}
+
+/// Why a record is refused (not stored): it cannot be a real tap. Codes are stable.
+public enum TapRejection: String, Sendable, CaseIterable, Codable {
+    case invalidIssuerID = "invalid_issuer_id"
+    case invalidCardType = "invalid_card_type"
+    case invalidSerial = "invalid_serial"
+    case invalidAmount = "invalid_amount"
+    case amountAboveFare = "amount_above_fare"
+    case invalidBalance = "invalid_balance"
+    case invalidTransactionType = "invalid_transaction_type"
+    /// The record names another terminal than the validator uploading it.
+    case otherTerminal = "other_terminal"
+    case invalidDateTime = "invalid_date_time"
+    /// Later than the server's clock (plus the allowed skew).
+    case futureTimestamp = "future_timestamp"
+    case invalidTAC = "invalid_tac"
+    case invalidText = "invalid_text"
+    /// The terminal serial was received before with other content (raised for review as well).
+    case serialConflict = "serial_conflict"
+}
+
+/// What a stored record raises for review: never a silent drop. Codes are stable.
+public enum TapExceptionKind: String, Sendable, CaseIterable, Codable {
+    /// This operator's card, and the TAC does not verify with the card's TAC key.
+    case tacInvalid = "tac_invalid"
+    /// Balance before minus amount is not the balance after.
+    case balanceDiscontinuity = "balance_discontinuity"
+    /// The card's offline serials skip one or more (a missing record).
+    case serialGap = "serial_gap"
+    /// The card was on the blacklist at the tap's time (the detail says whether the validator had that version).
+    case listedAtTap = "listed_at_tap"
+    /// The terminal serial was received before with different content.
+    case serialConflict = "serial_conflict"
+    /// The back-office balance cannot cover the tap: not posted until reviewed.
+    case backOfficeShort = "back_office_short"
+    /// One of this operator's prefixes, but no such card was issued.
+    case unknownCard = "unknown_card"
+}
+
+/// The rules of an upload, as values.
+public enum TapRules {
+    /// The most records one upload may carry.
+    public static let maximumBatch = 1_000
+    /// How far ahead of the server's clock a validator's clock may be.
+    public static let clockSkew: TimeInterval = 300
+
+    /// Why `record`, uploaded by the validator with terminal number `terminal` at `now`, cannot be
+    /// stored; nil when it can. Fares above `maximumFare` are refused as no fare is that high.
+    public static func rejection(
+        _ record: TapRecord, terminal: String, now: Date, timeZone: TimeZone, maximumFare: Money
+    ) -> TapRejection? {
+        guard IssuerProfile.isIssuerID(record.issuerID) else { return .invalidIssuerID }
+        guard (1...5).contains(record.cardType) else { return .invalidCardType }
+        guard (0...0xFFFF).contains(record.offlineSerial), (0...0xFFFF_FFFF).contains(record.terminalSerial) else {
+            return .invalidSerial
+        }
+        guard record.amount.fen > 0 else { return .invalidAmount }
+        guard record.amount <= maximumFare else { return .amountAboveFare }
+        guard record.balanceBefore.fen >= 0, record.balanceAfter.fen >= 0 else { return .invalidBalance }
+        guard record.transactionType == 0x06 || record.transactionType == 0x09 else { return .invalidTransactionType }
+        guard record.terminalNumber == terminal else { return .otherTerminal }
+        guard let instant = record.instant(in: timeZone) else { return .invalidDateTime }
+        guard instant <= now.addingTimeInterval(clockSkew) else { return .futureTimestamp }
+        guard record.tac.count == 8, record.tac.allSatisfy(\.isHexDigit) else { return .invalidTAC }
+        guard record.line.count <= 40, record.station.count <= 40,
+            !(record.line + record.station).contains(where: { $0.isNewline || $0 == "|" })
+        else { return .invalidText }
+        return nil
+    }
+
+    /// Whether the balances the card reported do not add up.
+    public static func isDiscontinuous(_ record: TapRecord) -> Bool {
+        record.balanceBefore - record.amount != record.balanceAfter
+    }
+
+    /// The serials missing between the last offline serial stored for a card and this record's,
+    /// or 0 when none is missing (or nothing was stored before).
+    public static func missingSerials(after previous: Int?, record: TapRecord) -> Int {
+        guard let previous, record.offlineSerial > previous + 1 else { return 0 }
+        return record.offlineSerial - previous - 1
+    }
+}
+
+/// Who reviews what validators' records raise.
+public enum TapPolicy {
+    /// Who lists exceptions.
+    public static let reviewers: Set<Role> = [.supervisor, .admin, .auditor]
+    /// Who resolves them.
+    public static let resolvers: Set<Role> = [.supervisor, .admin]
+}
+
+/// What an upload answered for one record. Codes are stable.
+public enum TapOutcome: String, Sendable, Codable {
+    case stored
+    /// Received before, the same content: acknowledged again, not stored twice.
+    case duplicate
+    case rejected
+}
+
+extension LedgerRules {
+    /// A tap by one of this operator's cards: what the operator owes on the card becomes fare
+    /// revenue owed to the transport companies until clearing.
+    public static func tap(card: CardNumber, amount: Money) throws(TongkaError) -> JournalDraft {
+        try JournalDraft(kind: .tap, postings: [Posting(.cardPurse(card), amount), Posting(.transitRevenue, -amount)])
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import OpenAPIRuntime
+import TongkaAPI
+import TongkaCardCrypto
+import TongkaDomain
+import TongkaPostgres
+
+/// Validators' records (taps, issue 10): upload, and the exceptions they raise for review.
+extension APIHandler {
+    var taps: TapStore { TapStore(database: database) }
+
+    func uploadTaps(_ input: Operations.UploadTaps.Input) async throws -> Operations.UploadTaps.Output {
+        guard case .json(let body) = input.body else { throw TongkaError(.unsupportedMediaType) }
+        let validator = try scope.requireValidator()
+        guard (1...TapRules.maximumBatch).contains(body.records.count) else {
+            throw TongkaError(.invalidTapBatch, detail: "\(body.records.count) records")
+        }
+        let uploads = body.records.map { record in
+            let tap = TapRecord(
+                card: CardNumber(trusted: record.cardNumber), issuerID: record.issuerId, cardType: record.cardType,
+                offlineSerial: record.offlineSerial, amount: Money(fen: record.amountFen),
+                balanceBefore: Money(fen: record.balanceBeforeFen), balanceAfter: Money(fen: record.balanceAfterFen),
+                transactionType: record.transactionType, terminalNumber: record.terminalNumber,
+                terminalSerial: record.terminalSerial, dateTime: record.dateTime, tac: record.tac,
+                mode: TransportMode(rawValue: record.mode.rawValue) ?? .bus, line: record.line, station: record.station)
+            return TapUpload(record: tap, tacValid: tacValid(tap))
+        }
+        let results = try await taps.ingest(uploads, validator: validator, now: now(), maximumFare: maximumFare)
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        results: results.map { result in
+                            .init(
+                                terminalSerial: result.terminalSerial, outcome: .init(rawValue: result.outcome.rawValue)!,
+                                reason: result.rejection.flatMap { .init(rawValue: $0.rawValue) },
+                                exceptions: result.exceptions.map { .init(rawValue: $0.rawValue)! }, posted: result.posted)
+                        }))))
+    }
+
+    /// Whether the TAC of a tap by one of this operator's cards verifies with the card's TAC key
+    /// (any TAC key version the key file holds); nil for another issuer's card, which its issuer checks.
+    private func tacValid(_ tap: TapRecord) -> Bool? {
+        guard issuer.cardNumberPrefixes.contains(tap.card.issuerPrefix) else { return nil }
+        guard let host = purseHost,
+            let card = try? CardIdentity(cardNumber: tap.card.digits, issuerID: Hex.decode(tap.issuerID, field: "issuer id")),
+            let terminal = try? TerminalNumber(hex: tap.terminalNumber),
+            let dateTime = try? TransactionDateTime(
+                yyyymmdd: String(tap.dateTime.prefix(8)), hhmmss: String(tap.dateTime.suffix(6))),
+            let tac = try? Hex.decode(tap.tac, field: "TAC"), tap.amount.fen <= Int64(UInt32.max)
+        else { return false }
+        let versions = Set(host.keyStore.keyReferences.filter { $0.name == KeyReference.tacKeyName }.map(\.version))
+        return versions.contains { version in
+            (try? host.verifyPurchaseTAC(
+                tac, card: card, amount: UInt32(tap.amount.fen), transactionType: UInt8(clamping: tap.transactionType),
+                terminal: terminal, terminalSerial: UInt32(clamping: tap.terminalSerial), dateTime: dateTime,
+                tacKeyVersion: version)) != nil
+        }
+    }
+
+    func listTapExceptions(_ input: Operations.ListTapExceptions.Input) async throws -> Operations.ListTapExceptions.Output {
+        let list = try await taps.exceptions(
+            includeResolved: input.query.all ?? false, limit: try Page<TapExceptionView>.limit(input.query.limit),
+            actor: try scope.actor())
+        return .ok(.init(body: .json(.init(exceptions: list.map(map)))))
+    }
+
+    func resolveTapException(
+        _ input: Operations.ResolveTapException.Input
+    ) async throws
+        -> Operations.ResolveTapException.Output
+    {
+        guard case .json(let body) = input.body else { throw TongkaError(.unsupportedMediaType) }
+        let view = try await taps.resolve(
+            exception: input.path.exceptionId, resolution: body.resolution, now: now(), origin: scope.origin)
+        return .ok(.init(body: .json(map(view))))
+    }
+
+    func map(_ view: TapExceptionView) -> Components.Schemas.TapException {
+        .init(
+            exceptionId: view.exceptionID, kind: .init(rawValue: view.kind.rawValue)!, terminalNumber: view.terminalNumber,
+            terminalSerial: view.terminalSerial, tappedAt: view.tappedAt, cardNumber: view.card.masked,
+            amountFen: view.amount.fen,
+            detail: view.detail, raisedAt: view.raisedAt, resolvedBy: view.resolvedBy, resolvedAt: view.resolvedAt,
+            resolution: view.resolution)
+    }
+}

@@ -1,0 +1,318 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TongkaDomain
+
+/// A record as uploaded, with what the handler found of its TAC (nil: not this operator's card,
+/// so not checked here).
+public struct TapUpload: Sendable {
+    public let record: TapRecord
+    public let tacValid: Bool?
+
+    public init(record: TapRecord, tacValid: Bool?) {
+        self.record = record
+        self.tacValid = tacValid
+    }
+}
+
+/// What an upload answered for one record.
+public struct TapResult: Sendable, Equatable {
+    public let terminalSerial: Int64
+    public let outcome: TapOutcome
+    public let rejection: TapRejection?
+    /// What the record raised for review.
+    public let exceptions: [TapExceptionKind]
+    /// Whether it debited the card in the ledger.
+    public let posted: Bool
+}
+
+/// A raised exception as listed for review.
+public struct TapExceptionView: Sendable, Equatable {
+    public let exceptionID: Int64
+    public let kind: TapExceptionKind
+    public let terminalNumber: String
+    public let terminalSerial: Int64
+    public let tappedAt: Date
+    public let card: CardNumber
+    public let amount: Money
+    public let detail: String
+    public let raisedAt: Date
+    public let resolvedBy: String?
+    public let resolvedAt: Date?
+    public let resolution: String?
+}
+
+/// Validators' records (taps): upload, exceptions (issue 10).
+public struct TapStore: Sendable {
+    let database: Database
+    var logger: Logger { database.logger }
+
+    public init(database: Database) { self.database = database }
+
+    /// Stores a validator's batch in one transaction and answers per record, in the order given.
+    /// A record received before with the same content is a duplicate (acknowledged, not stored
+    /// again); with other content it is refused as `serial_conflict` and raised for review.
+    public func ingest(
+        _ uploads: [TapUpload], validator: ValidatorIdentity, now: Date, maximumFare: Money
+    ) async throws -> [TapResult] {
+        let timeZone = database.settings.timeZone
+        let ownPrefixes = database.settings.issuer.cardNumberPrefixes
+        return try await database.transaction { connection in
+            // One upload per terminal at a time: the (terminal, serial) look-up below stays true until commit.
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock(hashtext(\("tongka-taps:" + validator.terminalNumber)))", logger: logger)
+            var results = [TapResult?](repeating: nil, count: uploads.count)
+            var exceptions: [(index: Int, kind: TapExceptionKind, detail: String)] = []
+
+            // Refusals: not a real tap.
+            var candidates: [Int] = []
+            for (index, upload) in uploads.enumerated() {
+                if let rejection = TapRules.rejection(
+                    upload.record, terminal: validator.terminalNumber, now: now, timeZone: timeZone, maximumFare: maximumFare)
+                {
+                    results[index] = TapResult(
+                        terminalSerial: upload.record.terminalSerial, outcome: .rejected, rejection: rejection, exceptions: [],
+                        posted: false)
+                } else {
+                    candidates.append(index)
+                }
+            }
+
+            // Received before (any month), or twice in this batch.
+            var seen: [Int64: String] = [:]
+            for try await (serial, content) in try await connection.query(
+                """
+                SELECT terminal_serial, concat_ws('|', card_number, issuer_id, card_type, offline_serial, amount_fen,
+                       balance_before_fen, balance_after_fen, transaction_type, terminal_number, terminal_serial,
+                       local_date_time, tac, mode, line, station)
+                  FROM taps WHERE terminal_number = \(validator.terminalNumber)
+                   AND terminal_serial = ANY(\(candidates.map { uploads[$0].record.terminalSerial })::bigint[])
+                """, logger: logger
+            ).decode((Int64, String).self) { seen[serial] = content }
+            var fresh: [Int] = []
+            for index in candidates {
+                let record = uploads[index].record
+                if let content = seen[record.terminalSerial] {
+                    if content == record.content {
+                        results[index] = TapResult(
+                            terminalSerial: record.terminalSerial, outcome: .duplicate, rejection: nil, exceptions: [],
+                            posted: false)
+                    } else {
+                        results[index] = TapResult(
+                            terminalSerial: record.terminalSerial, outcome: .rejected, rejection: .serialConflict,
+                            exceptions: [.serialConflict], posted: false)
+                        exceptions.append(
+                            (
+                                index, .serialConflict,
+                                "terminal serial \(record.terminalSerial) received before with other content"
+                            ))
+                    }
+                } else {
+                    seen[record.terminalSerial] = record.content
+                    fresh.append(index)
+                }
+            }
+
+            let cards = Array(Set(fresh.map { uploads[$0].record.card.digits }))
+            // This operator's cards that exist, and the last offline serial stored per card.
+            var issued: Set<String> = []
+            for try await card in try await connection.query(
+                "SELECT card_number FROM cards WHERE card_number = ANY(\(cards)::text[])", logger: logger
+            ).decode(String.self) { issued.insert(card) }
+            var lastSerial: [String: Int] = [:]
+            for try await (card, serial) in try await connection.query(
+                """
+                SELECT card_number, max(offline_serial) FROM taps WHERE card_number = ANY(\(cards)::text[]) GROUP BY card_number
+                """, logger: logger
+            ).decode((String, Int32).self) { lastSerial[card] = Int(serial) }
+            // Back-office balances, locked: a tap never takes one below zero.
+            var balance: [String: Money] = [:]
+            for try await (card, fen) in try await connection.query(
+                """
+                SELECT card_number, balance_fen FROM ledger_accounts
+                 WHERE kind = 'card_purse' AND card_number = ANY(\(cards)::text[]) FOR UPDATE
+                """, logger: logger
+            ).decode((String, Int64).self) { balance[card] = Money(fen: fen) }
+            // Whether each card was on the blacklist at its tap's time, and at which version.
+            var listed: [Int: Int64] = [:]
+            if !fresh.isEmpty {
+                for try await (position, version) in try await connection.query(
+                    """
+                    SELECT t.i, c.version
+                      FROM unnest(\(fresh.map { uploads[$0].record.card.digits })::text[],
+                                  \(fresh.map { uploads[$0].record.instant(in: timeZone)! })::timestamptz[])
+                           WITH ORDINALITY AS t(card, at, i)
+                      JOIN LATERAL (SELECT action, version FROM blacklist_changes
+                                     WHERE card_number = t.card AND changed_at <= t.at
+                                     ORDER BY version DESC LIMIT 1) c ON c.action = 'add'
+                    """, logger: logger
+                ).decode((Int64, Int64).self) { listed[fresh[Int(position) - 1]] = version }
+            }
+            let appliedVersion: Int64? = try await connection.one(
+                "SELECT applied_version FROM validators WHERE validator_id = \(validator.validatorID)", as: Int64?.self,
+                logger: logger)
+            let applied = appliedVersion ?? 0
+
+            // In card and serial order, so gaps are judged serial by serial.
+            let ordered = fresh.sorted {
+                let (a, b) = (uploads[$0].record, uploads[$1].record)
+                return (a.card.digits, a.offlineSerial) < (b.card.digits, b.offlineSerial)
+            }
+            var rows: [(index: Int, own: Bool, transaction: Int64?)] = []
+            for index in ordered {
+                let upload = uploads[index]
+                let record = upload.record
+                let card = record.card.digits
+                let own = ownPrefixes.contains(record.card.issuerPrefix)
+                var raised: [(TapExceptionKind, String)] = []
+                if TapRules.isDiscontinuous(record) {
+                    raised.append(
+                        (
+                            .balanceDiscontinuity,
+                            "before \(record.balanceBefore.fen) - amount \(record.amount.fen) != after \(record.balanceAfter.fen) fen"
+                        ))
+                }
+                let missing = TapRules.missingSerials(after: lastSerial[card], record: record)
+                if missing > 0 {
+                    raised.append((.serialGap, "\(missing) offline serials missing before \(record.offlineSerial)"))
+                }
+                lastSerial[card] = max(lastSerial[card] ?? record.offlineSerial, record.offlineSerial)
+                if let version = listed[index] {
+                    raised.append(
+                        (
+                            .listedAtTap,
+                            "listed at v\(version); the validator had applied v\(applied)\(applied >= version ? " (it had the block)" : " (it did not have it yet)")"
+                        ))
+                }
+                var transaction: Int64?
+                if own {
+                    if !issued.contains(card) {
+                        raised.append((.unknownCard, "no such card was issued"))
+                    } else if upload.tacValid != true {
+                        raised.append((.tacInvalid, "the TAC does not verify with the card's TAC key; not posted"))
+                    } else if (balance[card] ?? .zero) < record.amount {
+                        raised.append((.backOfficeShort, "back-office balance \((balance[card] ?? .zero).fen) fen; not posted"))
+                    } else {
+                        let draft = try LedgerRules.tap(card: record.card, amount: record.amount)
+                        let id = try await LedgerStore.post(
+                            draft,
+                            context: .init(
+                                actor: nil, hall: nil, shift: nil, idempotencyKey: nil,
+                                memo: "\(record.mode.rawValue) \(record.line) \(record.terminalNumber) \(record.dateTime)"),
+                            connection: connection, logger: logger)
+                        balance[card] = (balance[card] ?? .zero) - record.amount
+                        transaction = id.rawValue
+                    }
+                }
+                rows.append((index, own, transaction))
+                for (kind, detail) in raised { exceptions.append((index, kind, detail)) }
+                results[index] = TapResult(
+                    terminalSerial: record.terminalSerial, outcome: .stored, rejection: nil, exceptions: raised.map(\.0),
+                    posted: transaction != nil)
+            }
+
+            if !rows.isEmpty {
+                let records = rows.map { uploads[$0.index].record }
+                let instants = records.map { $0.instant(in: timeZone)! }
+                for month in Set(instants.map { CalendarDate($0, in: TimeZone(identifier: "UTC")!).description.prefix(7) }) {
+                    let first = instants.first {
+                        CalendarDate($0, in: TimeZone(identifier: "UTC")!).description.hasPrefix(month)
+                    }!
+                    try await connection.query("SELECT taps_ensure_month(\(first))", logger: logger)
+                }
+                try await connection.query(
+                    """
+                    INSERT INTO taps (terminal_number, terminal_serial, tapped_at, card_number, issuer_id, card_type,
+                                      offline_serial, amount_fen, balance_before_fen, balance_after_fen, transaction_type,
+                                      local_date_time, tac, mode, line, station, validator_id, received_at, own_card,
+                                      transaction_id)
+                    SELECT \(validator.terminalNumber), s, at, c, i, ty, os, a, bb, ba, tt, ldt, tac, m, l, st,
+                           \(validator.validatorID), \(now), own, NULLIF(tx, 0)
+                      FROM unnest(\(records.map(\.terminalSerial))::bigint[], \(instants)::timestamptz[],
+                                  \(records.map(\.card.digits))::text[], \(records.map(\.issuerID))::text[],
+                                  \(records.map { Int64($0.cardType) })::bigint[], \(records.map { Int64($0.offlineSerial) })::bigint[],
+                                  \(records.map(\.amount.fen))::bigint[], \(records.map(\.balanceBefore.fen))::bigint[],
+                                  \(records.map(\.balanceAfter.fen))::bigint[], \(records.map { Int64($0.transactionType) })::bigint[],
+                                  \(records.map(\.dateTime))::text[], \(records.map(\.tac))::text[],
+                                  \(records.map(\.mode.rawValue))::text[], \(records.map(\.line))::text[],
+                                  \(records.map(\.station))::text[], \(rows.map(\.own))::boolean[],
+                                  \(rows.map { $0.transaction ?? 0 })::bigint[])
+                           AS t(s, at, c, i, ty, os, a, bb, ba, tt, ldt, tac, m, l, st, own, tx)
+                    """, logger: logger)
+            }
+            if !exceptions.isEmpty {
+                let records = exceptions.map { uploads[$0.index].record }
+                try await connection.query(
+                    """
+                    INSERT INTO tap_exceptions (kind, terminal_number, terminal_serial, tapped_at, card_number, amount_fen,
+                                                detail, raised_at)
+                    SELECT k, \(validator.terminalNumber), s, at, c, a, d, \(now)
+                      FROM unnest(\(exceptions.map(\.kind.rawValue))::text[], \(records.map(\.terminalSerial))::bigint[],
+                                  \(records.map { $0.instant(in: timeZone)! })::timestamptz[], \(records.map(\.card.digits))::text[],
+                                  \(records.map(\.amount.fen))::bigint[], \(exceptions.map(\.detail))::text[])
+                           AS t(k, s, at, c, a, d)
+                    """, logger: logger)
+            }
+            return results.map { $0! }
+        }
+    }
+
+    /// Exceptions, newest first (below `after` when given): open ones only unless `includeResolved`.
+    public func exceptions(
+        includeResolved: Bool, limit: Int, after: Int64? = nil, actor: StaffActor
+    ) async throws -> [TapExceptionView] {
+        guard TapPolicy.reviewers.contains(actor.role) else { throw TongkaError(.forbiddenRole) }
+        return try await database.read { connection in
+            let rows = try await connection.all(
+                """
+                SELECT x.exception_id, x.kind, x.terminal_number, x.terminal_serial, x.tapped_at, x.card_number, x.amount_fen,
+                       x.detail, x.raised_at, k.username, x.resolved_at, x.resolution
+                  FROM tap_exceptions x LEFT JOIN clerks k ON k.clerk_id = x.resolved_by
+                 WHERE (\(includeResolved) OR x.resolved_at IS NULL) AND x.exception_id < \(after ?? Int64.max)
+                 ORDER BY x.exception_id DESC LIMIT \(limit)
+                """,
+                as: (Int64, String, String, Int64, Date, String, Int64, String, Date, String?, Date?, String?).self,
+                logger: logger)
+            return try rows.map { row in
+                TapExceptionView(
+                    exceptionID: row.0, kind: try Stored.value(row.1, as: TapExceptionKind.self), terminalNumber: row.2,
+                    terminalSerial: row.3, tappedAt: row.4, card: CardNumber(trusted: row.5), amount: Money(fen: row.6),
+                    detail: row.7, raisedAt: row.8, resolvedBy: row.9, resolvedAt: row.10, resolution: row.11)
+            }
+        }
+    }
+
+    /// Marks an exception reviewed, with what was found or done.
+    public func resolve(
+        exception id: Int64, resolution: String, now: Date, origin: RequestOrigin
+    ) async throws
+        -> TapExceptionView
+    {
+        let actor = try origin.requireActor()
+        guard TapPolicy.resolvers.contains(actor.role) else { throw TongkaError(.forbiddenRole) }
+        let note = resolution.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !note.isEmpty, note.count <= 500 else {
+            throw TongkaError(.invalidName, detail: "a resolution is 1 to 500 characters")
+        }
+        try await database.transaction { connection in
+            guard
+                let resolved = try await connection.first(
+                    "SELECT resolved_at FROM tap_exceptions WHERE exception_id = \(id) FOR UPDATE", as: Date?.self,
+                    logger: logger)
+            else { throw TongkaError(.tapExceptionNotFound) }
+            guard resolved == nil else { throw TongkaError(.tapExceptionResolved) }
+            try await connection.query(
+                """
+                UPDATE tap_exceptions SET resolved_by = \(actor.clerkID.rawValue), resolved_at = \(now), resolution = \(note)
+                 WHERE exception_id = \(id)
+                """, logger: logger)
+            try await Audit.record(
+                connection, origin: origin, action: "tap_exception.resolve", subject: "tap_exception:\(id)",
+                details: ["resolution": note], logger: logger)
+        }
+        guard let view = try await exceptions(includeResolved: true, limit: 1, after: id + 1, actor: actor).first else {
+            throw TongkaError(.tapExceptionNotFound)
+        }
+        return view
+    }
+}

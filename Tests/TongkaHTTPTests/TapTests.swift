@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+import TongkaAPI
+import TongkaCardCrypto
+import TongkaCardSim
+import TongkaCardTerminal
+import TongkaClient
+import TongkaDomain
+import TongkaTestSupport
+
+/// A validator on a bus: its PSAM (simulated with the operator's key file) takes fares from
+/// software cards offline; the records go up later.
+struct TestBus {
+    let validator: TestValidator
+    let terminal: TerminalNumber
+    let psam: PurseHost
+
+    static func make(_ fixture: Fixture, terminal: String = "000000000001") async throws -> TestBus {
+        TestBus(
+            validator: try await TestValidator.register(fixture, terminal: terminal),
+            terminal: try TerminalNumber(hex: terminal),
+            psam: PurseHost(keyStore: try MasterKeyStore.load(fromFile: TestCardKeys.file, requireOwnerOnly: false)))
+    }
+
+    /// A fare taken from the card: the record the validator keeps.
+    func tap(_ bench: LoadBench, fen: UInt32, serial: Int64, at date: Date = Date()) async throws -> Components.Schemas.TapRecord
+    {
+        let dateTime = try TransactionDateTime(date, in: TimeZone(identifier: "Asia/Shanghai")!)
+        let result = try await bench.purse.purchase(
+            amount: fen, terminal: terminal, terminalSerial: UInt32(serial), dateTime: dateTime, securityModule: psam)
+        return .init(
+            cardNumber: bench.card, issuerId: TestSettings.issuerID, cardType: 1,
+            offlineSerial: Int(result.purchase.offlineSerial),
+            amountFen: Int64(fen), balanceBeforeFen: Int64(result.oldBalance), balanceAfterFen: Int64(result.newBalance),
+            transactionType: 6, terminalNumber: terminal.description, terminalSerial: serial,
+            dateTime: dateTime.description.replacingOccurrences(of: " ", with: ""), tac: Hex.encode(result.tac), mode: .bus,
+            line: "1路", station: "五一广场")
+    }
+}
+
+extension Components.Schemas.TapRecord {
+    func with(amountFen: Int64? = nil, tac: String? = nil, dateTime: String? = nil, terminal: String? = nil) -> Self {
+        var copy = self
+        if let amountFen { copy.amountFen = amountFen }
+        if let tac { copy.tac = tac }
+        if let dateTime { copy.dateTime = dateTime }
+        if let terminal { copy.terminalNumber = terminal }
+        return copy
+    }
+}
+
+@Suite(.timeLimit(.minutes(5))) struct TapTests {
+    @Test func uploadedTapsDebitTheCardOnceAndAResendIsAcknowledgedAsADuplicate() async throws {
+        try await withFixture { fixture in
+            let bench = try await LoadBench.make(fixture)
+            try await bench.topUp(5_000)
+            let bus = try await TestBus.make(fixture)
+            let first = try await bus.tap(bench, fen: 200, serial: 1)
+            let second = try await bus.tap(bench, fen: 300, serial: 2)
+            #expect(try bench.cardBalance == 4_500)
+
+            let answer = try await bus.validator.client.uploadTaps([first, second])
+            #expect(answer.results.map(\.outcome) == [.stored, .stored])
+            #expect(answer.results.allSatisfy { $0.posted && $0.exceptions.isEmpty })
+            #expect(try await fixture.clerk.card(bench.card).balanceFen == 4_500)
+            let statement = try await fixture.clerk.cardStatement(bench.card)
+            #expect(statement.lines.filter { $0.kind == "tap" }.map(\.amountFen) == [-200, -300])
+
+            // The connection was cut before the answer: the validator sends the batch again.
+            let again = try await bus.validator.client.uploadTaps([first, second])
+            #expect(again.results.map(\.outcome) == [.duplicate, .duplicate] && again.results.allSatisfy { !$0.posted })
+            #expect(try await fixture.clerk.card(bench.card).balanceFen == 4_500)
+            #expect(try await fixture.admin.checkLedger().passed)
+        }
+    }
+
+    @Test func aTamperedTACAMissingSerialAReusedSerialAndAListedCardAreRaisedNeverDropped() async throws {
+        try await withFixture { fixture in
+            let bench = try await LoadBench.make(fixture)
+            try await bench.topUp(5_000)
+            let bus = try await TestBus.make(fixture)
+            let first = try await bus.tap(bench, fen: 200, serial: 1)
+            _ = try await bus.tap(bench, fen: 200, serial: 2)  // never uploaded: a missing record
+            let third = try await bus.tap(bench, fen: 200, serial: 3)
+            let tampered = try await bus.tap(bench, fen: 100, serial: 4).with(amountFen: 1)
+            _ = try await fixture.supervisor.changeBlacklist(add([bench.card]), note: "挂失")
+            // Tap times have whole seconds: a tap two seconds after the listing.
+            let listed = try await bus.tap(bench, fen: 100, serial: 5, at: Date().addingTimeInterval(2))
+
+            let answer = try await bus.validator.client.uploadTaps([first, third, tampered, listed])
+            #expect(answer.results.map(\.outcome) == [.stored, .stored, .stored, .stored])
+            #expect(answer.results[1].exceptions == [.serialGap] && answer.results[1].posted)
+            #expect(answer.results[2].exceptions.contains(.tacInvalid) && !answer.results[2].posted)
+            #expect(answer.results[2].exceptions.contains(.balanceDiscontinuity))
+            #expect(answer.results[3].exceptions == [.listedAtTap] && answer.results[3].posted)
+            // Posted: 200 + 200 + 100; the tampered record waits for review.
+            #expect(try await fixture.clerk.card(bench.card).balanceFen == 4_500)
+
+            let conflict = try await bus.validator.client.uploadTaps([first.with(amountFen: 900)])
+            #expect(conflict.results.first?.outcome == .rejected && conflict.results.first?.reason == .serialConflict)
+            let future = try await bus.tap(bench, fen: 100, serial: 6, at: Date().addingTimeInterval(3_600))
+            let refused = try await bus.validator.client.uploadTaps([
+                future, future.with(terminal: "000000000002"), future.with(amountFen: 900_000),
+                future.with(dateTime: "20260230120000"),
+            ])
+            #expect(refused.results.map(\.reason) == [.futureTimestamp, .otherTerminal, .amountAboveFare, .invalidDateTime])
+            await expectFailure(.invalidTapBatch) { try await bus.validator.client.uploadTaps([]) }
+            await expectFailure(.invalidToken) { try await fixture.clerk.uploadTaps([first]) }
+
+            let open = try await fixture.supervisor.tapExceptions(all: false, limit: nil).exceptions
+            #expect(Set(open.map(\.kind)) == [.serialGap, .tacInvalid, .balanceDiscontinuity, .listedAtTap, .serialConflict])
+            #expect(open.allSatisfy { $0.cardNumber.contains("*") })
+            let listing = try #require(open.first { $0.kind == .listedAtTap })
+            #expect(listing.detail.contains("did not have it yet"), "\(listing.detail)")
+            let resolved = try await fixture.supervisor.resolveTapException(listing.exceptionId, resolution: "乘客挂失前乘车")
+            #expect(resolved.resolvedBy == "lisi" || resolved.resolvedBy != nil)
+            await expectFailure(.tapExceptionResolved) {
+                try await fixture.supervisor.resolveTapException(listing.exceptionId, resolution: "again")
+            }
+            await expectFailure(.tapExceptionNotFound) {
+                try await fixture.supervisor.resolveTapException(99_999, resolution: "x")
+            }
+            await expectFailure(.forbiddenRole) { try await fixture.clerk.tapExceptions(all: false, limit: nil) }
+            #expect(try await fixture.auditor.tapExceptions(all: false, limit: nil).exceptions.count == open.count - 1)
+            #expect(try await fixture.admin.checkLedger().passed)
+        }
+    }
+}
