@@ -1169,6 +1169,25 @@ CREATE TABLE public.login_failures (
 );
 
 --
+-- Name: progress_entries; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.progress_entries (
+    month text NOT NULL,
+    variant text NOT NULL,
+    row_number text NOT NULL,
+    status text NOT NULL,
+    note text NOT NULL,
+    updated_by bigint NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    CONSTRAINT progress_entries_month CHECK ((month ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'::text)),
+    CONSTRAINT progress_entries_note_length CHECK ((char_length(note) <= 1000)),
+    CONSTRAINT progress_entries_row CHECK ((row_number ~ '^([0-9](\.[0-9])?|problems|plan)$'::text)),
+    CONSTRAINT progress_entries_status CHECK ((status = ANY (ARRAY['not_started'::text, 'in_progress'::text, 'done'::text, 'not_applicable'::text]))),
+    CONSTRAINT progress_entries_variant CHECK ((variant = ANY (ARRAY['interconnected'::text, 'new'::text])))
+);
+
+--
 -- Name: refund_approvals; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1808,6 +1827,13 @@ ALTER TABLE ONLY public.loads
 
 ALTER TABLE ONLY public.login_failures
     ADD CONSTRAINT login_failures_pkey PRIMARY KEY (clerk_id, client_address);
+
+--
+-- Name: progress_entries progress_entries_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.progress_entries
+    ADD CONSTRAINT progress_entries_pkey PRIMARY KEY (month, variant, row_number);
 
 --
 -- Name: refund_approvals refund_approvals_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -2682,6 +2708,13 @@ ALTER TABLE ONLY public.login_failures
     ADD CONSTRAINT login_failures_clerk_id_fkey FOREIGN KEY (clerk_id) REFERENCES public.clerks(clerk_id);
 
 --
+-- Name: progress_entries progress_entries_updated_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.progress_entries
+    ADD CONSTRAINT progress_entries_updated_by_fkey FOREIGN KEY (updated_by) REFERENCES public.clerks(clerk_id);
+
+--
 -- Name: refund_approvals refund_approvals_approved_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3055,6 +3088,12 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.loads TO tongka_service;
 --
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.login_failures TO tongka_service;
+
+--
+-- Name: TABLE progress_entries; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.progress_entries TO tongka_service;
 
 --
 -- Name: TABLE refund_approvals; Type: ACL; Schema: public; Owner: -

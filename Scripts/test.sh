@@ -7,6 +7,7 @@ source Scripts/lib/postgres.sh
 
 build_deps_ensure_installed
 pg_ensure_installed
+chromium_ensure_installed
 data=$(mktemp -d /tmp/tongka-test.XXXXXX)
 chmod 755 "$data"
 cleanup() {
@@ -27,5 +28,7 @@ export TONGKA_TEST_DATABASE_URL="postgres://tongka@/postgres?host=$data/pg&port=
 export TONGKA_TEST_REQUIRE_DATABASE=1
 # pg_dump for the test that SQL/schema.sql matches the migrations.
 export TONGKA_TEST_PG_DUMP="$PG_BIN/pg_dump"
+# Headless Chromium for the progress report page test.
+export TONGKA_TEST_CHROMIUM="$CHROMIUM_BIN"
 swift build --build-tests
 swift test --skip-build --parallel "$@"

@@ -39,6 +39,19 @@ build_deps_ensure_installed() {
     || { echo "libcrypto not found: install libssl-dev and pkg-config" >&2; return 1; }
 }
 
+# Headless Chromium (Debian's package) for the test that prints the progress report's page.
+# Sets CHROMIUM_BIN.
+chromium_ensure_installed() {
+  CHROMIUM_BIN=$(command -v chromium || true)
+  if [ -z "$CHROMIUM_BIN" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing headless Chromium for the report page test (apt-get)..." >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    CHROMIUM_BIN=$(command -v chromium || true)
+  fi
+  [ -n "$CHROMIUM_BIN" ] || { echo "chromium not found: install Debian's chromium package" >&2; return 1; }
+}
+
 # Runs a PostgreSQL server tool as a non-root user.
 pg_as() {
   if [ "$(id -u)" = 0 ]; then

@@ -152,6 +152,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
     case invalidTapBatch = "invalid_tap_batch"
     case tapExceptionNotFound = "tap_exception_not_found"
     case tapExceptionResolved = "tap_exception_resolved"
+    case invalidProgressRow = "invalid_progress_row"
 
     /// The HTTP status a response with this code carries.
     public var httpStatus: Int {
@@ -162,7 +163,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
             .hallRequired, .stockFileEmpty, .invalidPaymentMethod, .unbalancedTransaction, .paymentReferenceRequired,
             .paymentReferenceNotAllowed, .floatTooLarge, .reasonRequired, .invalidCursor, .invalidTerminal,
             .invalidCardResponse, .loadNotWholeYuan, .invalidGrouping, .invalidValidator, .invalidVersion,
-            .invalidTapBatch:
+            .invalidTapBatch, .invalidProgressRow:
             400
         case .unauthenticated, .invalidToken, .sessionExpired, .invalidCredentials, .validatorRevoked:
             401
@@ -336,6 +337,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .invalidTapBatch: ("An upload carries 1 to 1,000 records", "每次上传须含 1 至 1,000 条记录")
         case .tapExceptionNotFound: ("No such exception", "异常记录不存在")
         case .tapExceptionResolved: ("The exception was resolved already", "该异常已处理")
+        case .invalidProgressRow: ("No such row in this variant of the progress report", "进度表中没有该序号")
         }
     }
 }

@@ -36,15 +36,19 @@ struct APIHandler: APIProtocol {
     let validatorStaleHours: Int
     /// No fare is higher: a tap above it is refused (`TONGKA_TAPS_MAXIMUM_FARE_FEN`).
     let maximumFare: Money
+    /// The province and city the progress report names (`TONGKA_OPERATOR_PROVINCE`, `TONGKA_OPERATOR_CITY`).
+    let operatorPlace: (province: String, city: String)
     /// Validators' tokens seen in the last seconds (cleared by a revocation or a group change).
     let validatorTokens = ValidatorTokenCache(ttl: 10)
 
     init(
         database: Database, migrator: Migrator, metrics: PrometheusCollectorRegistry, now: @escaping @Sendable () -> Date,
         loginThrottle: LoginThrottle, hashSlots: HashSlots, purseHost: PurseHost? = nil, blacklist: BlacklistPublisher? = nil,
-        blacklistApprovalSize: Int = 100, validatorStaleHours: Int = 24, maximumFare: Money = Money(fen: 5_000)
+        blacklistApprovalSize: Int = 100, validatorStaleHours: Int = 24, maximumFare: Money = Money(fen: 5_000),
+        operatorPlace: (province: String, city: String) = ("", "")
     ) {
         self.maximumFare = maximumFare
+        self.operatorPlace = operatorPlace
         self.blacklist = blacklist
         self.blacklistApprovalSize = blacklistApprovalSize
         self.validatorStaleHours = validatorStaleHours

@@ -102,6 +102,8 @@ enum AccessPolicy {
         "uploadTaps": .validator,
         "listTapExceptions": .roles(TapPolicy.reviewers),
         "resolveTapException": .roles(TapPolicy.resolvers),
+        "getProgressReport": .roles(ProgressPolicy.readers),
+        "setProgressRow": .roles(ProgressPolicy.editors),
     ]
 
     /// Operations that move money: they need an `Idempotency-Key` header.

@@ -68,7 +68,8 @@ public func buildApplication(
         loginThrottle: LoginThrottle(limits: settings.loginLimits),
         hashSlots: HashSlots(limit: settings.loginLimits.concurrentHashes), purseHost: purseHost, blacklist: publisher,
         blacklistApprovalSize: settings.blacklistApprovalSize, validatorStaleHours: settings.validatorStaleHours,
-        maximumFare: Money(fen: Int64(settings.tapMaximumFareFen)))
+        maximumFare: Money(fen: Int64(settings.tapMaximumFareFen)),
+        operatorPlace: (settings.operatorProvince, settings.operatorCity))
 
     // The document is read and its schemas compiled once, here; one it cannot enforce stops the start.
     let contract = try ContractValidator.bundled()

@@ -54,6 +54,9 @@ public struct ServerSettings: Sendable {
     public var validatorStaleHours = 24
     /// No fare is higher, in fen: a tap above it is refused (`TONGKA_TAPS_MAXIMUM_FARE_FEN`).
     public var tapMaximumFareFen = 5_000
+    /// The province and city the ministry's progress report names.
+    public var operatorProvince = ""
+    public var operatorCity = ""
     /// The schema owner's URL for `migrate` (the service itself connects with `databaseURL`, a
     /// role with only the grants it needs). Nil: `migrate` uses `databaseURL`.
     public var migrationDatabaseURL: String?
@@ -190,6 +193,11 @@ public struct ServerSettings: Sendable {
         validatorStaleHours = try positive("validator.stale.hours", default: 24)
         guard validatorStaleHours <= 8_760 else { throw Problem(key: "validator.stale.hours", reason: "1 to 8760 hours") }
         tapMaximumFareFen = try positive("taps.maximum.fare.fen", default: 5_000)
+        operatorProvince = reader.string(forKey: "operator.province") ?? ""
+        operatorCity = reader.string(forKey: "operator.city") ?? ""
+        guard operatorProvince.count <= 20, operatorCity.count <= 20 else {
+            throw Problem(key: "operator.city", reason: "a province or city name is at most 20 characters")
+        }
         guard tapMaximumFareFen <= 1_000_000 else { throw Problem(key: "taps.maximum.fare.fen", reason: "1 to 1000000 fen") }
     }
 

@@ -30,7 +30,7 @@ extension Counter {
 
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "report", abstract: "Reports.", subcommands: [Issuance.self, Topups.self, Validators.self])
+        commandName: "report", abstract: "Reports.", subcommands: [Issuance.self, Topups.self, Validators.self, Progress.self])
 
     struct Issuance: CounterCommand {
         static let configuration = CommandConfiguration(
@@ -188,6 +188,86 @@ extension ReportCommand {
                 Output.line(counter.t("Stale validators:", "落后的终端："))
                 Output.line(ValidatorCommand.table(report.stale, counter: counter))
             }
+        }
+    }
+}
+
+// MARK: The ministry's monthly progress report
+
+extension ReportCommand {
+    struct Progress: CounterCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The ministry's monthly progress report (交通一卡通互联互通工作计划进度表) (supervisor, admin, auditor).",
+            discussion: """
+                The notice's table (省份, 城市, 序号, 工作内容, the month's status) in its variant for cities
+                interconnected already or new ones. Live data fills cards issued, modes covered,
+                validators with a PSAM, records and blacklist propagation; `progress set` the rest.
+                --csv (UTF-8 with a byte-order mark), --markdown or --html (one A4 landscape sheet) with
+                --output FILE. JSON: the ProgressReport.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "The month, YYYY-MM.") var month: String
+        @Option(help: "interconnected (default) or new.") var variant: String = "interconnected"
+        @Flag(help: "Write CSV.") var csv = false
+        @Flag(help: "Write Markdown.") var markdown = false
+        @Flag(help: "Write a printable HTML page.") var html = false
+        @Option(help: "The file to write.") var output: String?
+
+        func execute(_ counter: Counter) async throws {
+            guard let kind = Components.Schemas.ProgressVariant(rawValue: variant) else {
+                throw ValidationError(counter.t("--variant is interconnected or new", "--variant 应为 interconnected 或 new"))
+            }
+            let report = try await counter.client().progressReport(month: month, variant: kind)
+            if counter.json { return Output.printJSON(report) }
+            if csv {
+                return try counter.writeCSV(
+                    headers: ProgressReportLayout.headers(report), rows: ProgressReportLayout.rows(report), output: output)
+            }
+            if markdown || html {
+                let text = html ? ProgressReportLayout.html(report) : ProgressReportLayout.markdown(report)
+                guard let output else { return Output.write(Data(text.utf8)) }
+                guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
+                    throw CounterFailure(code: "file_not_written", message: counter.t("Cannot write \(output)", "无法写入 \(output)"))
+                }
+                if Output.stderrIsTerminal { Output.error(counter.t("Wrote \(output)", "已写入 \(output)")) }
+                return
+            }
+            Output.line("交通一卡通互联互通工作计划进度表（\(report.month)）— \(report.title)")
+            Output.line(Table(headers: ProgressReportLayout.headers(report), rows: ProgressReportLayout.rows(report)).render())
+        }
+    }
+}
+
+struct ProgressCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "progress", abstract: "The progress report's own entries: set a row's status and note (admin).",
+        subcommands: [Set.self])
+
+    struct Set: CounterCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Set one row's status and note for a month (admin); rows `problems` and `plan` hold the month's problems and next month's plan."
+        )
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The row: its number (1, 3.1, ...), problems or plan.") var row: String
+        @Option(help: "The month, YYYY-MM.") var month: String
+        @Option(help: "interconnected (default) or new.") var variant: String = "interconnected"
+        @Option(help: "not_started, in_progress, done or not_applicable.") var status: String = "in_progress"
+        @Option(help: "The note.") var note: String?
+
+        func execute(_ counter: Counter) async throws {
+            guard let kind = Components.Schemas.ProgressVariant(rawValue: variant) else {
+                throw ValidationError(counter.t("--variant is interconnected or new", "--variant 应为 interconnected 或 new"))
+            }
+            guard let state = Operations.SetProgressRow.Input.Body.JsonPayload.StatusPayload(rawValue: status) else {
+                throw ValidationError(
+                    counter.t(
+                        "--status is not_started, in_progress, done or not_applicable",
+                        "--status 应为 not_started、in_progress、done 或 not_applicable"))
+            }
+            try await counter.client().setProgressRow(month: month, variant: kind, row: row, status: state, note: note)
+            if counter.json { return Output.printJSON(["month": month, "row": row, "status": status]) }
+            Output.line(counter.t("Row \(row) of \(month) set.", "已设置 \(month) 第 \(row) 项。"))
         }
     }
 }

@@ -97,12 +97,20 @@ public struct CommandRunner: Sendable {
         try await run("tongka-server", arguments, environment: environment, input: nil, timeout: timeout)
     }
 
+    /// Runs a program outside the package (an absolute path), such as headless Chromium.
+    public static func program(
+        _ path: String, _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(120)
+    ) async throws -> CommandResult {
+        try await run(path, arguments, environment: environment, input: nil, timeout: timeout)
+    }
+
     static func run(
         _ executable: String, _ arguments: [String], environment: [String: String], input: String?,
         timeout: Duration = .seconds(120)
     ) async throws -> CommandResult {
         let process = Process()
-        process.executableURL = binDirectory.appendingPathComponent(executable)
+        process.executableURL =
+            executable.hasPrefix("/") ? URL(fileURLWithPath: executable) : binDirectory.appendingPathComponent(executable)
         process.arguments = arguments
         var base = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TONGKA_") && !$0.key.hasPrefix("LC_") }
         base.merge(environment) { _, new in new }
