@@ -804,6 +804,65 @@ CREATE TABLE public.channels (
 );
 
 --
+-- Name: clearing_files; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.clearing_files (
+    file_id bigint NOT NULL,
+    direction text NOT NULL,
+    business_day text NOT NULL,
+    sender_issuer text NOT NULL,
+    records integer NOT NULL,
+    file_crc text NOT NULL,
+    made_by bigint NOT NULL,
+    made_at timestamp with time zone NOT NULL,
+    CONSTRAINT clearing_files_crc CHECK ((file_crc ~ '^[0-9A-F]{8}$'::text)),
+    CONSTRAINT clearing_files_day CHECK ((business_day ~ '^[0-9]{8}$'::text)),
+    CONSTRAINT clearing_files_direction CHECK ((direction = ANY (ARRAY['OUT'::text, 'IN'::text]))),
+    CONSTRAINT clearing_files_records CHECK ((records >= 0)),
+    CONSTRAINT clearing_files_sender CHECK ((sender_issuer ~ '^[0-9A-F]{8}FFFFFFFF$'::text))
+);
+
+--
+-- Name: clearing_files_file_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.clearing_files ALTER COLUMN file_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.clearing_files_file_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: clearing_incoming; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.clearing_incoming (
+    terminal_number text NOT NULL COLLATE pg_catalog."C",
+    terminal_serial bigint NOT NULL,
+    card_number text NOT NULL COLLATE pg_catalog."C",
+    offline_serial integer NOT NULL,
+    amount_fen bigint NOT NULL,
+    local_date_time text NOT NULL,
+    tac text NOT NULL,
+    mode text NOT NULL,
+    line text NOT NULL,
+    station text NOT NULL,
+    file_id bigint NOT NULL,
+    transaction_id bigint,
+    CONSTRAINT clearing_incoming_amount CHECK ((amount_fen > 0)),
+    CONSTRAINT clearing_incoming_card CHECK ((card_number ~ '^[0-9]{19}$'::text)),
+    CONSTRAINT clearing_incoming_offline_serial CHECK (((offline_serial >= 0) AND (offline_serial <= 65535))),
+    CONSTRAINT clearing_incoming_serial CHECK (((terminal_serial >= 0) AND (terminal_serial <= '4294967295'::bigint))),
+    CONSTRAINT clearing_incoming_tac CHECK ((tac ~ '^[0-9A-F]{8}$'::text)),
+    CONSTRAINT clearing_incoming_terminal CHECK ((terminal_number ~ '^[0-9]{12}$'::text)),
+    CONSTRAINT clearing_incoming_time CHECK ((local_date_time ~ '^[0-9]{14}$'::text))
+);
+
+--
 -- Name: clerks; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -979,7 +1038,7 @@ CREATE TABLE public.journal_transactions (
     payment_reference text,
     CONSTRAINT journal_transactions_cash_has_no_reference CHECK (((payment_method IS DISTINCT FROM 'cash'::text) OR (payment_reference IS NULL))),
     CONSTRAINT journal_transactions_clerk CHECK (((clerk_id IS NOT NULL) OR (kind = 'tap'::text))),
-    CONSTRAINT journal_transactions_kind CHECK ((kind = ANY (ARRAY['shift_open'::text, 'shift_close'::text, 'card_issue'::text, 'card_load'::text, 'load_reversal'::text, 'load_void'::text, 'order_paid'::text, 'order_refund'::text, 'card_refund'::text, 'tap'::text]))),
+    CONSTRAINT journal_transactions_kind CHECK ((kind = ANY (ARRAY['shift_open'::text, 'shift_close'::text, 'card_issue'::text, 'card_load'::text, 'load_reversal'::text, 'load_void'::text, 'order_paid'::text, 'order_refund'::text, 'card_refund'::text, 'tap'::text, 'clearing_in'::text]))),
     CONSTRAINT journal_transactions_memo_length CHECK ((char_length(memo) <= 200)),
     CONSTRAINT journal_transactions_non_cash_has_reference CHECK (((payment_method IS NULL) OR (payment_method = 'cash'::text) OR (payment_reference IS NOT NULL))),
     CONSTRAINT journal_transactions_payment_method CHECK ((payment_method = ANY (ARRAY['cash'::text, 'unionpay'::text, 'wechat_pay'::text, 'alipay'::text]))),
@@ -1016,7 +1075,7 @@ CREATE TABLE public.ledger_accounts (
     balance_fen bigint DEFAULT 0 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT ledger_accounts_balance_non_negative CHECK (((NOT tracks_balance) OR (balance_fen >= 0))),
-    CONSTRAINT ledger_accounts_kind CHECK ((kind = ANY (ARRAY['card_purse'::text, 'deposits_held'::text, 'card_cost_income'::text, 'fee_income'::text, 'shift_cash'::text, 'hall_cash_office'::text, 'cash_over_short'::text, 'payment_channel'::text, 'topup_orders'::text, 'unsettled_spend'::text, 'transit_revenue'::text]))),
+    CONSTRAINT ledger_accounts_kind CHECK ((kind = ANY (ARRAY['card_purse'::text, 'deposits_held'::text, 'card_cost_income'::text, 'fee_income'::text, 'shift_cash'::text, 'hall_cash_office'::text, 'cash_over_short'::text, 'payment_channel'::text, 'topup_orders'::text, 'unsettled_spend'::text, 'transit_revenue'::text, 'platform_payable'::text]))),
     CONSTRAINT ledger_accounts_normal_side CHECK ((normal_side = ANY (ARRAY[1, '-1'::integer]))),
     CONSTRAINT ledger_accounts_owner CHECK (
 CASE kind
@@ -1710,6 +1769,20 @@ ALTER TABLE ONLY public.channels
     ADD CONSTRAINT channels_pkey PRIMARY KEY (clerk_id);
 
 --
+-- Name: clearing_files clearing_files_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.clearing_files
+    ADD CONSTRAINT clearing_files_pkey PRIMARY KEY (file_id);
+
+--
+-- Name: clearing_incoming clearing_incoming_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.clearing_incoming
+    ADD CONSTRAINT clearing_incoming_pkey PRIMARY KEY (terminal_number, terminal_serial);
+
+--
 -- Name: clerks clerks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2035,6 +2108,12 @@ CREATE INDEX cards_issued_at ON public.cards USING btree (issued_at);
 --
 
 CREATE INDEX cards_shift ON public.cards USING btree (issued_shift_id);
+
+--
+-- Name: clearing_incoming_card; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX clearing_incoming_card ON public.clearing_incoming USING btree (card_number);
 
 --
 -- Name: idempotency_keys_created; Type: INDEX; Schema: public; Owner: -
@@ -2510,6 +2589,27 @@ ALTER TABLE ONLY public.cards
 
 ALTER TABLE ONLY public.channels
     ADD CONSTRAINT channels_clerk_id_fkey FOREIGN KEY (clerk_id) REFERENCES public.clerks(clerk_id);
+
+--
+-- Name: clearing_files clearing_files_made_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.clearing_files
+    ADD CONSTRAINT clearing_files_made_by_fkey FOREIGN KEY (made_by) REFERENCES public.clerks(clerk_id);
+
+--
+-- Name: clearing_incoming clearing_incoming_file_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.clearing_incoming
+    ADD CONSTRAINT clearing_incoming_file_id_fkey FOREIGN KEY (file_id) REFERENCES public.clearing_files(file_id);
+
+--
+-- Name: clearing_incoming clearing_incoming_transaction_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.clearing_incoming
+    ADD CONSTRAINT clearing_incoming_transaction_id_fkey FOREIGN KEY (transaction_id) REFERENCES public.journal_transactions(transaction_id);
 
 --
 -- Name: clerks clerks_hall_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -3010,6 +3110,18 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.cards TO tongka_service;
 --
 
 GRANT SELECT,INSERT,UPDATE ON TABLE public.channels TO tongka_service;
+
+--
+-- Name: TABLE clearing_files; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT ON TABLE public.clearing_files TO tongka_service;
+
+--
+-- Name: TABLE clearing_incoming; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT ON TABLE public.clearing_incoming TO tongka_service;
 
 --
 -- Name: TABLE clerks; Type: ACL; Schema: public; Owner: -

@@ -27,3 +27,20 @@ extension TongkaClient {
         }
     }
 }
+
+/// Interconnection clearing files.
+extension TongkaClient {
+    public func exportClearing(day: String) async throws -> [UInt8] {
+        switch try await call({ try await api.exportClearing(query: .init(day: day)) }) {
+        case .ok(let ok): return try await [UInt8](collecting: try ok.body.plainText, upTo: 1024 * 1024 * 1024)
+        case .`default`(let status, let error): throw APIFailure(status: status, error)
+        }
+    }
+
+    public func importClearing(file: [UInt8]) async throws -> Components.Schemas.ClearingImport {
+        switch try await call({ try await api.importClearing(body: .plainText(HTTPBody(file))) }) {
+        case .created(let created): return try created.body.json
+        case .`default`(let status, let error): throw APIFailure(status: status, error)
+        }
+    }
+}

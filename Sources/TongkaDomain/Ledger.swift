@@ -25,12 +25,17 @@ public enum AccountKind: String, Sendable, CaseIterable, Codable {
     /// Fares validators took from this operator's cards, owed to the transport companies until
     /// clearing. One system account.
     case transitRevenue = "transit_revenue"
+    /// What this operator owes the national platform for its cards' spending in other cities,
+    /// until settlement. One system account.
+    case platformPayable = "platform_payable"
 
     /// +1 for debit-normal accounts, -1 for credit-normal ones.
     public var normalSide: Int64 {
         switch self {
         case .shiftCash, .hallCashOffice, .cashOverShort, .paymentChannel: 1
-        case .cardPurse, .depositsHeld, .cardCostIncome, .feeIncome, .topupOrders, .unsettledSpend, .transitRevenue: -1
+        case .cardPurse, .depositsHeld, .cardCostIncome, .feeIncome, .topupOrders, .unsettledSpend, .transitRevenue,
+            .platformPayable:
+            -1
         }
     }
 
@@ -55,6 +60,7 @@ public enum LedgerAccount: Hashable, Sendable, CustomStringConvertible {
     case topupOrders
     case unsettledSpend
     case transitRevenue
+    case platformPayable
 
     public var kind: AccountKind {
         switch self {
@@ -69,6 +75,7 @@ public enum LedgerAccount: Hashable, Sendable, CustomStringConvertible {
         case .topupOrders: .topupOrders
         case .unsettledSpend: .unsettledSpend
         case .transitRevenue: .transitRevenue
+        case .platformPayable: .platformPayable
         }
     }
 
@@ -112,6 +119,7 @@ public enum TransactionKind: String, Sendable, CaseIterable, Codable {
     case orderRefund = "order_refund"
     case cardRefund = "card_refund"
     case tap = "tap"
+    case clearingIn = "clearing_in"
 
     /// What a clerk or a rider reads on a statement.
     public func localizedName(_ language: Language) -> String {
@@ -126,6 +134,7 @@ public enum TransactionKind: String, Sendable, CaseIterable, Codable {
         case (.orderRefund, .en): "online order refunded"
         case (.cardRefund, .en): "card returned"
         case (.tap, .en): "fare"
+        case (.clearingIn, .en): "fare in another city"
         case (.shiftOpen, .zh): "开班"
         case (.shiftClose, .zh): "结班"
         case (.cardIssue, .zh): "售卡"
@@ -136,6 +145,7 @@ public enum TransactionKind: String, Sendable, CaseIterable, Codable {
         case (.orderRefund, .zh): "线上订单退款"
         case (.cardRefund, .zh): "退卡"
         case (.tap, .zh): "乘车消费"
+        case (.clearingIn, .zh): "异地乘车消费"
         }
     }
 }

@@ -113,6 +113,9 @@ public struct ProgressLiveData: Sendable, Equatable {
     public var tapsInMonth: Int64 = 0
     /// Taps of other issuers' cards in the month (to exchange with the national platform).
     public var otherIssuerTapsInMonth: Int64 = 0
+    /// Records in clearing files sent to and taken from the national platform in the month.
+    public var exchangedOut: Int64 = 0
+    public var exchangedIn: Int64 = 0
     /// Time from a change to each active validator's application of the version it holds, seconds.
     public var propagationMedian: Double?
     public var propagationWorst: Double?
@@ -203,7 +206,8 @@ public struct ProgressReport: Sendable, Equatable {
             return "已安装PSAM并登记终端 \(live.validatorsActive) 台" + (modes.isEmpty ? "" : "（\(modes)）")
                 + "，其中 \(live.validatorsCurrent) 台已应用当前黑名单"
         case .records:
-            return "本月终端上传交易记录 \(live.tapsInMonth) 条，其中外地卡 \(live.otherIssuerTapsInMonth) 条待与全国清分结算系统交换"
+            return "本月终端上传交易记录 \(live.tapsInMonth) 条（其中外地卡 \(live.otherIssuerTapsInMonth) 条）；"
+                + "与全国清分结算系统交换：发送 \(live.exchangedOut) 条，接收 \(live.exchangedIn) 条"
         case .blacklist:
             guard let median = live.propagationMedian, let worst = live.propagationWorst else { return "黑名单下发：尚无终端应用" }
             return "黑名单下发至终端用时：中位 \(duration(median))，最长 \(duration(worst))"

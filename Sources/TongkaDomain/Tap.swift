@@ -145,8 +145,9 @@ public enum TapRules {
         guard let instant = record.instant(in: timeZone) else { return .invalidDateTime }
         guard instant <= now.addingTimeInterval(clockSkew) else { return .futureTimestamp }
         guard record.tac.count == 8, record.tac.allSatisfy(\.isHexDigit) else { return .invalidTAC }
+        // Plain text only: the clearing file (ClearingFile) and the content comparison separate fields with commas and bars.
         guard record.line.count <= 40, record.station.count <= 40,
-            !(record.line + record.station).contains(where: { $0.isNewline || $0 == "|" })
+            ClearingFile.isPlain(record.line + record.station), !(record.line + record.station).contains("|")
         else { return .invalidText }
         return nil
     }
@@ -181,6 +182,13 @@ public enum TapOutcome: String, Sendable, Codable {
 }
 
 extension LedgerRules {
+    /// A record of this operator's card taken in another city (from the national platform's
+    /// file): what the operator owes on the card becomes owed to the platform.
+    public static func clearingIn(card: CardNumber, amount: Money) throws(TongkaError) -> JournalDraft {
+        try JournalDraft(
+            kind: .clearingIn, postings: [Posting(.cardPurse(card), amount), Posting(.platformPayable, -amount)])
+    }
+
     /// A tap by one of this operator's cards: what the operator owes on the card becomes fare
     /// revenue owed to the transport companies until clearing.
     public static func tap(card: CardNumber, amount: Money) throws(TongkaError) -> JournalDraft {

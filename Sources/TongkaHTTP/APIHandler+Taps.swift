@@ -40,7 +40,7 @@ extension APIHandler {
 
     /// Whether the TAC of a tap by one of this operator's cards verifies with the card's TAC key
     /// (any TAC key version the key file holds); nil for another issuer's card, which its issuer checks.
-    private func tacValid(_ tap: TapRecord) -> Bool? {
+    func tacValid(_ tap: TapRecord) -> Bool? {
         guard issuer.cardNumberPrefixes.contains(tap.card.issuerPrefix) else { return nil }
         guard let host = purseHost,
             let card = try? CardIdentity(cardNumber: tap.card.digits, issuerID: Hex.decode(tap.issuerID, field: "issuer id")),
@@ -83,5 +83,31 @@ extension APIHandler {
             amountFen: view.amount.fen,
             detail: view.detail, raisedAt: view.raisedAt, resolvedBy: view.resolvedBy, resolvedAt: view.resolvedAt,
             resolution: view.resolution)
+    }
+}
+
+// MARK: Interconnection clearing
+
+extension APIHandler {
+    var clearing: ClearingStore { ClearingStore(database: database) }
+
+    func exportClearing(_ input: Operations.ExportClearing.Input) async throws -> Operations.ExportClearing.Output {
+        let day = try CalendarDate(parsing: input.query.day)
+        let file = try await clearing.outgoing(day: day, now: now(), origin: scope.origin)
+        return .ok(.init(body: .plainText(HTTPBody(file.encoded()))))
+    }
+
+    func importClearing(_ input: Operations.ImportClearing.Input) async throws -> Operations.ImportClearing.Output {
+        guard case .plainText(let body) = input.body else { throw TongkaError(.unsupportedMediaType) }
+        // The body limit (TONGKA_LIMITS_IMPORT_BYTES) was applied by the scope middleware.
+        let file = try ClearingFile.parse(try await [UInt8](collecting: body, upTo: .max))
+        let result = try await clearing.importIncoming(
+            file, tacValid: file.records.map { tacValid($0) == true }, now: now(), origin: scope.origin)
+        return .created(
+            .init(
+                body: .json(
+                    .init(
+                        records: result.records, stored: result.stored, duplicates: result.duplicates, posted: result.posted,
+                        exceptions: result.exceptions))))
     }
 }

@@ -102,6 +102,8 @@ enum AccessPolicy {
         "uploadTaps": .validator,
         "listTapExceptions": .roles(TapPolicy.reviewers),
         "resolveTapException": .roles(TapPolicy.resolvers),
+        "exportClearing": .roles([.admin, .auditor]),
+        "importClearing": .roles([.admin]),
         "getProgressReport": .roles(ProgressPolicy.readers),
         "setProgressRow": .roles(ProgressPolicy.editors),
     ]

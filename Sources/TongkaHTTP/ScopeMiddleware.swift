@@ -25,7 +25,9 @@ struct ScopeMiddleware: RouterMiddleware {
             var request = request
             // File uploads (stock files, blacklist exchange files) and validators' batches of up to
             // 1,000 records (about 400 kB) get the import limit.
-            let upload = ["/v1/stock/batches", "/v1/blacklist/imports", "/v1/whitelist/imports", "/v1/taps"].contains(
+            let upload = [
+                "/v1/stock/batches", "/v1/blacklist/imports", "/v1/whitelist/imports", "/v1/taps", "/v1/clearing/incoming",
+            ].contains(
                 request.uri.path)
             let limit = upload && request.method == .post ? importBodyLimit : jsonBodyLimit
             if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {

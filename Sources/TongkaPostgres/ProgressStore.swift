@@ -51,7 +51,7 @@ public struct ProgressStore: Sendable {
                 "SELECT mode, count(*) FROM validators WHERE revoked_at IS NULL GROUP BY mode", as: (String, Int64).self,
                 logger: logger
             ).compactMap { row in TransportMode(rawValue: row.0).map { ProgressLiveData.ModeCount(mode: $0, count: row.1) } }
-            .sorted { $0.mode < $1.mode }
+                .sorted { $0.mode < $1.mode }
             let current = try await connection.one(
                 """
                 SELECT count(*), count(*) FILTER (WHERE v.applied_version >= h.version)
@@ -64,6 +64,13 @@ public struct ProgressStore: Sendable {
                  WHERE tapped_at >= \(start) AND tapped_at < \(end)
                 """, as: (Int64, Int64).self, logger: logger)
             (live.tapsInMonth, live.otherIssuerTapsInMonth) = taps
+            let exchanged = try await connection.one(
+                """
+                SELECT COALESCE(sum(records) FILTER (WHERE direction = 'OUT'), 0)::bigint,
+                       COALESCE(sum(records) FILTER (WHERE direction = 'IN'), 0)::bigint
+                  FROM clearing_files WHERE made_at >= \(start) AND made_at < \(end)
+                """, as: (Int64, Int64).self, logger: logger)
+            (live.exchangedOut, live.exchangedIn) = exchanged
             // Each active validator's latest application: from the change of the version it holds.
             let delays = try await connection.all(
                 """

@@ -15,6 +15,7 @@ struct TongkaCounter: AsyncParsableCommand {
             Login.self, Logout.self, WhoAmI.self, Passwd.self, HallCommand.self, ClerkCommand.self, ShiftCommand.self,
             LedgerCommand.self, AuditCommand.self, ProductCommand.self, StockCommand.self, HolderCommand.self,
             CardCommand.self, Topup.self, LoadCommand.self, OrderCommand.self, RefundCommand.self, ReportCommand.self,
-            BlacklistCommand.self, WhitelistCommand.self, ValidatorCommand.self, ExceptionsCommand.self, ProgressCommand.self,
+            BlacklistCommand.self, WhitelistCommand.self, ValidatorCommand.self, ExceptionsCommand.self, ClearingCommand.self,
+            ProgressCommand.self,
         ])
 }
