@@ -165,7 +165,7 @@ public struct ProgressReport: Sendable, Equatable {
     public static func isMonth(_ text: String) -> Bool {
         let parts = text.split(separator: "-")
         guard text.count == 7, parts.count == 2, let year = Int(parts[0]), let month = Int(parts[1]) else { return false }
-        return (2000...2100).contains(year) && (1...12).contains(month)
+        return (2000...2099).contains(year) && (1...12).contains(month)
     }
 
     public init(

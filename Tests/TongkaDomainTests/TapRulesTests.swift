@@ -51,6 +51,7 @@ import TongkaDomain
         #expect(ProgressVariant.interconnected.rows.first { $0.number == "5.1" }?.label == "发卡数量")
         #expect(ProgressReport.isRow("problems", of: .new) && !ProgressReport.isRow("4.6", of: .interconnected))
         #expect(ProgressReport.isMonth("2026-12") && !ProgressReport.isMonth("2026-13") && !ProgressReport.isMonth("26-12"))
+        #expect(!ProgressReport.isMonth("0000-01"), "the API allows 2000-2099 only, as the store does")
         var live = ProgressLiveData()
         live.issuedInMonth = 3
         live.issuedTotal = 10

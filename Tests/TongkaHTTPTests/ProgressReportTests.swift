@@ -60,6 +60,7 @@ import TongkaTestSupport
             }
             await expectFailure(.forbiddenRole) { try await fixture.clerk.progressReport(month: month, variant: nil) }
             await expectFailure(.invalidDate) { try await fixture.auditor.progressReport(month: "2026-13", variant: nil) }
+            await expectFailure(.invalidDate) { try await fixture.auditor.progressReport(month: "0000-01", variant: nil) }
 
             // The printable forms.
             let html = ProgressReportLayout.html(report)
