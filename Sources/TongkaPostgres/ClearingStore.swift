@@ -91,21 +91,12 @@ public struct ClearingStore: Sendable {
                 """, logger: logger
             ).decode((String, Int64).self) { seen.insert("\(terminal)/\(serial)") }
             let cards = Array(Set(file.records.map(\.card.digits)))
-            var issued: Set<String> = []
-            for try await card in try await connection.query(
-                "SELECT card_number FROM cards WHERE card_number = ANY(\(cards)::text[])", logger: logger
-            ).decode(String.self) { issued.insert(card) }
-            var balance: [String: Money] = [:]
-            for try await (card, fen) in try await connection.query(
-                """
-                SELECT card_number, balance_fen FROM ledger_accounts
-                 WHERE kind = 'card_purse' AND card_number = ANY(\(cards)::text[]) FOR UPDATE
-                """, logger: logger
-            ).decode((String, Int64).self) { balance[card] = Money(fen: fen) }
-            var stored = 0
+            let issued = try await TapStore.issuedCards(cards, connection: connection, logger: logger)
+            var balance = try await TapStore.lockedBalances(cards, connection: connection, logger: logger)
             var duplicates = 0
             var posted = 0
             var exceptions: [(record: TapRecord, kind: TapExceptionKind, detail: String)] = []
+            var kept: [(record: TapRecord, transaction: Int64?)] = []
             for (index, record) in file.records.enumerated() {
                 let key = "\(record.terminalNumber)/\(record.terminalSerial)"
                 guard seen.insert(key).inserted else {
@@ -132,37 +123,37 @@ public struct ClearingStore: Sendable {
                     transaction = id.rawValue
                     posted += 1
                 }
+                kept.append((record, transaction))
+            }
+            if !kept.isEmpty {
+                let records = kept.map(\.record)
                 try await connection.query(
                     """
                     INSERT INTO clearing_incoming (terminal_number, terminal_serial, card_number, offline_serial, amount_fen,
                                                    local_date_time, tac, mode, line, station, file_id, transaction_id)
-                    VALUES (\(record.terminalNumber), \(record.terminalSerial), \(card), \(record.offlineSerial), \(record.amount.fen),
-                            \(record.dateTime), \(record.tac), \(record.mode.rawValue), \(record.line), \(record.station), \(fileID),
-                            \(transaction))
-                    """, logger: logger)
-                stored += 1
-            }
-            for (record, kind, detail) in exceptions {
-                try await connection.query(
-                    """
-                    INSERT INTO tap_exceptions (kind, terminal_number, terminal_serial, tapped_at, card_number, amount_fen, detail,
-                                                raised_at)
-                    VALUES (\(kind.rawValue), \(record.terminalNumber), \(record.terminalSerial), \(record.instant(in: zone)!),
-                            \(record.card.digits), \(record.amount.fen), \(detail), \(now))
+                    SELECT tn, s, c, os, a, dt, tac, m, l, st, \(fileID), NULLIF(tx, 0)
+                      FROM unnest(\(records.map(\.terminalNumber))::text[], \(records.map(\.terminalSerial))::bigint[],
+                                  \(records.map(\.card.digits))::text[], \(records.map { Int64($0.offlineSerial) })::bigint[],
+                                  \(records.map(\.amount.fen))::bigint[], \(records.map(\.dateTime))::text[],
+                                  \(records.map(\.tac))::text[], \(records.map(\.mode.rawValue))::text[],
+                                  \(records.map(\.line))::text[], \(records.map(\.station))::text[],
+                                  \(kept.map { $0.transaction ?? 0 })::bigint[])
+                           AS t(tn, s, c, os, a, dt, tac, m, l, st, tx)
                     """, logger: logger)
             }
+            try await TapStore.insertExceptions(exceptions, timeZone: zone, now: now, connection: connection, logger: logger)
             try await Audit.record(
                 connection, origin: origin, action: "clearing.import", subject: "clearing_file:\(fileID)",
-                details: ["records": "\(file.records.count)", "stored": "\(stored)", "posted": "\(posted)"], logger: logger)
+                details: ["records": "\(file.records.count)", "stored": "\(kept.count)", "posted": "\(posted)"], logger: logger)
             return ClearingImportResult(
-                records: file.records.count, stored: stored, duplicates: duplicates, posted: posted, exceptions: exceptions.count)
+                records: file.records.count, stored: kept.count, duplicates: duplicates, posted: posted,
+                exceptions: exceptions.count)
         }
     }
 
     @discardableResult
     private func log(_ file: ClearingFile, actor: StaffActor, now: Date, connection: PostgresConnection) async throws -> Int64 {
-        let bytes = file.encoded()
-        let crc = String(decoding: bytes.suffix(9).prefix(8), as: UTF8.self)
+        let crc = IssuerWhitelistStore.trailerCRC(file.encoded())
         return try await connection.one(
             """
             INSERT INTO clearing_files (direction, business_day, sender_issuer, records, file_crc, made_by, made_at)

@@ -40,7 +40,7 @@ public struct IssuerWhitelistStore: Sendable {
     {
         let actor = try origin.requireActor()
         guard actor.role == .admin else { throw TongkaError(.forbiddenRole, detail: "an admin imports the whitelist") }
-        let crc = Self.crc(whitelist)
+        let crc = Self.trailerCRC(whitelist.encoded())
         return try await database.transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext('tongka-issuer-whitelist'))", logger: logger)
             let (currentVersion, current) = try await Self.newest(connection, logger: logger)
@@ -104,10 +104,9 @@ public struct IssuerWhitelistStore: Sendable {
         return (version, entries)
     }
 
-    /// The file's CRC-32, as its trailer states it.
-    static func crc(_ whitelist: IssuerWhitelist) -> String {
-        let file = whitelist.encoded()
-        // The trailer is the last line: "CRC32 XXXXXXXX\n".
-        return String(decoding: file.suffix(9).prefix(8), as: UTF8.self)
+    /// The CRC-32 a file written with the `CRC32 XXXXXXXX` trailer states (its last 9 bytes are
+    /// the 8 hex digits and the line feed), for the logs of files made and taken.
+    static func trailerCRC(_ file: [UInt8]) -> String {
+        String(decoding: file.suffix(9).prefix(8), as: UTF8.self)
     }
 }

@@ -115,10 +115,7 @@ public struct TapStore: Sendable {
 
             let cards = Array(Set(fresh.map { uploads[$0].record.card.digits }))
             // This operator's cards that exist, and the last offline serial stored per card.
-            var issued: Set<String> = []
-            for try await card in try await connection.query(
-                "SELECT card_number FROM cards WHERE card_number = ANY(\(cards)::text[])", logger: logger
-            ).decode(String.self) { issued.insert(card) }
+            let issued = try await Self.issuedCards(cards, connection: connection, logger: logger)
             var lastSerial: [String: Int] = [:]
             for try await (card, serial) in try await connection.query(
                 """
@@ -126,13 +123,7 @@ public struct TapStore: Sendable {
                 """, logger: logger
             ).decode((String, Int32).self) { lastSerial[card] = Int(serial) }
             // Back-office balances, locked: a tap never takes one below zero.
-            var balance: [String: Money] = [:]
-            for try await (card, fen) in try await connection.query(
-                """
-                SELECT card_number, balance_fen FROM ledger_accounts
-                 WHERE kind = 'card_purse' AND card_number = ANY(\(cards)::text[]) FOR UPDATE
-                """, logger: logger
-            ).decode((String, Int64).self) { balance[card] = Money(fen: fen) }
+            var balance = try await Self.lockedBalances(cards, connection: connection, logger: logger)
             // Whether each card was on the blacklist at its tap's time, and at which version.
             var listed: [Int: Int64] = [:]
             if !fresh.isEmpty {
@@ -214,12 +205,12 @@ public struct TapStore: Sendable {
             if !rows.isEmpty {
                 let records = rows.map { uploads[$0.index].record }
                 let instants = records.map { $0.instant(in: timeZone)! }
-                for month in Set(instants.map { CalendarDate($0, in: TimeZone(identifier: "UTC")!).description.prefix(7) }) {
-                    let first = instants.first {
-                        CalendarDate($0, in: TimeZone(identifier: "UTC")!).description.hasPrefix(month)
-                    }!
-                    try await connection.query("SELECT taps_ensure_month(\(first))", logger: logger)
-                }
+                // One partition check per month the batch touches.
+                try await connection.query(
+                    """
+                    SELECT taps_ensure_month(min(t)) FROM unnest(\(instants)::timestamptz[]) AS u(t)
+                     GROUP BY date_trunc('month', t AT TIME ZONE 'UTC')
+                    """, logger: logger)
                 try await connection.query(
                     """
                     INSERT INTO taps (terminal_number, terminal_serial, tapped_at, card_number, issuer_id, card_type,
@@ -240,19 +231,9 @@ public struct TapStore: Sendable {
                            AS t(s, at, c, i, ty, os, a, bb, ba, tt, ldt, tac, m, l, st, own, tx)
                     """, logger: logger)
             }
-            if !exceptions.isEmpty {
-                let records = exceptions.map { uploads[$0.index].record }
-                try await connection.query(
-                    """
-                    INSERT INTO tap_exceptions (kind, terminal_number, terminal_serial, tapped_at, card_number, amount_fen,
-                                                detail, raised_at)
-                    SELECT k, \(validator.terminalNumber), s, at, c, a, d, \(now)
-                      FROM unnest(\(exceptions.map(\.kind.rawValue))::text[], \(records.map(\.terminalSerial))::bigint[],
-                                  \(records.map { $0.instant(in: timeZone)! })::timestamptz[], \(records.map(\.card.digits))::text[],
-                                  \(records.map(\.amount.fen))::bigint[], \(exceptions.map(\.detail))::text[])
-                           AS t(k, s, at, c, a, d)
-                    """, logger: logger)
-            }
+            try await Self.insertExceptions(
+                exceptions.map { (uploads[$0.index].record, $0.kind, $0.detail) }, timeZone: timeZone, now: now,
+                connection: connection, logger: logger)
             return results.map { $0! }
         }
     }
