@@ -281,20 +281,6 @@ BEGIN
 END $$;
 
 --
--- Name: cards_refunded_final(); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.cards_refunded_final() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $$
-BEGIN
-    IF OLD.status = 'refunded' AND NEW.status <> 'refunded' THEN
-        RAISE EXCEPTION 'a refunded card stays refunded' USING ERRCODE = 'TK001', CONSTRAINT = 'cards_refunded_final';
-    END IF;
-    RETURN NEW;
-END $$;
-
---
 -- Name: cards_require_issued_stock(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -305,6 +291,23 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM card_stock WHERE card_number = NEW.card_number AND status = 'issued') THEN
         RAISE EXCEPTION 'card % is not marked issued in stock', left(NEW.card_number, 4)
             USING ERRCODE = 'TK003', CONSTRAINT = 'cards_stock_issued';
+    END IF;
+    RETURN NEW;
+END $$;
+
+--
+-- Name: cards_status_guard(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.cards_status_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NEW.status IS DISTINCT FROM OLD.status AND NOT (
+           (OLD.status = 'active' AND NEW.status IN ('suspended', 'refunded'))
+        OR (OLD.status = 'suspended' AND NEW.status IN ('active', 'replaced'))) THEN
+        RAISE EXCEPTION 'a card cannot go from % to %', OLD.status, NEW.status
+            USING ERRCODE = 'TK001', CONSTRAINT = 'cards_status_guard';
     END IF;
     RETURN NEW;
 END $$;
@@ -467,6 +470,29 @@ BEGIN
 END $$;
 
 --
+-- Name: loss_reports_guard(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.loss_reports_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        RAISE EXCEPTION 'loss reports are never deleted' USING ERRCODE = 'TK001', CONSTRAINT = 'loss_reports_guard';
+    END IF;
+    IF (NEW.report_id, NEW.reference, NEW.card_number, NEW.holder_id, NEW.channel, NEW.reported_at, NEW.reported_by,
+        NEW.hall_id, NEW.balance_fen, NEW.listed_version)
+       IS DISTINCT FROM
+       (OLD.report_id, OLD.reference, OLD.card_number, OLD.holder_id, OLD.channel, OLD.reported_at, OLD.reported_by,
+        OLD.hall_id, OLD.balance_fen, OLD.listed_version)
+       OR NOT (NEW.state = OLD.state OR (OLD.state = 'open' AND NEW.state IN ('reclaimed', 'replaced'))) THEN
+        RAISE EXCEPTION 'a loss report only moves from open to reclaimed or replaced'
+            USING ERRCODE = 'TK001', CONSTRAINT = 'loss_reports_guard';
+    END IF;
+    RETURN NEW;
+END $$;
+
+--
 -- Name: never_deleted(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -486,6 +512,32 @@ CREATE FUNCTION public.refunds_guard() RETURNS trigger
     AS $$
 BEGIN
     RAISE EXCEPTION 'refunds are never changed or deleted' USING ERRCODE = 'TK001', CONSTRAINT = 'refunds_guard';
+END $$;
+
+--
+-- Name: replacements_guard(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.replacements_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        RAISE EXCEPTION 'replacements are never deleted' USING ERRCODE = 'TK001', CONSTRAINT = 'replacements_guard';
+    END IF;
+    IF OLD.settled_at IS NOT NULL
+       OR (NEW.replacement_id, NEW.report_id, NEW.old_card, NEW.new_card, NEW.balance_at_report_fen,
+           NEW.purse_at_replacement_fen, NEW.holdback_fen, NEW.provisional_fen, NEW.fee_fen, NEW.fee_transaction_id,
+           NEW.deposit_fen, NEW.clerk_id, NEW.hall_id, NEW.shift_id, NEW.idempotency_key, NEW.replaced_at, NEW.settle_after)
+          IS DISTINCT FROM
+          (OLD.replacement_id, OLD.report_id, OLD.old_card, OLD.new_card, OLD.balance_at_report_fen,
+           OLD.purse_at_replacement_fen, OLD.holdback_fen, OLD.provisional_fen, OLD.fee_fen, OLD.fee_transaction_id,
+           OLD.deposit_fen, OLD.clerk_id, OLD.hall_id, OLD.shift_id, OLD.idempotency_key, OLD.replaced_at, OLD.settle_after)
+       OR (OLD.provisional_order_id IS NOT NULL AND NEW.provisional_order_id IS DISTINCT FROM OLD.provisional_order_id) THEN
+        RAISE EXCEPTION 'a replacement only gets its order and its settlement, once'
+            USING ERRCODE = 'TK001', CONSTRAINT = 'replacements_guard';
+    END IF;
+    RETURN NEW;
 END $$;
 
 --
@@ -608,7 +660,7 @@ CREATE TABLE public.blacklist_batches (
     source_issuer text,
     rejected_by bigint,
     rejected_at timestamp with time zone,
-    CONSTRAINT blacklist_batches_kind CHECK ((kind = ANY (ARRAY['manual'::text, 'refund'::text, 'import'::text, 'undo'::text, 'expiry'::text]))),
+    CONSTRAINT blacklist_batches_kind CHECK ((kind = ANY (ARRAY['manual'::text, 'refund'::text, 'import'::text, 'undo'::text, 'expiry'::text, 'loss'::text, 'reclaim'::text]))),
     CONSTRAINT blacklist_batches_note_length CHECK ((char_length(note) <= 500)),
     CONSTRAINT blacklist_batches_rejection CHECK (((state = 'rejected'::text) = ((rejected_by IS NOT NULL) AND (rejected_at IS NOT NULL)))),
     CONSTRAINT blacklist_batches_second_admin CHECK (((approved_by IS NULL) OR (approved_by IS DISTINCT FROM created_by))),
@@ -784,11 +836,12 @@ CREATE TABLE public.cards (
     deposit_fen bigint NOT NULL,
     card_cost_fen bigint NOT NULL,
     payment_method text NOT NULL,
+    replaces_card text COLLATE pg_catalog."C",
     CONSTRAINT cards_card_cost CHECK ((card_cost_fen >= 0)),
     CONSTRAINT cards_deposit CHECK ((deposit_fen >= 0)),
-    CONSTRAINT cards_paid_has_transaction CHECK ((((deposit_fen + card_cost_fen) = 0) = (issue_transaction_id IS NULL))),
+    CONSTRAINT cards_paid_has_transaction CHECK (((replaces_card IS NOT NULL) OR (((deposit_fen + card_cost_fen) = 0) = (issue_transaction_id IS NULL)))),
     CONSTRAINT cards_payment_method CHECK ((payment_method = ANY (ARRAY['cash'::text, 'unionpay'::text, 'wechat_pay'::text, 'alipay'::text]))),
-    CONSTRAINT cards_status CHECK ((status = ANY (ARRAY['active'::text, 'refunded'::text])))
+    CONSTRAINT cards_status CHECK ((status = ANY (ARRAY['active'::text, 'suspended'::text, 'replaced'::text, 'refunded'::text])))
 );
 
 --
@@ -882,7 +935,7 @@ CREATE TABLE public.clerks (
     CONSTRAINT clerks_display_name_length CHECK (((char_length(display_name) >= 1) AND (char_length(display_name) <= 100))),
     CONSTRAINT clerks_failed_logins CHECK ((failed_logins >= 0)),
     CONSTRAINT clerks_hall_required CHECK (((role <> ALL (ARRAY['clerk'::text, 'supervisor'::text])) OR (hall_id IS NOT NULL))),
-    CONSTRAINT clerks_role CHECK ((role = ANY (ARRAY['clerk'::text, 'supervisor'::text, 'admin'::text, 'auditor'::text, 'channel'::text]))),
+    CONSTRAINT clerks_role CHECK ((role = ANY (ARRAY['clerk'::text, 'supervisor'::text, 'admin'::text, 'auditor'::text, 'channel'::text, 'hotline'::text]))),
     CONSTRAINT clerks_username_format CHECK ((username ~ '^[a-z][a-z0-9._-]{2,31}$'::text))
 );
 
@@ -1037,8 +1090,8 @@ CREATE TABLE public.journal_transactions (
     payment_method text,
     payment_reference text,
     CONSTRAINT journal_transactions_cash_has_no_reference CHECK (((payment_method IS DISTINCT FROM 'cash'::text) OR (payment_reference IS NULL))),
-    CONSTRAINT journal_transactions_clerk CHECK (((clerk_id IS NOT NULL) OR (kind = 'tap'::text))),
-    CONSTRAINT journal_transactions_kind CHECK ((kind = ANY (ARRAY['shift_open'::text, 'shift_close'::text, 'card_issue'::text, 'card_load'::text, 'load_reversal'::text, 'load_void'::text, 'order_paid'::text, 'order_refund'::text, 'card_refund'::text, 'tap'::text, 'clearing_in'::text]))),
+    CONSTRAINT journal_transactions_clerk CHECK (((clerk_id IS NOT NULL) OR (kind = ANY (ARRAY['tap'::text, 'balance_transfer'::text])))),
+    CONSTRAINT journal_transactions_kind CHECK ((kind = ANY (ARRAY['shift_open'::text, 'shift_close'::text, 'card_issue'::text, 'card_load'::text, 'load_reversal'::text, 'load_void'::text, 'order_paid'::text, 'order_refund'::text, 'card_refund'::text, 'tap'::text, 'clearing_in'::text, 'balance_transfer'::text, 'card_replacement'::text]))),
     CONSTRAINT journal_transactions_memo_length CHECK ((char_length(memo) <= 200)),
     CONSTRAINT journal_transactions_non_cash_has_reference CHECK (((payment_method IS NULL) OR (payment_method = 'cash'::text) OR (payment_reference IS NOT NULL))),
     CONSTRAINT journal_transactions_payment_method CHECK ((payment_method = ANY (ARRAY['cash'::text, 'unionpay'::text, 'wechat_pay'::text, 'alipay'::text]))),
@@ -1075,7 +1128,7 @@ CREATE TABLE public.ledger_accounts (
     balance_fen bigint DEFAULT 0 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT ledger_accounts_balance_non_negative CHECK (((NOT tracks_balance) OR (balance_fen >= 0))),
-    CONSTRAINT ledger_accounts_kind CHECK ((kind = ANY (ARRAY['card_purse'::text, 'deposits_held'::text, 'card_cost_income'::text, 'fee_income'::text, 'shift_cash'::text, 'hall_cash_office'::text, 'cash_over_short'::text, 'payment_channel'::text, 'topup_orders'::text, 'unsettled_spend'::text, 'transit_revenue'::text, 'platform_payable'::text]))),
+    CONSTRAINT ledger_accounts_kind CHECK ((kind = ANY (ARRAY['card_purse'::text, 'deposits_held'::text, 'card_cost_income'::text, 'fee_income'::text, 'shift_cash'::text, 'hall_cash_office'::text, 'cash_over_short'::text, 'payment_channel'::text, 'topup_orders'::text, 'unsettled_spend'::text, 'transit_revenue'::text, 'platform_payable'::text, 'balance_transfer'::text]))),
     CONSTRAINT ledger_accounts_normal_side CHECK ((normal_side = ANY (ARRAY[1, '-1'::integer]))),
     CONSTRAINT ledger_accounts_owner CHECK (
 CASE kind
@@ -1189,6 +1242,7 @@ CREATE TABLE public.loads (
     CONSTRAINT loads_online_serial CHECK (((online_serial >= 0) AND (online_serial <= 65535))),
     CONSTRAINT loads_order_has_no_reference CHECK (((order_id IS NULL) OR (payment_reference IS NULL))),
     CONSTRAINT loads_payment_method CHECK ((payment_method = ANY (ARRAY['cash'::text, 'unionpay'::text, 'wechat_pay'::text, 'alipay'::text]))),
+    CONSTRAINT loads_payment_or_order CHECK (((payment_method IS NOT NULL) OR (order_id IS NOT NULL))),
     CONSTRAINT loads_resolution CHECK ((resolution = ANY (ARRAY['tac'::text, 'card_serial'::text]))),
     CONSTRAINT loads_reversed_has_transaction CHECK (((state = 'reversed'::text) = (reversal_transaction_id IS NOT NULL))),
     CONSTRAINT loads_state CHECK ((state = ANY (ARRAY['mac2_issued'::text, 'confirmed'::text, 'grey'::text, 'reversed'::text, 'voided'::text]))),
@@ -1225,6 +1279,77 @@ CREATE TABLE public.login_failures (
     failed_logins integer DEFAULT 0 NOT NULL,
     locked_until timestamp with time zone,
     CONSTRAINT login_failures_count CHECK ((failed_logins >= 0))
+);
+
+--
+-- Name: loss_attempts; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.loss_attempts (
+    attempt_id bigint NOT NULL,
+    attempted_at timestamp with time zone NOT NULL,
+    client_address text NOT NULL,
+    card_number text COLLATE pg_catalog."C",
+    kind text NOT NULL,
+    accepted boolean NOT NULL,
+    CONSTRAINT loss_attempts_address CHECK ((char_length(client_address) <= 64)),
+    CONSTRAINT loss_attempts_card CHECK ((card_number ~ '^[0-9]{19}$'::text)),
+    CONSTRAINT loss_attempts_kind CHECK ((kind = ANY (ARRAY['report'::text, 'status'::text]))),
+    CONSTRAINT loss_attempts_report_card CHECK (((kind = 'report'::text) = (card_number IS NOT NULL)))
+);
+
+--
+-- Name: loss_attempts_attempt_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.loss_attempts ALTER COLUMN attempt_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.loss_attempts_attempt_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: loss_reports; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.loss_reports (
+    report_id bigint NOT NULL,
+    reference text NOT NULL COLLATE pg_catalog."C",
+    card_number text NOT NULL COLLATE pg_catalog."C",
+    holder_id bigint NOT NULL,
+    channel text NOT NULL,
+    state text DEFAULT 'open'::text NOT NULL,
+    reported_at timestamp with time zone NOT NULL,
+    reported_by bigint,
+    hall_id bigint,
+    balance_fen bigint NOT NULL,
+    listed_version bigint NOT NULL,
+    reclaimed_at timestamp with time zone,
+    reclaimed_by bigint,
+    unlisted_version bigint,
+    CONSTRAINT loss_reports_balance CHECK ((balance_fen >= 0)),
+    CONSTRAINT loss_reports_channel CHECK ((channel = ANY (ARRAY['counter'::text, 'hotline'::text, 'self_service'::text]))),
+    CONSTRAINT loss_reports_counter_hall CHECK (((channel = 'counter'::text) = (hall_id IS NOT NULL))),
+    CONSTRAINT loss_reports_reclaimed CHECK (((state = 'reclaimed'::text) = ((reclaimed_at IS NOT NULL) AND (reclaimed_by IS NOT NULL) AND (unlisted_version IS NOT NULL)))),
+    CONSTRAINT loss_reports_reference CHECK ((reference ~ '^GS[0-9A-HJKMNP-TV-Z]{10}$'::text)),
+    CONSTRAINT loss_reports_staff CHECK (((channel = 'self_service'::text) = (reported_by IS NULL))),
+    CONSTRAINT loss_reports_state CHECK ((state = ANY (ARRAY['open'::text, 'reclaimed'::text, 'replaced'::text])))
+);
+
+--
+-- Name: loss_reports_report_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.loss_reports ALTER COLUMN report_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.loss_reports_report_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
 );
 
 --
@@ -1309,6 +1434,59 @@ CREATE TABLE public.refunds (
 
 ALTER TABLE public.refunds ALTER COLUMN refund_id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.refunds_refund_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: replacements; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.replacements (
+    replacement_id bigint NOT NULL,
+    report_id bigint NOT NULL,
+    old_card text NOT NULL COLLATE pg_catalog."C",
+    new_card text NOT NULL COLLATE pg_catalog."C",
+    balance_at_report_fen bigint NOT NULL,
+    purse_at_replacement_fen bigint NOT NULL,
+    holdback_fen bigint NOT NULL,
+    provisional_fen bigint NOT NULL,
+    provisional_order_id bigint,
+    fee_fen bigint NOT NULL,
+    fee_transaction_id bigint,
+    deposit_fen bigint NOT NULL,
+    clerk_id bigint NOT NULL,
+    hall_id bigint NOT NULL,
+    shift_id bigint NOT NULL,
+    idempotency_key text NOT NULL,
+    replaced_at timestamp with time zone NOT NULL,
+    settle_after timestamp with time zone NOT NULL,
+    settled_at timestamp with time zone,
+    remainder_fen bigint,
+    remainder_order_id bigint,
+    CONSTRAINT replacements_balance CHECK ((balance_at_report_fen >= 0)),
+    CONSTRAINT replacements_deposit CHECK ((deposit_fen >= 0)),
+    CONSTRAINT replacements_fee CHECK ((fee_fen >= 0)),
+    CONSTRAINT replacements_fee_paid CHECK (((fee_fen > 0) = (fee_transaction_id IS NOT NULL))),
+    CONSTRAINT replacements_holdback CHECK ((holdback_fen >= 0)),
+    CONSTRAINT replacements_provisional CHECK (((provisional_fen >= 0) AND (provisional_fen <= purse_at_replacement_fen) AND (provisional_fen <= GREATEST((balance_at_report_fen - holdback_fen), (0)::bigint)))),
+    CONSTRAINT replacements_provisional_order CHECK (((provisional_fen > 0) = (provisional_order_id IS NOT NULL))),
+    CONSTRAINT replacements_purse CHECK ((purse_at_replacement_fen >= 0)),
+    CONSTRAINT replacements_remainder CHECK ((remainder_fen >= 0)),
+    CONSTRAINT replacements_settle_after CHECK ((settle_after >= replaced_at)),
+    CONSTRAINT replacements_settled CHECK ((((settled_at IS NULL) = (remainder_fen IS NULL)) AND ((remainder_order_id IS NULL) OR (remainder_fen > 0)) AND ((settled_at IS NULL) OR ((remainder_fen > 0) = (remainder_order_id IS NOT NULL))))),
+    CONSTRAINT replacements_two_cards CHECK ((old_card <> new_card))
+);
+
+--
+-- Name: replacements_replacement_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.replacements ALTER COLUMN replacement_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.replacements_replacement_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -1574,9 +1752,9 @@ PARTITION BY RANGE (tapped_at);
 
 CREATE TABLE public.topup_orders (
     order_id bigint NOT NULL,
-    channel_id bigint NOT NULL,
-    payment_method text NOT NULL,
-    channel_reference text NOT NULL,
+    channel_id bigint,
+    payment_method text,
+    channel_reference text,
     card_number text NOT NULL COLLATE pg_catalog."C",
     amount_fen bigint NOT NULL,
     state text NOT NULL,
@@ -1587,6 +1765,7 @@ CREATE TABLE public.topup_orders (
     loaded_at timestamp with time zone,
     refund_transaction_id bigint,
     refunded_at timestamp with time zone,
+    loss_report_id bigint,
     CONSTRAINT topup_orders_amount CHECK (((amount_fen >= 1) AND (amount_fen <= '4294967295'::bigint))),
     CONSTRAINT topup_orders_expiry CHECK ((expires_at > created_at)),
     CONSTRAINT topup_orders_loaded_time CHECK (((state = 'loaded'::text) = (loaded_at IS NOT NULL))),
@@ -1594,6 +1773,8 @@ CREATE TABLE public.topup_orders (
     CONSTRAINT topup_orders_payment_method CHECK ((payment_method = ANY (ARRAY['unionpay'::text, 'wechat_pay'::text, 'alipay'::text]))),
     CONSTRAINT topup_orders_reference_format CHECK ((channel_reference ~ '^[A-Za-z0-9_-]{4,64}$'::text)),
     CONSTRAINT topup_orders_refunded_has_transaction CHECK (((state = 'refunded'::text) = ((refund_transaction_id IS NOT NULL) AND (refunded_at IS NOT NULL)))),
+    CONSTRAINT topup_orders_replacement_not_refunded CHECK (((loss_report_id IS NULL) OR (state <> 'refunded'::text))),
+    CONSTRAINT topup_orders_source CHECK (((loss_report_id IS NULL) = ((channel_id IS NOT NULL) AND (payment_method IS NOT NULL) AND (channel_reference IS NOT NULL)))),
     CONSTRAINT topup_orders_state CHECK ((state = ANY (ARRAY['pending'::text, 'loading'::text, 'loaded'::text, 'refunded'::text])))
 );
 
@@ -1762,6 +1943,13 @@ ALTER TABLE ONLY public.cards
     ADD CONSTRAINT cards_pkey PRIMARY KEY (card_number);
 
 --
+-- Name: cards cards_replaces_once; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.cards
+    ADD CONSTRAINT cards_replaces_once UNIQUE (replaces_card);
+
+--
 -- Name: channels channels_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1902,6 +2090,27 @@ ALTER TABLE ONLY public.login_failures
     ADD CONSTRAINT login_failures_pkey PRIMARY KEY (clerk_id, client_address);
 
 --
+-- Name: loss_attempts loss_attempts_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.loss_attempts
+    ADD CONSTRAINT loss_attempts_pkey PRIMARY KEY (attempt_id);
+
+--
+-- Name: loss_reports loss_reports_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.loss_reports
+    ADD CONSTRAINT loss_reports_pkey PRIMARY KEY (report_id);
+
+--
+-- Name: loss_reports loss_reports_reference_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.loss_reports
+    ADD CONSTRAINT loss_reports_reference_key UNIQUE (reference);
+
+--
 -- Name: progress_entries progress_entries_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1935,6 +2144,34 @@ ALTER TABLE ONLY public.refunds
 
 ALTER TABLE ONLY public.refunds
     ADD CONSTRAINT refunds_pkey PRIMARY KEY (refund_id);
+
+--
+-- Name: replacements replacements_new_card_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.replacements
+    ADD CONSTRAINT replacements_new_card_key UNIQUE (new_card);
+
+--
+-- Name: replacements replacements_old_card_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.replacements
+    ADD CONSTRAINT replacements_old_card_key UNIQUE (old_card);
+
+--
+-- Name: replacements replacements_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.replacements
+    ADD CONSTRAINT replacements_pkey PRIMARY KEY (replacement_id);
+
+--
+-- Name: replacements replacements_report_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.replacements
+    ADD CONSTRAINT replacements_report_id_key UNIQUE (report_id);
 
 --
 -- Name: schema_migrations schema_migrations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -2206,10 +2443,40 @@ CREATE INDEX loads_shift ON public.loads USING btree (shift_id);
 CREATE UNIQUE INDEX loads_void_terminal_serial_key ON public.loads USING btree (terminal_number, void_terminal_serial) WHERE (void_terminal_serial IS NOT NULL);
 
 --
+-- Name: loss_attempts_address; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX loss_attempts_address ON public.loss_attempts USING btree (client_address, attempted_at);
+
+--
+-- Name: loss_attempts_card; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX loss_attempts_card ON public.loss_attempts USING btree (card_number, attempted_at);
+
+--
+-- Name: loss_reports_card; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX loss_reports_card ON public.loss_reports USING btree (card_number, reported_at DESC);
+
+--
+-- Name: loss_reports_one_open; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX loss_reports_one_open ON public.loss_reports USING btree (card_number) WHERE (state = 'open'::text);
+
+--
 -- Name: refund_approvals_card; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX refund_approvals_card ON public.refund_approvals USING btree (card_number);
+
+--
+-- Name: replacements_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX replacements_due ON public.replacements USING btree (settle_after) WHERE (settled_at IS NULL);
 
 --
 -- Name: sessions_clerk; Type: INDEX; Schema: public; Owner: -
@@ -2344,12 +2611,6 @@ CREATE TRIGGER card_stock_references AFTER INSERT ON public.card_stock REFERENCI
 CREATE TRIGGER cards_guard BEFORE DELETE OR UPDATE ON public.cards FOR EACH ROW EXECUTE FUNCTION public.cards_guard();
 
 --
--- Name: cards cards_refunded_final; Type: TRIGGER; Schema: public; Owner: -
---
-
-CREATE TRIGGER cards_refunded_final BEFORE UPDATE OF status ON public.cards FOR EACH ROW EXECUTE FUNCTION public.cards_refunded_final();
-
---
 -- Name: cards cards_require_issued_stock; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -2360,6 +2621,12 @@ CREATE TRIGGER cards_require_issued_stock BEFORE INSERT ON public.cards FOR EACH
 --
 
 CREATE TRIGGER cards_shift_open BEFORE INSERT ON public.cards FOR EACH ROW EXECUTE FUNCTION public.shift_still_open();
+
+--
+-- Name: cards cards_status_guard; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER cards_status_guard BEFORE UPDATE OF status ON public.cards FOR EACH ROW EXECUTE FUNCTION public.cards_status_guard();
 
 --
 -- Name: journal_entries journal_entries_append_only; Type: TRIGGER; Schema: public; Owner: -
@@ -2422,10 +2689,22 @@ CREATE TRIGGER ledger_accounts_guard BEFORE DELETE OR UPDATE ON public.ledger_ac
 CREATE TRIGGER loads_guard BEFORE DELETE OR UPDATE ON public.loads FOR EACH ROW EXECUTE FUNCTION public.loads_guard();
 
 --
+-- Name: loss_reports loss_reports_guard; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER loss_reports_guard BEFORE DELETE OR UPDATE ON public.loss_reports FOR EACH ROW EXECUTE FUNCTION public.loss_reports_guard();
+
+--
 -- Name: refunds refunds_guard; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER refunds_guard BEFORE DELETE OR UPDATE ON public.refunds FOR EACH ROW EXECUTE FUNCTION public.refunds_guard();
+
+--
+-- Name: replacements replacements_guard; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER replacements_guard BEFORE DELETE OR UPDATE ON public.replacements FOR EACH ROW EXECUTE FUNCTION public.replacements_guard();
 
 --
 -- Name: shifts shifts_guard; Type: TRIGGER; Schema: public; Owner: -
@@ -2582,6 +2861,13 @@ ALTER TABLE ONLY public.cards
 
 ALTER TABLE ONLY public.cards
     ADD CONSTRAINT cards_product_id_fkey FOREIGN KEY (product_id) REFERENCES public.card_products(product_id);
+
+--
+-- Name: cards cards_replaces_card_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.cards
+    ADD CONSTRAINT cards_replaces_card_fkey FOREIGN KEY (replaces_card) REFERENCES public.cards(card_number);
 
 --
 -- Name: channels channels_clerk_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -2808,6 +3094,55 @@ ALTER TABLE ONLY public.login_failures
     ADD CONSTRAINT login_failures_clerk_id_fkey FOREIGN KEY (clerk_id) REFERENCES public.clerks(clerk_id);
 
 --
+-- Name: loss_reports loss_reports_card_number_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.loss_reports
+    ADD CONSTRAINT loss_reports_card_number_fkey FOREIGN KEY (card_number) REFERENCES public.cards(card_number);
+
+--
+-- Name: loss_reports loss_reports_hall_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.loss_reports
+    ADD CONSTRAINT loss_reports_hall_id_fkey FOREIGN KEY (hall_id) REFERENCES public.service_halls(hall_id);
+
+--
+-- Name: loss_reports loss_reports_holder_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.loss_reports
+    ADD CONSTRAINT loss_reports_holder_id_fkey FOREIGN KEY (holder_id) REFERENCES public.holders(holder_id);
+
+--
+-- Name: loss_reports loss_reports_listed_version_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.loss_reports
+    ADD CONSTRAINT loss_reports_listed_version_fkey FOREIGN KEY (listed_version) REFERENCES public.blacklist_changes(version);
+
+--
+-- Name: loss_reports loss_reports_reclaimed_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.loss_reports
+    ADD CONSTRAINT loss_reports_reclaimed_by_fkey FOREIGN KEY (reclaimed_by) REFERENCES public.clerks(clerk_id);
+
+--
+-- Name: loss_reports loss_reports_reported_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.loss_reports
+    ADD CONSTRAINT loss_reports_reported_by_fkey FOREIGN KEY (reported_by) REFERENCES public.clerks(clerk_id);
+
+--
+-- Name: loss_reports loss_reports_unlisted_version_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.loss_reports
+    ADD CONSTRAINT loss_reports_unlisted_version_fkey FOREIGN KEY (unlisted_version) REFERENCES public.blacklist_changes(version);
+
+--
 -- Name: progress_entries progress_entries_updated_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2876,6 +3211,69 @@ ALTER TABLE ONLY public.refunds
 
 ALTER TABLE ONLY public.refunds
     ADD CONSTRAINT refunds_transaction_id_fkey FOREIGN KEY (transaction_id) REFERENCES public.journal_transactions(transaction_id);
+
+--
+-- Name: replacements replacements_clerk_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.replacements
+    ADD CONSTRAINT replacements_clerk_id_fkey FOREIGN KEY (clerk_id) REFERENCES public.clerks(clerk_id);
+
+--
+-- Name: replacements replacements_fee_transaction_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.replacements
+    ADD CONSTRAINT replacements_fee_transaction_id_fkey FOREIGN KEY (fee_transaction_id) REFERENCES public.journal_transactions(transaction_id);
+
+--
+-- Name: replacements replacements_hall_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.replacements
+    ADD CONSTRAINT replacements_hall_id_fkey FOREIGN KEY (hall_id) REFERENCES public.service_halls(hall_id);
+
+--
+-- Name: replacements replacements_new_card_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.replacements
+    ADD CONSTRAINT replacements_new_card_fkey FOREIGN KEY (new_card) REFERENCES public.cards(card_number);
+
+--
+-- Name: replacements replacements_old_card_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.replacements
+    ADD CONSTRAINT replacements_old_card_fkey FOREIGN KEY (old_card) REFERENCES public.cards(card_number);
+
+--
+-- Name: replacements replacements_provisional_order_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.replacements
+    ADD CONSTRAINT replacements_provisional_order_fkey FOREIGN KEY (provisional_order_id) REFERENCES public.topup_orders(order_id);
+
+--
+-- Name: replacements replacements_remainder_order_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.replacements
+    ADD CONSTRAINT replacements_remainder_order_fkey FOREIGN KEY (remainder_order_id) REFERENCES public.topup_orders(order_id);
+
+--
+-- Name: replacements replacements_report_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.replacements
+    ADD CONSTRAINT replacements_report_id_fkey FOREIGN KEY (report_id) REFERENCES public.loss_reports(report_id);
+
+--
+-- Name: replacements replacements_shift_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.replacements
+    ADD CONSTRAINT replacements_shift_id_fkey FOREIGN KEY (shift_id) REFERENCES public.shifts(shift_id);
 
 --
 -- Name: sessions sessions_clerk_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -2995,6 +3393,13 @@ ALTER TABLE ONLY public.topup_orders
 
 ALTER TABLE ONLY public.topup_orders
     ADD CONSTRAINT topup_orders_load_id_fkey FOREIGN KEY (load_id) REFERENCES public.loads(load_id);
+
+--
+-- Name: topup_orders topup_orders_loss_report_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.topup_orders
+    ADD CONSTRAINT topup_orders_loss_report_id_fkey FOREIGN KEY (loss_report_id) REFERENCES public.loss_reports(report_id);
 
 --
 -- Name: topup_orders topup_orders_paid_transaction_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -3202,6 +3607,18 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.loads TO tongka_service;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.login_failures TO tongka_service;
 
 --
+-- Name: TABLE loss_attempts; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT ON TABLE public.loss_attempts TO tongka_service;
+
+--
+-- Name: TABLE loss_reports; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.loss_reports TO tongka_service;
+
+--
 -- Name: TABLE progress_entries; Type: ACL; Schema: public; Owner: -
 --
 
@@ -3218,6 +3635,12 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.refund_approvals TO tongka_service;
 --
 
 GRANT SELECT,INSERT ON TABLE public.refunds TO tongka_service;
+
+--
+-- Name: TABLE replacements; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.replacements TO tongka_service;
 
 --
 -- Name: TABLE schema_migrations; Type: ACL; Schema: public; Owner: -

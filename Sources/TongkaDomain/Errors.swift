@@ -154,6 +154,19 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
     case tapExceptionResolved = "tap_exception_resolved"
     case invalidProgressRow = "invalid_progress_row"
 
+    // Loss reports and replacement (issue 11)
+    case cardAnonymous = "card_anonymous"
+    case documentMismatch = "document_mismatch"
+    case documentRequired = "document_required"
+    case cardSuspended = "card_suspended"
+    case cardReplaced = "card_replaced"
+    case lossReportNotFound = "loss_report_not_found"
+    case lossReportClosed = "loss_report_closed"
+    case reclaimWindowPassed = "reclaim_window_passed"
+    case lossReportNotAccepted = "loss_report_not_accepted"
+    case tooManyLossReports = "too_many_loss_reports"
+    case cardNotBlockable = "card_not_blockable"
+
     /// The HTTP status a response with this code carries.
     public var httpStatus: Int {
         switch self {
@@ -163,7 +176,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
             .hallRequired, .stockFileEmpty, .invalidPaymentMethod, .unbalancedTransaction, .paymentReferenceRequired,
             .paymentReferenceNotAllowed, .floatTooLarge, .reasonRequired, .invalidCursor, .invalidTerminal,
             .invalidCardResponse, .loadNotWholeYuan, .invalidGrouping, .invalidValidator, .invalidVersion,
-            .invalidTapBatch, .invalidProgressRow:
+            .invalidTapBatch, .invalidProgressRow, .documentRequired:
             400
         case .unauthenticated, .invalidToken, .sessionExpired, .invalidCredentials, .validatorRevoked:
             401
@@ -171,7 +184,8 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
             .cannotResetSelf, .secondAdminRequired, .wrongOperator:
             403
         case .notFound, .hallNotFound, .clerkNotFound, .shiftNotFound, .productNotFound, .cardNotFound,
-            .holderNotFound, .loadNotFound, .orderNotFound, .batchNotFound, .validatorNotFound, .tapExceptionNotFound:
+            .holderNotFound, .loadNotFound, .orderNotFound, .batchNotFound, .validatorNotFound, .tapExceptionNotFound,
+            .lossReportNotFound:
             404
         case .idempotencyKeyReused, .hallCodeTaken, .usernameTaken, .shiftAlreadyOpen, .noOpenShift, .shiftClosed,
             .insufficientCash, .alreadyBootstrapped, .productCodeTaken, .insufficientStock, .cardNotInHallStock,
@@ -180,17 +194,18 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
             .cardRefunded, .loadReplayed, .loadNotOpen, .greyLoadPending, .greyLoadUndetermined,
             .cardMismatch, .orderNotPending, .orderReferenceConflict, .voidNotAllowed, .amountNotInPurse, .cardNotRefundable,
             .balanceMismatch, .refundApprovalRequired, .alreadyListed, .notListed, .batchNotPending, .batchAlreadyUndone,
-            .terminalTaken, .tapExceptionResolved:
+            .terminalTaken, .tapExceptionResolved, .cardAnonymous, .cardSuspended, .cardReplaced, .lossReportClosed,
+            .reclaimWindowPassed, .cardNotBlockable:
             409
         case .methodNotAllowed: 405
         case .bodyTooLarge: 413
         case .unsupportedMediaType: 415
         case .stockFileInvalid, .loadMACInvalid, .tacInvalid, .purchaseMACInvalid, .invalidBlacklistReason,
-            .exchangeFileInvalid:
+            .exchangeFileInvalid, .documentMismatch, .lossReportNotAccepted:
             422
         case .accountLocked: 423
         case .holderLookupLimit: 429
-        case .tooManyAttempts: 429
+        case .tooManyAttempts, .tooManyLossReports: 429
         case .internalError: 500
         case .serviceUnavailable, .loginBusy, .cardKeysUnavailable, .blacklistKeyUnavailable: 503
         }
@@ -338,6 +353,21 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .tapExceptionNotFound: ("No such exception", "异常记录不存在")
         case .tapExceptionResolved: ("The exception was resolved already", "该异常已处理")
         case .invalidProgressRow: ("No such row in this variant of the progress report", "进度表中没有该序号")
+        case .cardAnonymous: ("An anonymous card cannot be reported lost", "不记名卡不能挂失")
+        case .documentMismatch: ("The document is not the card holder's", "证件与持卡人登记信息不符")
+        case .documentRequired: ("This needs the holder's identity document", "此操作须出示持卡人身份证件")
+        case .cardSuspended: ("This card was reported lost and is suspended", "该卡已挂失，暂停使用")
+        case .cardReplaced: ("This card was reported lost and replaced; it cannot be used", "该卡已挂失补卡，不能使用")
+        case .lossReportNotFound: ("No such loss report", "挂失记录不存在")
+        case .lossReportClosed: ("This loss report is closed: the card was reclaimed", "该挂失已解除（卡片已找回）")
+        case .reclaimWindowPassed: ("The window for reclaiming this card has passed", "已超过解挂期限，卡片不能再解挂")
+        case .lossReportNotAccepted:
+            (
+                "No registered card matches this card number and document; check both and try again",
+                "未找到与该卡号和证件相符的记名卡，请核对后重试"
+            )
+        case .cardNotBlockable: ("This card is in use; only a replaced, returned or long-lost card is blocked for good", "该卡正常使用中，只有已补卡、已退卡或超过解挂期限的卡才能永久锁定")
+        case .tooManyLossReports: ("Too many loss reports from here; try again later", "挂失请求过于频繁，请稍后再试")
         }
     }
 }

@@ -28,13 +28,16 @@ public enum AccountKind: String, Sendable, CaseIterable, Codable {
     /// What this operator owes the national platform for its cards' spending in other cities,
     /// until settlement. One system account.
     case platformPayable = "platform_payable"
+    /// Balances on their way from a lost card to its replacement (补卡余额转移): the old card's
+    /// purse pays in, top-up orders for the new card are paid out. One system account.
+    case balanceTransfer = "balance_transfer"
 
     /// +1 for debit-normal accounts, -1 for credit-normal ones.
     public var normalSide: Int64 {
         switch self {
         case .shiftCash, .hallCashOffice, .cashOverShort, .paymentChannel: 1
         case .cardPurse, .depositsHeld, .cardCostIncome, .feeIncome, .topupOrders, .unsettledSpend, .transitRevenue,
-            .platformPayable:
+            .platformPayable, .balanceTransfer:
             -1
         }
     }
@@ -61,6 +64,7 @@ public enum LedgerAccount: Hashable, Sendable, CustomStringConvertible {
     case unsettledSpend
     case transitRevenue
     case platformPayable
+    case balanceTransfer
 
     public var kind: AccountKind {
         switch self {
@@ -76,6 +80,7 @@ public enum LedgerAccount: Hashable, Sendable, CustomStringConvertible {
         case .unsettledSpend: .unsettledSpend
         case .transitRevenue: .transitRevenue
         case .platformPayable: .platformPayable
+        case .balanceTransfer: .balanceTransfer
         }
     }
 
@@ -120,6 +125,8 @@ public enum TransactionKind: String, Sendable, CaseIterable, Codable {
     case cardRefund = "card_refund"
     case tap = "tap"
     case clearingIn = "clearing_in"
+    case balanceTransfer = "balance_transfer"
+    case cardReplacement = "card_replacement"
 
     /// What a clerk or a rider reads on a statement.
     public func localizedName(_ language: Language) -> String {
@@ -135,6 +142,8 @@ public enum TransactionKind: String, Sendable, CaseIterable, Codable {
         case (.cardRefund, .en): "card returned"
         case (.tap, .en): "fare"
         case (.clearingIn, .en): "fare in another city"
+        case (.balanceTransfer, .en): "balance moved to the replacement card"
+        case (.cardReplacement, .en): "replacement card fee"
         case (.shiftOpen, .zh): "开班"
         case (.shiftClose, .zh): "结班"
         case (.cardIssue, .zh): "售卡"
@@ -146,6 +155,8 @@ public enum TransactionKind: String, Sendable, CaseIterable, Codable {
         case (.cardRefund, .zh): "退卡"
         case (.tap, .zh): "乘车消费"
         case (.clearingIn, .zh): "异地乘车消费"
+        case (.balanceTransfer, .zh): "余额转入补办新卡"
+        case (.cardReplacement, .zh): "补卡工本费"
         }
     }
 }

@@ -96,6 +96,8 @@ extension LoadPolicy {
         switch status {
         case .active: break
         case .refunded: throw TongkaError(.cardRefunded)
+        case .suspended: throw TongkaError(.cardSuspended)
+        case .replaced: throw TongkaError(.cardReplaced)
         }
         guard validTo >= today else { throw TongkaError(.cardExpired, detail: validTo.description) }
     }

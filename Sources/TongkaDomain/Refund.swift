@@ -100,6 +100,8 @@ public enum RefundPolicy {
         switch facts.cardStatus {
         case .active: break
         case .refunded: throw TongkaError(.cardNotRefundable, detail: "refunded already")
+        case .suspended: throw TongkaError(.cardSuspended, detail: "reported lost: reclaim or replace it")
+        case .replaced: throw TongkaError(.cardReplaced, detail: "its balance moved to the replacement")
         }
         if let open = facts.openLoad { throw TongkaError(.greyLoadPending, detail: "load \(open)") }
         guard cardBalance <= facts.backOfficeBalance else {

@@ -7,6 +7,9 @@ public enum Role: String, Sendable, CaseIterable, Codable {
     case admin
     case auditor
     case channel
+    /// The operator's telephone hotline (客服热线): takes loss reports by phone, without a hall
+    /// and without the card, and reads cards' reports.
+    case hotline
 
     /// Clerks and supervisors always belong to one hall; admins and auditors work operator-wide.
     public var isHallBound: Bool { self == .clerk || self == .supervisor }
@@ -14,7 +17,7 @@ public enum Role: String, Sendable, CaseIterable, Codable {
     /// Roles that serve customers at a counter and handle cash.
     public static let counterRoles: Set<Role> = [.clerk, .supervisor]
     /// The roles of people (everyone but payment channels).
-    public static let staffRoles: Set<Role> = [.clerk, .supervisor, .admin, .auditor]
+    public static let staffRoles: Set<Role> = [.clerk, .supervisor, .admin, .auditor, .hotline]
     /// Roles that may read hall-wide and operator-wide figures.
     public static let oversightRoles: Set<Role> = [.supervisor, .admin, .auditor]
 
@@ -25,11 +28,13 @@ public enum Role: String, Sendable, CaseIterable, Codable {
         case (.admin, .en): "admin"
         case (.auditor, .en): "auditor"
         case (.channel, .en): "channel"
+        case (.hotline, .en): "hotline"
         case (.clerk, .zh): "柜员"
         case (.supervisor, .zh): "主管"
         case (.admin, .zh): "管理员"
         case (.auditor, .zh): "审计员"
         case (.channel, .zh): "支付渠道"
+        case (.hotline, .zh): "客服热线"
         }
     }
 }

@@ -54,6 +54,8 @@ extension APIHandler {
         switch status {
         case .active: .active
         case .refunded: .refunded
+        case .suspended: .suspended
+        case .replaced: .replaced
         }
     }
 

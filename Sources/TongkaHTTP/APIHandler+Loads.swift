@@ -175,7 +175,7 @@ extension APIHandler {
             state: Components.Schemas.LoadState(rawValue: load.state.rawValue)!, amountFen: load.amount.fen,
             oldBalanceFen: load.oldBalance.fen, newBalanceFen: load.newBalance.fen, onlineSerial: load.onlineSerial,
             terminalNumber: load.terminalNumber, terminalSerial: load.terminalSerial, cardTime: load.cardTime,
-            mac2: Hex.encode(load.mac2), paymentMethod: map(load.paymentMethod), paymentReference: load.paymentReference,
+            mac2: Hex.encode(load.mac2), paymentMethod: load.paymentMethod.map(map), paymentReference: load.paymentReference,
             clerk: load.clerk, hall: load.hallCode, shiftId: load.shiftID.rawValue, transactionId: load.transactionID.rawValue,
             authorisedAt: load.authorisedAt, confirmedAt: load.confirmedAt, resolution: load.resolution,
             reversalTransactionId: load.reversalTransactionID?.rawValue, orderId: load.orderID?.rawValue, replayed: replayed)

@@ -32,7 +32,8 @@ extension APIHandler {
     func map(_ order: TopupOrderView, replayed: Bool?) -> Components.Schemas.TopupOrder {
         .init(
             orderId: order.orderID.rawValue, cardNumber: order.cardNumber, amountFen: order.amount.fen, channel: order.channel,
-            paymentMethod: map(order.paymentMethod), channelReference: order.channelReference,
+            lossReference: order.lossReference, paymentMethod: order.paymentMethod.map(map),
+            channelReference: order.channelReference,
             state: Components.Schemas.TopupOrderState(rawValue: order.state.rawValue)!,
             paidTransactionId: order.paidTransactionID.rawValue, createdAt: order.createdAt, expiresAt: order.expiresAt,
             loadId: order.loadID?.rawValue, loadedAt: order.loadedAt, refundTransactionId: order.refundTransactionID?.rawValue,

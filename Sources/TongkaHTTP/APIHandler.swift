@@ -224,6 +224,7 @@ struct APIHandler: APIProtocol {
         case .admin: .admin
         case .auditor: .auditor
         case .channel: .channel
+        case .hotline: .hotline
         }
     }
 
@@ -234,6 +235,7 @@ struct APIHandler: APIProtocol {
         case .admin: .admin
         case .auditor: .auditor
         case .channel: .channel
+        case .hotline: .hotline
         }
     }
 }

@@ -106,11 +106,20 @@ enum AccessPolicy {
         "importClearing": .roles([.admin]),
         "getProgressReport": .roles(ProgressPolicy.readers),
         "setProgressRow": .roles(ProgressPolicy.editors),
+        // Loss reports and replacement (issue 11). The rider's report and statement need no login:
+        // they are rate-limited and answer without revealing whether a card exists.
+        "reportLoss": .open,
+        "getLossReport": .open,
+        "reportCardLoss": .roles(LossPolicy.reporters),
+        "getCardLossReport": .roles(LossPolicy.readers),
+        "reclaimCard": .roles(counter),
+        "replaceCard": .roles(counter),
+        "blockCard": .roles(counter),
     ]
 
     /// Operations that move money: they need an `Idempotency-Key` header.
     static let moneyCommands: Set<String> = [
         "openShift", "closeShift", "forceCloseShift", "issueCard", "authorizeLoad", "resolveLoad", "createTopupOrder",
-        "confirmLoadVoid", "refundCard",
+        "confirmLoadVoid", "refundCard", "replaceCard",
     ]
 }

@@ -98,6 +98,7 @@ public func buildApplication(
             client, AuditSealer(audit: handler.audit, interval: settings.auditSealInterval, logger: logger),
             PeriodicJob.idempotencyPruner(IdempotencyStore(database: database), now: now, logger: logger),
             PeriodicJob.orderExpiry(TopupOrderStore(database: database), now: now, logger: logger),
+            PeriodicJob.replacementSettlement(LossStore(database: database), now: now, logger: logger),
             watcher,
             PeriodicJob.blacklistExpiry(
                 BlacklistStore(database: database), publisher: publisher, timeZone: settings.timeZone, now: now,

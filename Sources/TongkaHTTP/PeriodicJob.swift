@@ -42,6 +42,14 @@ extension PeriodicJob {
         }
     }
 
+    /// Settles replacements past their waiting period (``LossStore/settleDue(now:limit:)``), every
+    /// ten minutes, 100 at a time until none is due.
+    static func replacementSettlement(_ store: LossStore, now: @escaping @Sendable () -> Date, logger: Logger) -> Self {
+        PeriodicJob(name: "replacement settlement", interval: .seconds(600), logger: logger) {
+            while try await store.settleDue(now: now()) == 100 {}
+        }
+    }
+
     /// Takes cards past their valid-to date off validators' lists, hourly, in the operator's time
     /// zone (``BlacklistStore/expire(today:now:limit:)``), in batches of 10,000 until none is left.
     static func blacklistExpiry(

@@ -44,6 +44,8 @@ public struct ServerSettings: Sendable {
     public var orderSettings = TopupOrderSettings()
     /// Card returns above `limit` need a supervisor's approval.
     public var refundApproval = RefundApprovalRule()
+    /// Loss reports and replacements (`TONGKA_LOSS_*`).
+    public var loss = LossSettings()
     /// The Ed25519 seed (32 bytes) validators' lists are signed with (`TONGKA_BLACKLIST_SIGNING_KEY`).
     public var blacklistSigningKey: [UInt8]?
     /// Blacklist batches larger than this wait for a second admin.
@@ -193,6 +195,24 @@ public struct ServerSettings: Sendable {
         validatorStaleHours = try positive("validator.stale.hours", default: 24)
         guard validatorStaleHours <= 8_760 else { throw Problem(key: "validator.stale.hours", reason: "1 to 8760 hours") }
         tapMaximumFareFen = try positive("taps.maximum.fare.fen", default: 5_000)
+        let defaults = LossSettings()
+        let reclaimDays = try positive("loss.reclaim.days", default: 15)
+        let settlementDays = try positive("loss.settlement.days", default: 7)
+        let holdbackFen = reader.int(forKey: "loss.holdback.fen", default: Int(defaults.holdback.fen))
+        guard (0...100_000_000).contains(holdbackFen) else {
+            throw Problem(key: "loss.holdback.fen", reason: "0 to 100000000 fen")
+        }
+        guard reclaimDays <= 365, settlementDays <= 365 else {
+            throw Problem(key: "loss.reclaim.days / loss.settlement.days", reason: "1 to 365 days")
+        }
+        let answerMilliseconds = reader.int(forKey: "loss.answer.ms", default: 150)
+        guard (0...5_000).contains(answerMilliseconds) else { throw Problem(key: "loss.answer.ms", reason: "0 to 5000") }
+        loss = LossSettings(
+            reclaimWindow: .seconds(reclaimDays * 86_400), holdback: Money(fen: Int64(holdbackFen)),
+            waitingPeriod: .seconds(settlementDays * 86_400),
+            attemptsPerAddressPerHour: try positive("loss.address.per.hour", default: defaults.attemptsPerAddressPerHour),
+            attemptsPerCardPerDay: try positive("loss.card.per.day", default: defaults.attemptsPerCardPerDay),
+            answerFloor: .milliseconds(answerMilliseconds))
         operatorProvince = reader.string(forKey: "operator.province") ?? ""
         operatorCity = reader.string(forKey: "operator.city") ?? ""
         guard operatorProvince.count <= 20, operatorCity.count <= 20 else {
@@ -228,6 +248,7 @@ public struct ServerSettings: Sendable {
             holderLookupsPerHour: holderLookupsPerHour, idempotencyRetention: idempotencyRetention, loadLimits: loadLimits,
             orderSettings: orderSettings)
         settings.refundApproval = refundApproval
+        settings.loss = loss
         return settings
     }
 }

@@ -275,7 +275,7 @@ public struct CardStore: Sendable {
     }
 
     /// Explains why a card could not be taken from this hall's stock.
-    private func whyNotIssuable(
+    func whyNotIssuable(
         _ cardNumber: CardNumber, hall: HallID, today: CalendarDate, connection: PostgresConnection
     ) async throws -> TongkaError {
         guard

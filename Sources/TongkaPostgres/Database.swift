@@ -34,6 +34,8 @@ public struct StoreSettings: Sendable {
     public var orderSettings: TopupOrderSettings
     /// Card returns above this need a supervisor's approval.
     public var refundApproval = RefundApprovalRule()
+    /// Reclaim window, holdback, settlement wait and self-service limits.
+    public var loss = LossSettings()
 
     public static let defaultHolderLookupsPerHour = 60
     public static let defaultIdempotencyRetention = Duration.seconds(30 * 86_400)

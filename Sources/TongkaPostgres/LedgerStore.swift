@@ -99,7 +99,8 @@ public struct LedgerStore: Sendable {
             case .shiftCash(let id): shift = id.rawValue
             case .hallCashOffice(let id), .cashOverShort(let id): hall = id.rawValue
             case .paymentChannel(let payment): method = payment.rawValue
-            case .depositsHeld, .cardCostIncome, .feeIncome, .topupOrders, .unsettledSpend, .transitRevenue, .platformPayable:
+            case .depositsHeld, .cardCostIncome, .feeIncome, .topupOrders, .unsettledSpend, .transitRevenue, .platformPayable,
+                .balanceTransfer:
                 break
             }
         }

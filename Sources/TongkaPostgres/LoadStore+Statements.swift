@@ -97,7 +97,7 @@ extension LoadStore {
         let draft: JournalDraft
         let context: LedgerStore.PostingContext
         let request: VerifiedLoadRequest
-        let method: PaymentMethod
+        let method: PaymentMethod?
         let reference: String?
         let shift: ShiftID
 
@@ -116,7 +116,7 @@ extension LoadStore {
             bindings.append(request.issuerID)
             bindings.append(request.cardTime)
             try bindings.append(Data(request.mac2))  // $25
-            bindings.append(method.rawValue)
+            bindings.append(method?.rawValue)
             bindings.append(reference)
             bindings.append(shift.rawValue)
             bindings.append(request.orderID?.rawValue)

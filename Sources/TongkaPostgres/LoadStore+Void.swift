@@ -101,10 +101,14 @@ extension LoadStore {
                     facts, presentedCard: current.cardNumber, cardBalance: Money(fen: balance), actorRole: actor.role)
                 try verify(StoredVoidRequest(load: current, cardAnswer: answer, terminalSerial: row.1, cardTime: row.2))
                 let card = try CardNumber(current.cardNumber, issuerPrefixes: database.settings.issuer.cardNumberPrefixes)
-                let cash = current.paymentMethod == .cash
+                // A replacement card's balance came from its lost card, not a payment: nothing to return it to.
+                guard let method = current.paymentMethod else {
+                    throw TongkaError(.voidNotAllowed, detail: "a replacement card's balance is not voided")
+                }
+                let cash = method == .cash
                 let transaction = try await LedgerStore.post(
                     try LedgerRules.loadReturn(
-                        kind: .loadVoid, shift: current.shiftID, card: card, payment: current.paymentMethod,
+                        kind: .loadVoid, shift: current.shiftID, card: card, payment: method,
                         amount: current.amount),
                     context: .init(
                         actor: actor, hall: hall, shift: cash ? current.shiftID : nil, idempotencyKey: idempotencyKey,

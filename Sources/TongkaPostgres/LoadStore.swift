@@ -29,7 +29,8 @@ public struct LoadView: Sendable, Codable, Equatable {
     /// The date-time sent to the card with MAC2, `YYYYMMDDhhmmss` in operator time.
     public let cardTime: String
     public let mac2: [UInt8]
-    public let paymentMethod: PaymentMethod
+    /// Nil for a load of a replacement card's order, which the balance-transfer account funds.
+    public let paymentMethod: PaymentMethod?
     public let paymentReference: String?
     public let clerk: String
     public let hallCode: String
@@ -197,11 +198,21 @@ public struct LoadStore: Sendable {
                 guard row.2 == request.issuerID else {
                     throw TongkaError(.cardMismatch, detail: "issuer id differs from the stock record")
                 }
+                // An order is taken (row locked) before the limits are checked: a replacement card's
+                // order carries the rider's own balance, which no daily top-up limit holds back.
+                var orderMethod: PaymentMethod?
+                var effectiveLimits = limits
+                if case .order(let orderID) = funding {
+                    orderMethod = try await takeOrder(
+                        orderID, card: request.card, amount: request.amount, now: now, connection: connection)
+                    if orderMethod == nil { effectiveLimits.dailyLimit = ProductDefinition.purseLimit }
+                }
                 try LoadPolicy.check(
-                    amount: request.amount, cardBalance: request.cardBalance, facts: facts, limits: limits, today: today)
+                    amount: request.amount, cardBalance: request.cardBalance, facts: facts, limits: effectiveLimits,
+                    today: today)
                 let draft: JournalDraft
                 let context: LedgerStore.PostingContext
-                let method: PaymentMethod
+                let method: PaymentMethod?
                 var reference: String?
                 switch funding {
                 case .payment(let payment):
@@ -212,8 +223,7 @@ public struct LoadStore: Sendable {
                     method = payment.method
                     reference = payment.reference?.value
                 case .order(let orderID):
-                    method = try await takeOrder(
-                        orderID, card: request.card, amount: request.amount, now: now, connection: connection)
+                    method = orderMethod
                     draft = try LedgerRules.orderLoad(card: request.card, amount: request.amount)
                     context = .init(
                         actor: actor, hall: hall, shift: nil, idempotencyKey: idempotencyKey, memo: "order \(orderID)")
@@ -258,16 +268,17 @@ public struct LoadStore: Sendable {
     }
 
     /// Takes a pending order of this card for a load (row locked, so the expiry cannot refund it
-    /// meanwhile): its amount must be the load's and it must not have expired. Returns its channel's method.
+    /// meanwhile): its amount must be the load's and it must not have expired. Returns its channel's
+    /// method, nil for a replacement card's order (funded by the balance-transfer account).
     func takeOrder(
         _ id: TopupOrderID, card: CardNumber, amount: Money, now: Date, connection: PostgresConnection
-    ) async throws -> PaymentMethod {
+    ) async throws -> PaymentMethod? {
         guard
             let row = try await connection.first(
                 """
                 SELECT card_number, amount_fen, state, expires_at, payment_method FROM topup_orders
                  WHERE order_id = \(id.rawValue) FOR UPDATE
-                """, as: (String, Int64, String, Date, String).self, logger: logger),
+                """, as: (String, Int64, String, Date, String?).self, logger: logger),
             row.0 == card.digits
         else { throw TongkaError(.orderNotFound) }
         let state = try Stored.value(row.2, as: TopupOrderState.self)
@@ -278,7 +289,7 @@ public struct LoadStore: Sendable {
         guard Money(fen: row.1) == amount else {
             throw TongkaError(.invalidAmount, detail: "the order is for \(Money(fen: row.1).formatted)")
         }
-        return try Stored.value(row.4, as: PaymentMethod.self)
+        return try row.4.map { try Stored.value($0, as: PaymentMethod.self) }
     }
 
     /// Moves the order a decided load carries: loaded when the card credited it, pending again
@@ -444,11 +455,13 @@ public struct LoadStore: Sendable {
                             of: actor, connection: connection, logger: logger)
                     }
                     // An order's money waits for the order again; a payment goes back to it.
-                    let draft =
-                        current.orderID == nil
-                        ? try LedgerRules.loadReturn(
-                            kind: .loadReversal, shift: shift, card: card, payment: current.paymentMethod, amount: current.amount)
-                        : try LedgerRules.orderLoadReversal(card: card, amount: current.amount)
+                    let draft: JournalDraft
+                    if current.orderID == nil, let method = current.paymentMethod {
+                        draft = try LedgerRules.loadReturn(
+                            kind: .loadReversal, shift: shift, card: card, payment: method, amount: current.amount)
+                    } else {
+                        draft = try LedgerRules.orderLoadReversal(card: card, amount: current.amount)
+                    }
                     let reversal = try await LedgerStore.post(
                         draft,
                         context: .init(
@@ -525,7 +538,7 @@ public struct LoadStore: Sendable {
           JOIN service_halls h ON h.hall_id = l.hall_id
         """
     typealias LoadRow = (
-        Int64, String, String, String, Int64, Int64, Int64, Int32, Int16, Int16, String, Int64, String, Data, String, String?,
+        Int64, String, String, String, Int64, Int64, Int64, Int32, Int16, Int16, String, Int64, String, Data, String?, String?,
         String, String, Int64, Int64, Date, Date?, String?, Int64?, Int64, Int64?
     )
 
@@ -534,7 +547,7 @@ public struct LoadStore: Sendable {
             loadID: LoadID(row.0), cardNumber: row.1, issuerID: row.2, state: try Stored.value(row.3, as: LoadState.self),
             amount: Money(fen: row.4), oldBalance: Money(fen: row.5), newBalance: Money(fen: row.6), onlineSerial: Int(row.7),
             keyVersion: Int(row.8), algorithmID: Int(row.9), terminalNumber: row.10, terminalSerial: row.11, cardTime: row.12,
-            mac2: Array(row.13), paymentMethod: try Stored.value(row.14, as: PaymentMethod.self), paymentReference: row.15,
+            mac2: Array(row.13), paymentMethod: try row.14.map { try Stored.value($0, as: PaymentMethod.self) }, paymentReference: row.15,
             clerk: row.16, hallCode: row.17, shiftID: ShiftID(row.18), transactionID: JournalTransactionID(row.19),
             authorisedAt: row.20, confirmedAt: row.21, resolution: row.22,
             reversalTransactionID: row.23.map { JournalTransactionID($0) }, orderID: row.25.map { TopupOrderID($0) })

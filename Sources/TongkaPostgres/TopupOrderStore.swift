@@ -8,10 +8,12 @@ public struct TopupOrderView: Sendable, Codable, Equatable {
     public let orderID: TopupOrderID
     public let cardNumber: String
     public let amount: Money
-    /// The channel account's user name.
-    public let channel: String
-    public let paymentMethod: PaymentMethod
-    public let channelReference: String
+    /// The channel account's user name; nil for a replacement card's order (补卡余额转移), which
+    /// the balance-transfer account paid and `lossReference` names.
+    public let channel: String?
+    public let paymentMethod: PaymentMethod?
+    public let channelReference: String?
+    public let lossReference: String?
     public let state: TopupOrderState
     public let paidTransactionID: JournalTransactionID
     public let createdAt: Date
@@ -204,18 +206,21 @@ public struct TopupOrderStore: Sendable {
     static let orderQuery = """
         SELECT o.order_id, o.card_number, o.amount_fen, k.username, o.payment_method, o.channel_reference, o.state,
                o.paid_transaction_id, o.created_at, o.expires_at, o.load_id, o.loaded_at, o.refund_transaction_id,
-               o.refunded_at, o.channel_id
+               o.refunded_at, o.channel_id, r.reference
           FROM topup_orders o
-          JOIN clerks k ON k.clerk_id = o.channel_id
+          LEFT JOIN clerks k ON k.clerk_id = o.channel_id
+          LEFT JOIN loss_reports r ON r.report_id = o.loss_report_id
         """
     typealias OrderRow = (
-        Int64, String, Int64, String, String, String, String, Int64, Date, Date, Int64?, Date?, Int64?, Date?, Int64
+        Int64, String, Int64, String?, String?, String?, String, Int64, Date, Date, Int64?, Date?, Int64?, Date?, Int64?,
+        String?
     )
 
     static func view(_ row: OrderRow) throws -> TopupOrderView {
         TopupOrderView(
             orderID: TopupOrderID(row.0), cardNumber: row.1, amount: Money(fen: row.2), channel: row.3,
-            paymentMethod: try Stored.value(row.4, as: PaymentMethod.self), channelReference: row.5,
+            paymentMethod: try row.4.map { try Stored.value($0, as: PaymentMethod.self) }, channelReference: row.5,
+            lossReference: row.15,
             state: try Stored.value(row.6, as: TopupOrderState.self), paidTransactionID: JournalTransactionID(row.7),
             createdAt: row.8, expiresAt: row.9, loadID: row.10.map { LoadID($0) }, loadedAt: row.11,
             refundTransactionID: row.12.map { JournalTransactionID($0) }, refundedAt: row.13)
@@ -227,12 +232,12 @@ public struct TopupOrderStore: Sendable {
 
     func orderWithChannel(
         _ id: TopupOrderID, connection: PostgresConnection, lock: Bool = false
-    ) async throws -> (TopupOrderView, ClerkID) {
+    ) async throws -> (TopupOrderView, ClerkID?) {
         guard
             let row = try await connection.first(
                 "\(unescaped: Self.orderQuery) WHERE o.order_id = \(id.rawValue) \(unescaped: lock ? "FOR UPDATE OF o" : "")",
                 as: OrderRow.self, logger: logger)
         else { throw TongkaError(.orderNotFound) }
-        return (try Self.view(row), ClerkID(row.14))
+        return (try Self.view(row), row.14.map { ClerkID($0) })
     }
 }

@@ -80,7 +80,7 @@ extension Counter {
 
 struct CardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "card", abstract: "Cards.", subcommands: [Issue.self, Show.self, Read.self, Statement.self, Refund.self])
+        commandName: "card", abstract: "Cards.", subcommands: [Issue.self, Show.self, Read.self, Statement.self, Refund.self, Replace.self, Block.self])
 
     struct Issue: CounterCommand {
         static let configuration = CommandConfiguration(

@@ -42,7 +42,8 @@ struct OrderCommand: AsyncParsableCommand {
                     rows: orders.map { order in
                         [
                             "#\(order.orderId)", counter.cardNumber(order.cardNumber, reveal: reveal),
-                            counter.money(order.amountFen), counter.orderState(order.state), order.channel,
+                            counter.money(order.amountFen), counter.orderState(order.state),
+                            order.channel ?? order.lossReference.map { counter.t("replacement \($0)", "补卡 \($0)") } ?? "",
                             counter.time(order.createdAt),
                         ]
                     }
@@ -73,37 +74,11 @@ struct OrderCommand: AsyncParsableCommand {
             defer { Task { await reader.disconnect() } }
             let purse = PurseTerminal(reader: reader)
             let number = try await purse.readCard().card.cardNumber
-            let pending = try await client.topupOrders(cardNumber: number).filter { $0.state == .pending }.reversed()
-            if pending.isEmpty {
+            let loads = try await counter.loadPendingOrders(
+                number: number, client: client, terminal: terminal, purse: purse, reader: reader, baseKey: money.key)
+            if loads.isEmpty {
                 if counter.json { return Output.printJSON(Components.Schemas.LoadList(loads: [])) }
                 return Output.line(counter.t("No pending online top-up orders for this card.", "该卡没有待圈存的在线充值订单。"))
-            }
-            var loads: [Components.Schemas.Load] = []
-            let base = money.key
-            for order in pending {
-                guard let fen = UInt32(exactly: order.amountFen) else { continue }
-                // One key per order: repeating the command with the same key never loads an order twice.
-                let key = "\(base)-order-\(order.orderId)"
-                let host = RemoteLoadHost(
-                    client: client, payment: nil, reference: nil, orderID: order.orderId, idempotencyKey: key)
-                do {
-                    let now = Date()
-                    _ = try await counter.money(key: base) { _ in
-                        try await purse.load(
-                            amount: fen, terminal: try TerminalNumber(hex: terminal.terminalNumber),
-                            dateTime: try counter.cardDateTime(now), host: host)
-                    }
-                } catch let stopped as PurseTerminalError {
-                    // A lost answer leaves the order's load grey; a refused MAC2 or TAC is decided now.
-                    loads.append(
-                        try await counter.settleStoppedLoad(
-                            stopped, host: host, reader: reader, client: client, key: key, order: order.orderId))
-                    continue
-                }
-                guard let confirmed = await host.confirmed else {
-                    throw CounterFailure(code: "internal_error", message: "the load finished without a confirmation")
-                }
-                loads.append(confirmed)
             }
             if counter.json { return Output.printJSON(Components.Schemas.LoadList(loads: loads)) }
             for load in loads {
@@ -118,6 +93,41 @@ struct OrderCommand: AsyncParsableCommand {
 }
 
 extension Counter {
+    /// Loads every pending order of the card in the reader, oldest first, one purse load each, with
+    /// one idempotency key per order derived from `baseKey`: repeating the command with the same
+    /// key never loads an order twice. Online orders and a replacement card's balance alike.
+    func loadPendingOrders(
+        number: String, client: TongkaClient, terminal: Components.Schemas.LoadTerminal, purse: PurseTerminal,
+        reader: any CardReader, baseKey base: String
+    ) async throws -> [Components.Schemas.Load] {
+        let pending = try await client.topupOrders(cardNumber: number).filter { $0.state == .pending }.reversed()
+        var loads: [Components.Schemas.Load] = []
+        for order in pending {
+            guard let fen = UInt32(exactly: order.amountFen) else { continue }
+            let key = "\(base)-order-\(order.orderId)"
+            let host = RemoteLoadHost(client: client, payment: nil, reference: nil, orderID: order.orderId, idempotencyKey: key)
+            do {
+                let now = Date()
+                _ = try await money(key: base) { _ in
+                    try await purse.load(
+                        amount: fen, terminal: try TerminalNumber(hex: terminal.terminalNumber),
+                        dateTime: try cardDateTime(now), host: host)
+                }
+            } catch let stopped as PurseTerminalError {
+                // A lost answer leaves the order's load grey; a refused MAC2 or TAC is decided now.
+                loads.append(
+                    try await settleStoppedLoad(
+                        stopped, host: host, reader: reader, client: client, key: key, order: order.orderId))
+                continue
+            }
+            guard let confirmed = await host.confirmed else {
+                throw CounterFailure(code: "internal_error", message: "the load finished without a confirmation")
+            }
+            loads.append(confirmed)
+        }
+        return loads
+    }
+
     func orderState(_ state: Components.Schemas.TopupOrderState) -> String {
         switch state {
         case .pending: t("pending (waiting for the card)", "待圈存")

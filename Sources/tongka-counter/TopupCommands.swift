@@ -167,7 +167,9 @@ extension Counter {
     }
 
     func printLoad(_ load: Components.Schemas.Load, reveal: Bool) {
-        let method = PaymentMethod(rawValue: load.paymentMethod.rawValue)?.localizedName(language) ?? load.paymentMethod.rawValue
+        let method =
+            load.paymentMethod.map { PaymentMethod(rawValue: $0.rawValue)?.localizedName(language) ?? $0.rawValue }
+            ?? t("balance of the lost card", "挂失卡余额转入")
         var pairs: [(String, String)] = [
             (t("Top-up", "充值"), "#\(load.loadId)"),
             (t("Card", "卡号"), cardNumber(load.cardNumber, reveal: reveal)),

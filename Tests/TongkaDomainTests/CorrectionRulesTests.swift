@@ -110,7 +110,7 @@ struct CorrectionRulesTests {
     @Test func storedValuesThisBuildDoesNotKnowAreErrorsNotDefaults() throws {
         #expect(try Stored.value("active", as: CardStatus.self) == .active)
         #expect(try Stored.value("closed", as: HallStatus.self) == .closed)
-        expectError(.internalError) { try Stored.value("suspended", as: CardStatus.self) }
+        expectError(.internalError) { try Stored.value("stolen", as: CardStatus.self) }
         expectError(.internalError) { try Stored.values(["bus", "hovercraft"], as: TransportMode.self) }
         expectError(.hallClosed) { try HallStatus.closed.requireOpen() }
     }

@@ -87,9 +87,9 @@ import TongkaTestSupport
             })
         #expect(operations.count > 30)
         #expect(Set(AccessPolicy.table.keys) == operations)
-        // Only health checks and login are open.
+        // Only health checks, login and the rider's rate-limited loss report and its statement are open.
         let open = AccessPolicy.table.filter { $0.value == .open }.map(\.key).sorted()
-        #expect(open == ["getHealth", "getReady", "login"])
+        #expect(open == ["getHealth", "getLossReport", "getReady", "login", "reportLoss"])
         #expect(AccessPolicy.moneyCommands.isSubset(of: operations))
     }
 
