@@ -123,6 +123,14 @@ def _fix_card_number(number):
     return number
 
 
+LOSS_CARD_PATHS = (
+    "/v1/cards/{cardNumber}/loss-report",
+    "/v1/cards/{cardNumber}/reclaim",
+    "/v1/cards/{cardNumber}/replacement",
+    "/v1/cards/{cardNumber}/block",
+)
+
+
 def _fix_range(query, limit_days=None) -> None:
     """`from` not after `to` (invalid_date_range); the issuance report spans at most three years."""
     if not isinstance(query, dict):
@@ -156,6 +164,26 @@ def follow_cross_member_rules(context, case, kwargs):
         _fix_range(case.query, limit_days=3 * 366)
     elif method == "GET" and path == "/v1/cards/{cardNumber}/statement" and case.path_parameters:
         case.path_parameters["cardNumber"] = _fix_card_number(case.path_parameters.get("cardNumber"))
+    elif path in LOSS_CARD_PATHS and case.path_parameters:
+        # Loss reports, reclaims, replacements and blocks: this operator's cards, and documents
+        # that follow their type's rule (the body is fixed below).
+        case.path_parameters["cardNumber"] = _fix_card_number(case.path_parameters.get("cardNumber"))
+        if body is not None:
+            _fix_document(body)
+            if "newCardNumber" in body:
+                body["newCardNumber"] = _fix_card_number(body.get("newCardNumber"))
+    elif method == "GET" and path == "/v1/loss-reports/{reference}" and isinstance(case.headers, dict):
+        # The holder's document travels in headers.
+        document = {
+            "documentType": case.headers.get("X-Tongka-Document-Type"),
+            "documentNumber": case.headers.get("X-Tongka-Document-Number"),
+        }
+        _fix_document(document)
+        if isinstance(document["documentNumber"], str):
+            case.headers["X-Tongka-Document-Number"] = document["documentNumber"]
+    elif method == "POST" and path == "/v1/loss-reports" and body is not None:
+        body["cardNumber"] = _fix_card_number(body.get("cardNumber"))
+        _fix_document(body)
     elif method == "GET" and path == "/v1/reports/topups":
         _fix_range(case.query, limit_days=3 * 366)
         # Any subset of hall, channel, product, each once (TopupDimension.parse, invalid_grouping).

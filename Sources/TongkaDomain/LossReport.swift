@@ -196,9 +196,9 @@ public enum LossPolicy {
         !settled && now >= settleAfter
     }
 
-    /// The share of a percentage, as "98.0%": one decimal, rounded half up, from whole counts.
+    /// A share as "98.0%": one decimal, rounded half up, from whole counts ("-" of nothing).
     public static func percent(_ part: Int, of whole: Int) -> String {
-        guard whole > 0 else { return "0.0%" }
+        guard whole > 0 else { return "-" }
         let tenths = (part * 1000 * 2 + whole) / (whole * 2)
         return "\(tenths / 10).\(tenths % 10)%"
     }
@@ -234,15 +234,14 @@ public struct ReplacementQuote: Sendable, Equatable, Codable {
     }
 }
 
-/// Formats a count with thousands separators ("1,912").
+/// Formats a count with thousands separators ("1,912"), the same in every locale.
 public func groupedCount(_ value: Int) -> String {
-    let digits = String(value.magnitude)
-    var out = ""
-    for (index, character) in digits.enumerated() {
-        if index > 0, (digits.count - index) % 3 == 0 { out.append(",") }
-        out.append(character)
-    }
-    return (value < 0 ? "-" : "") + out
+    let formatter = NumberFormatter()
+    formatter.numberStyle = .decimal
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.groupingSeparator = ","
+    formatter.usesGroupingSeparator = true
+    return formatter.string(from: NSNumber(value: value)) ?? "\(value)"
 }
 
 /// How far a block has spread: how many active validators have applied the version that listed

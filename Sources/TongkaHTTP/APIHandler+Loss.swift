@@ -138,16 +138,12 @@ extension APIHandler {
         }
     }
 
-    func masked(_ digits: String) -> String {
-        (try? CardNumber(digits, issuerPrefixes: issuer.cardNumberPrefixes).masked) ?? "****"
-    }
-
     // MARK: Mapping
 
     /// Riders see masked card numbers only; staff see the new card's number (the counter loads it).
     func map(_ report: LossReportView, staff: Bool, existing: Bool?, replayed: Bool?) -> Components.Schemas.LossReport {
         .init(
-            reference: report.reference, cardNumber: masked(report.cardNumber),
+            reference: report.reference, cardNumber: CardNumber.mask(report.cardNumber),
             channel: .init(rawValue: report.channel.rawValue)!, state: .init(rawValue: report.state.rawValue)!,
             reportedAt: report.reportedAt, balanceAtReportFen: report.balanceAtReport.fen,
             listedVersion: Int64(report.listedVersion), reclaimDeadline: report.reclaimDeadline,
@@ -158,8 +154,8 @@ extension APIHandler {
     func map(_ replacement: ReplacementView, staff: Bool) -> Components.Schemas.Replacement {
         let quote = replacement.quote
         return .init(
-            replacementId: replacement.replacementID, oldCardNumber: masked(replacement.oldCard),
-            newCardNumber: staff ? replacement.newCard : masked(replacement.newCard),
+            replacementId: replacement.replacementID, oldCardNumber: CardNumber.mask(replacement.oldCard),
+            newCardNumber: staff ? replacement.newCard : CardNumber.mask(replacement.newCard),
             balanceAtReportFen: quote.balanceAtReport.fen, purseAtReplacementFen: quote.purseAtReplacement.fen,
             holdbackFen: quote.holdback.fen, provisionalFen: quote.provisional.fen,
             provisionalOrderId: replacement.provisionalOrderID?.rawValue, feeFen: quote.fee.fen, depositFen: quote.deposit.fen,

@@ -85,8 +85,9 @@ public struct LossStore: Sendable {
             guard let facts = try await lockedFacts(card.digits, document: document, connection: connection) else {
                 throw TongkaError(.cardNotFound, detail: card.masked)
             }
-            return try await decide(
-                facts, card: card, channel: channel, hall: hall, actor: actor, now: now, origin: origin, connection: connection)
+            return try await apply(
+                try LossPolicy.report(facts.facts), facts, card: card, channel: channel, hall: hall, actor: actor, now: now,
+                origin: origin, connection: connection)
         }
     }
 
@@ -103,16 +104,17 @@ public struct LossStore: Sendable {
             try await checkAttempts(address: address, card: card.digits, now: now, connection: connection)
             let facts = try await lockedFacts(card.digits, document: document, connection: connection)
             var refusal: TongkaError?
+            var result: (LossReportView, Bool)?
             if let facts {
-                do throws(TongkaError) { _ = try LossPolicy.report(facts.facts) } catch { refusal = error }
+                var decision: LossDecision?
+                do throws(TongkaError) { decision = try LossPolicy.report(facts.facts) } catch { refusal = error }
+                if let decision {
+                    result = try await apply(
+                        decision, facts, card: card, channel: .selfService, hall: nil, actor: nil, now: now, origin: origin,
+                        connection: connection)
+                }
             } else {
                 refusal = TongkaError(.cardNotFound)
-            }
-            var result: (LossReportView, Bool)?
-            if refusal == nil, let facts {
-                result = try await decide(
-                    facts, card: card, channel: .selfService, hall: nil, actor: nil, now: now, origin: origin,
-                    connection: connection)
             }
             try await connection.query(
                 """
@@ -132,13 +134,14 @@ public struct LossStore: Sendable {
         return accepted
     }
 
-    /// Applies the decision for facts read with the card locked: a new report suspends and lists
-    /// the card and records the balance; a card reported already answers its open report.
-    private func decide(
-        _ locked: LockedFacts, card: CardNumber, channel: LossChannel, hall: HallID?, actor: StaffActor?, now: Date,
-        origin: RequestOrigin, connection: PostgresConnection
+    /// Applies `LossPolicy.report`'s decision for facts read with the card locked: a new report
+    /// suspends and lists the card and records the balance; a card reported already answers its
+    /// open report.
+    private func apply(
+        _ decision: LossDecision, _ locked: LockedFacts, card: CardNumber, channel: LossChannel, hall: HallID?,
+        actor: StaffActor?, now: Date, origin: RequestOrigin, connection: PostgresConnection
     ) async throws -> (LossReportView, existing: Bool) {
-        switch try LossPolicy.report(locked.facts) {
+        switch decision {
         case .existing(let id):
             return (try await view(id, connection: connection), true)
         case .suspend:
@@ -459,7 +462,7 @@ public struct LossStore: Sendable {
                     """
                     SELECT c.holder_id, c.deposit_fen, p.replacement_fee_fen, r.balance_fen,
                            COALESCE((SELECT a.balance_fen FROM ledger_accounts a
-                                      WHERE a.kind = 'card_purse' AND a.card_number = c.card_number), 0),
+                                      WHERE a.kind = 'card_purse' AND a.card_number = c.card_number FOR UPDATE), 0),
                            (SELECT l.load_id FROM loads l
                              WHERE l.card_number = c.card_number AND l.state IN ('mac2_issued', 'grey') LIMIT 1)
                       FROM cards c JOIN card_products p ON p.product_id = c.product_id
@@ -508,7 +511,6 @@ public struct LossStore: Sendable {
                     VALUES (\(newCard.digits), \(product.id.rawValue), \(holder), \(hall.rawValue), \(actor.clerkID.rawValue),
                             \(shift.rawValue), \(feeTransaction?.rawValue), \(quote.deposit.fen), 0, 'cash', \(oldCard.digits))
                     """, logger: logger)
-                try await LedgerStore.ensureAccounts([.cardPurse(newCard)], connection: connection, logger: logger)
                 try await connection.query(
                     "UPDATE cards SET status = 'replaced' WHERE card_number = \(oldCard.digits)", logger: logger)
                 try await connection.query(
@@ -586,13 +588,14 @@ public struct LossStore: Sendable {
                 guard LossPolicy.isDue(settleAfter: row.4, settled: false, now: now) else { continue }
                 let old = try CardNumber(row.2, issuerPrefixes: database.settings.issuer.cardNumberPrefixes)
                 let new = try CardNumber(row.3, issuerPrefixes: database.settings.issuer.cardNumberPrefixes)
-                // The old card's row is locked as loads and taps lock it, so no record lands mid-way.
+                // The old card's row is locked as loads lock it, and its purse account as uploaded taps
+                // lock it, so no load or record lands between reading the remainder and moving it.
                 try await CardLock.lock(old, connection: connection, logger: logger)
                 let remainder = Money(
                     fen: try await connection.one(
                         """
                         SELECT COALESCE((SELECT balance_fen FROM ledger_accounts
-                                          WHERE kind = 'card_purse' AND card_number = \(old.digits)), 0)
+                                          WHERE kind = 'card_purse' AND card_number = \(old.digits) FOR UPDATE), 0)
                         """, as: (Int64.self), logger: logger))
                 let order = try await transferOrder(
                     from: old, to: new, amount: remainder, report: LossReportID(row.1), actor: nil, now: now,

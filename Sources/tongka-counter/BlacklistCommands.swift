@@ -350,7 +350,7 @@ struct BlacklistCommand: AsyncParsableCommand {
     static func statusLine(_ view: Components.Schemas.BlacklistCard, counter: Counter, now: Date) -> String {
         let total = view.activeValidators
         let applied = view.appliedValidators
-        let percent = total == 0 ? "-" : String(format: "%.1f%%", Double(applied * 1000 / total) / 10)
+        let percent = PropagationFigure(applied: applied, active: total).percent
         let clock = view.changedAt.map { String(counter.time($0).suffix(8)) } ?? ""
         let head: String
         if view.listed, let version = view.version {
@@ -382,14 +382,7 @@ struct BlacklistCommand: AsyncParsableCommand {
         return text
     }
 
-    static func grouped(_ value: Int) -> String {
-        let formatter = NumberFormatter()
-        formatter.numberStyle = .decimal
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.groupingSeparator = ","
-        formatter.usesGroupingSeparator = true
-        return formatter.string(from: NSNumber(value: value)) ?? "\(value)"
-    }
+    static func grouped(_ value: Int) -> String { groupedCount(value) }
 }
 
 // MARK: Validators
