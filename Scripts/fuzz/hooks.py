@@ -172,15 +172,14 @@ def follow_cross_member_rules(context, case, kwargs):
             _fix_document(body)
             if "newCardNumber" in body:
                 body["newCardNumber"] = _fix_card_number(body.get("newCardNumber"))
-    elif method == "GET" and path == "/v1/loss-reports/{reference}" and isinstance(case.headers, dict):
-        # The holder's document travels in headers.
-        document = {
-            "documentType": case.headers.get("X-Tongka-Document-Type"),
-            "documentNumber": case.headers.get("X-Tongka-Document-Number"),
-        }
-        _fix_document(document)
-        if isinstance(document["documentNumber"], str):
-            case.headers["X-Tongka-Document-Number"] = document["documentNumber"]
+    elif method == "GET" and path == "/v1/loss-reports/{reference}" and case.headers:
+        # The holder's document travels in headers (a case-insensitive mapping: names as generated).
+        names = {name.lower(): name for name in list(case.headers)}
+        kind, number = names.get("x-tongka-document-type"), names.get("x-tongka-document-number")
+        if kind and number:
+            document = {"documentType": case.headers[kind], "documentNumber": case.headers[number]}
+            _fix_document(document)
+            case.headers[number] = document["documentNumber"]
     elif method == "POST" and path == "/v1/loss-reports" and body is not None:
         body["cardNumber"] = _fix_card_number(body.get("cardNumber"))
         _fix_document(body)
