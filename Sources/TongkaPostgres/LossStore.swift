@@ -287,18 +287,22 @@ public struct LossStore: Sendable {
         }
     }
 
+    /// The taps after the report: a card's clock has whole seconds, so a tap in the report's second
+    /// counts as after it, unless it had reached the server before the report was made.
     func detail(_ id: LossReportID, connection: PostgresConnection) async throws -> LossReportDetail {
         let report = try await view(id, connection: connection)
         let taps = try await connection.all(
             """
             SELECT tapped_at, amount_fen, mode, line, station, received_at FROM taps
              WHERE card_number = \(report.cardNumber) AND tapped_at >= date_trunc('second', \(report.reportedAt)::timestamptz)
+               AND received_at > \(report.reportedAt)
              ORDER BY tapped_at DESC LIMIT 50
             """, as: (Date, Int64, String, String, String, Date).self, logger: logger)
         let totals = try await connection.one(
             """
             SELECT count(*)::int, COALESCE(sum(amount_fen), 0)::bigint FROM taps
              WHERE card_number = \(report.cardNumber) AND tapped_at >= date_trunc('second', \(report.reportedAt)::timestamptz)
+               AND received_at > \(report.reportedAt)
             """, as: (Int, Int64).self, logger: logger)
         let counts = try await connection.one(
             """
@@ -573,8 +577,8 @@ public struct LossStore: Sendable {
     /// holds after the records that arrived (its holdback less what it spent offline) goes to the
     /// new card as a top-up order, through the balance-transfer account. Run by the background
     /// service and `tongka-server settle-replacements`; returns how many were settled.
-    public func settleDue(now: Date, limit: Int = 100) async throws -> Int {
-        let origin = RequestOrigin(actor: nil, requestID: "replacement-settlement", clientAddress: nil)
+    public func settleDue(now: Date, limit: Int = 100, requestID: String = "replacement-settlement") async throws -> Int {
+        let origin = RequestOrigin(actor: nil, requestID: requestID, clientAddress: nil)
         return try await database.transaction { connection in
             let due = try await connection.all(
                 """

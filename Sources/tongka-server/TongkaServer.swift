@@ -13,7 +13,7 @@ struct TongkaServer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tongka-server",
         abstract: "The Tongka back office: HTTP API, migrations and first-run setup.",
-        subcommands: [Serve.self, Migrate.self, Bootstrap.self, Staff.self, Keys.self, Cards.self, ChannelCommand.self],
+        subcommands: [Serve.self, Migrate.self, Bootstrap.self, Staff.self, Keys.self, Cards.self, ChannelCommand.self, SettleReplacements.self],
         defaultSubcommand: Serve.self)
 }
 
