@@ -39,14 +39,16 @@ build_deps_ensure_installed() {
     || { echo "libcrypto not found: install libssl-dev and pkg-config" >&2; return 1; }
 }
 
-# Headless Chromium (Debian's package) for the test that prints the progress report's page.
-# Sets CHROMIUM_BIN.
+# Headless Chromium (Debian's package) for the tests of the progress report's page and the
+# rider's self-service page, with a Chinese font (WenQuanYi Micro Hei, 1.6 MB) so that their
+# screenshots and printouts show Chinese rather than empty boxes. Sets CHROMIUM_BIN.
 chromium_ensure_installed() {
   CHROMIUM_BIN=$(command -v chromium || true)
-  if [ -z "$CHROMIUM_BIN" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "Installing headless Chromium for the report page test (apt-get)..." >&2
+  local font=/usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+  if { [ -z "$CHROMIUM_BIN" ] || [ ! -f "$font" ]; } && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing headless Chromium and a Chinese font for the page tests (apt-get)..." >&2
     DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
     CHROMIUM_BIN=$(command -v chromium || true)
   fi
   [ -n "$CHROMIUM_BIN" ] || { echo "chromium not found: install Debian's chromium package" >&2; return 1; }

@@ -91,6 +91,9 @@ public func buildApplication(
             ContractMiddleware(contract: contract, jsonBodyLimit: settings.jsonBodyLimit),
         ])
 
+    // The rider's self-service page: public, like the open loss-report operations it posts to.
+    try SelfServicePage.bundled(timeZone: settings.timeZone).register(on: router)
+
     let app = Application(
         router: router,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "tongka"),
