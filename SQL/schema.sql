@@ -1792,6 +1792,61 @@ ALTER TABLE public.topup_orders ALTER COLUMN order_id ADD GENERATED ALWAYS AS ID
 );
 
 --
+-- Name: transport_companies; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.transport_companies (
+    company_id bigint NOT NULL,
+    code text NOT NULL COLLATE pg_catalog."C",
+    name text NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT transport_companies_code_format CHECK ((code ~ '^[A-Z0-9][A-Z0-9_-]{1,19}$'::text)),
+    CONSTRAINT transport_companies_name_length CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100)))
+);
+
+--
+-- Name: transport_companies_company_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.transport_companies ALTER COLUMN company_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.transport_companies_company_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: transport_lines; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.transport_lines (
+    line_id bigint NOT NULL,
+    company_id bigint NOT NULL,
+    mode text NOT NULL,
+    line text NOT NULL,
+    stations text[] NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT transport_lines_line_length CHECK (((char_length(line) >= 1) AND (char_length(line) <= 40))),
+    CONSTRAINT transport_lines_mode CHECK ((mode = ANY (ARRAY['bus'::text, 'metro'::text, 'brt'::text, 'tram'::text, 'ferry'::text, 'taxi'::text, 'rail'::text, 'bike'::text]))),
+    CONSTRAINT transport_lines_stations CHECK ((cardinality(stations) <= 200))
+);
+
+--
+-- Name: transport_lines_line_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.transport_lines ALTER COLUMN line_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.transport_lines_line_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: validator_groups; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2265,6 +2320,34 @@ ALTER TABLE ONLY public.topup_orders
     ADD CONSTRAINT topup_orders_reference_key UNIQUE (channel_id, channel_reference);
 
 --
+-- Name: transport_companies transport_companies_code_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.transport_companies
+    ADD CONSTRAINT transport_companies_code_key UNIQUE (code);
+
+--
+-- Name: transport_companies transport_companies_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.transport_companies
+    ADD CONSTRAINT transport_companies_pkey PRIMARY KEY (company_id);
+
+--
+-- Name: transport_lines transport_lines_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.transport_lines
+    ADD CONSTRAINT transport_lines_key UNIQUE (mode, line);
+
+--
+-- Name: transport_lines transport_lines_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.transport_lines
+    ADD CONSTRAINT transport_lines_pkey PRIMARY KEY (line_id);
+
+--
 -- Name: validator_groups validator_groups_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2537,6 +2620,12 @@ CREATE INDEX topup_orders_card ON public.topup_orders USING btree (card_number, 
 --
 
 CREATE INDEX topup_orders_expiring ON public.topup_orders USING btree (expires_at) WHERE (state = 'pending'::text);
+
+--
+-- Name: transport_lines_company; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX transport_lines_company ON public.transport_lines USING btree (company_id);
 
 --
 -- Name: validators_group; Type: INDEX; Schema: public; Owner: -
@@ -3416,6 +3505,13 @@ ALTER TABLE ONLY public.topup_orders
     ADD CONSTRAINT topup_orders_refund_transaction_id_fkey FOREIGN KEY (refund_transaction_id) REFERENCES public.journal_transactions(transaction_id);
 
 --
+-- Name: transport_lines transport_lines_company_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.transport_lines
+    ADD CONSTRAINT transport_lines_company_id_fkey FOREIGN KEY (company_id) REFERENCES public.transport_companies(company_id);
+
+--
 -- Name: validators validators_group_code_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3695,6 +3791,18 @@ GRANT SELECT,INSERT ON TABLE public.taps TO tongka_service;
 --
 
 GRANT SELECT,INSERT,UPDATE ON TABLE public.topup_orders TO tongka_service;
+
+--
+-- Name: TABLE transport_companies; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT ON TABLE public.transport_companies TO tongka_service;
+
+--
+-- Name: TABLE transport_lines; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT ON TABLE public.transport_lines TO tongka_service;
 
 --
 -- Name: TABLE validator_groups; Type: ACL; Schema: public; Owner: -

@@ -167,6 +167,12 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
     case tooManyLossReports = "too_many_loss_reports"
     case cardNotBlockable = "card_not_blockable"
 
+    // Transport companies and lines (issue 10)
+    case invalidCompanyCode = "invalid_company_code"
+    case companyCodeTaken = "company_code_taken"
+    case companyNotFound = "company_not_found"
+    case lineTaken = "line_taken"
+
     /// The HTTP status a response with this code carries.
     public var httpStatus: Int {
         switch self {
@@ -176,7 +182,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
             .hallRequired, .stockFileEmpty, .invalidPaymentMethod, .unbalancedTransaction, .paymentReferenceRequired,
             .paymentReferenceNotAllowed, .floatTooLarge, .reasonRequired, .invalidCursor, .invalidTerminal,
             .invalidCardResponse, .loadNotWholeYuan, .invalidGrouping, .invalidValidator, .invalidVersion,
-            .invalidTapBatch, .invalidProgressRow, .documentRequired:
+            .invalidTapBatch, .invalidProgressRow, .documentRequired, .invalidCompanyCode:
             400
         case .unauthenticated, .invalidToken, .sessionExpired, .invalidCredentials, .validatorRevoked:
             401
@@ -185,7 +191,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
             403
         case .notFound, .hallNotFound, .clerkNotFound, .shiftNotFound, .productNotFound, .cardNotFound,
             .holderNotFound, .loadNotFound, .orderNotFound, .batchNotFound, .validatorNotFound, .tapExceptionNotFound,
-            .lossReportNotFound:
+            .lossReportNotFound, .companyNotFound:
             404
         case .idempotencyKeyReused, .hallCodeTaken, .usernameTaken, .shiftAlreadyOpen, .noOpenShift, .shiftClosed,
             .insufficientCash, .alreadyBootstrapped, .productCodeTaken, .insufficientStock, .cardNotInHallStock,
@@ -195,7 +201,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
             .cardMismatch, .orderNotPending, .orderReferenceConflict, .voidNotAllowed, .amountNotInPurse, .cardNotRefundable,
             .balanceMismatch, .refundApprovalRequired, .alreadyListed, .notListed, .batchNotPending, .batchAlreadyUndone,
             .terminalTaken, .tapExceptionResolved, .cardAnonymous, .cardSuspended, .cardReplaced, .lossReportClosed,
-            .reclaimWindowPassed, .cardNotBlockable:
+            .reclaimWindowPassed, .cardNotBlockable, .companyCodeTaken, .lineTaken:
             409
         case .methodNotAllowed: 405
         case .bodyTooLarge: 413
@@ -368,6 +374,10 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
             )
         case .cardNotBlockable: ("This card is in use; only a replaced, returned or long-lost card is blocked for good", "该卡正常使用中，只有已补卡、已退卡或超过解挂期限的卡才能永久锁定")
         case .tooManyLossReports: ("Too many loss reports from here; try again later", "挂失请求过于频繁，请稍后再试")
+        case .invalidCompanyCode: ("Company codes are 2-20 of A-Z, 0-9, - and _", "运营企业代码为 2-20 位字母、数字、- 或 _")
+        case .companyCodeTaken: ("A transport company with this code exists", "该运营企业代码已存在")
+        case .companyNotFound: ("No such transport company", "运营企业不存在")
+        case .lineTaken: ("This line of this mode is entered already", "该线路已登记")
         }
     }
 }

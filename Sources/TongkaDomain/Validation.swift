@@ -80,12 +80,12 @@ public enum Validate {
         return raw
     }
 
-    private static func isCodeHead(_ character: Character?) -> Bool {
+    static func isCodeHead(_ character: Character?) -> Bool {
         guard let character else { return false }
         return character.isASCII && (character.isLetter || character.isNumber)
     }
 
-    private static func isCodeCharacter(_ character: Character, extra: String) -> Bool {
+    static func isCodeCharacter(_ character: Character, extra: String) -> Bool {
         character.isASCII && (character.isLetter || character.isNumber || extra.contains(character))
     }
 }

@@ -52,7 +52,8 @@ struct LossCommand: AsyncParsableCommand {
         }
         let anonymous = bench.cardNumber(bench.nextCard)
         bench.nextCard += 1
-        _ = try await clerk.issueCard(cardNumber: anonymous, holderID: nil, payment: .cash, idempotencyKey: "bench-loss-\(run)-anon")
+        _ = try await clerk.issueCard(
+            cardNumber: anonymous, holderID: nil, payment: .cash, idempotencyKey: "bench-loss-\(run)-anon")
         try bench.save(state.state)
 
         say("registering \(validators) validators")
@@ -164,7 +165,10 @@ struct LossCommand: AsyncParsableCommand {
             )
         }
         let spread = (medians.max()! - medians.min()!) / 1000
-        print(String(format: "self-service medians differ by at most %.2f ms (%.2f%% of the slowest)", spread, 100 * spread * 1000 / medians.max()!))
+        print(
+            String(
+                format: "self-service medians differ by at most %.2f ms (%.2f%% of the slowest)", spread,
+                100 * spread * 1000 / medians.max()!))
         let sameAnswers = Set(codes).count == 1
         print(sameAnswers ? "every refusal gave the same answer" : "REFUSALS DIFFER: \(codes)")
         print(

@@ -30,7 +30,7 @@ extension Counter {
 
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "report", abstract: "Reports.", subcommands: [Issuance.self, Topups.self, Validators.self, Progress.self])
+        commandName: "report", abstract: "Reports.", subcommands: [Issuance.self, Topups.self, Revenue.self, ClearingSummary.self, Validators.self, Progress.self])
 
     struct Issuance: CounterCommand {
         static let configuration = CommandConfiguration(

@@ -16,6 +16,6 @@ struct TongkaCounter: AsyncParsableCommand {
             LedgerCommand.self, AuditCommand.self, ProductCommand.self, StockCommand.self, HolderCommand.self,
             CardCommand.self, Topup.self, LoadCommand.self, OrderCommand.self, RefundCommand.self, ReportCommand.self,
             BlacklistCommand.self, WhitelistCommand.self, ValidatorCommand.self, ExceptionsCommand.self, ClearingCommand.self,
-            ProgressCommand.self, LossCommand.self,
+            ProgressCommand.self, LossCommand.self, TransportCommand.self,
         ])
 }

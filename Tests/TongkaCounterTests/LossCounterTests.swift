@@ -162,6 +162,29 @@ import TongkaTestSupport
             #expect(block.exitCode == 0 && block.stdout.contains("blocked permanently"), "\(block.stdout)\(block.stderr)")
             let check = try await admin.counter(["ledger", "check"])
             #expect(check.exitCode == 0, "\(check.stdout)\(check.stderr)")
+
+            // The bus company's day: the admin enters it and its line, and the fares count for it.
+            #expect(try await admin.counter(["transport", "company", "add", "CSBUS", "--name", "长沙公交集团"]).exitCode == 0)
+            let line = try await admin.counter([
+                "transport", "line", "add", "--company", "CSBUS", "--mode", "bus", "--line", "1路", "--stations", "五一广场,火车站",
+            ])
+            #expect(line.exitCode == 0 && line.stdout.contains("2 stations"), "\(line.stdout)\(line.stderr)")
+            let lines = try await admin.counter(["transport", "line", "list", "--lang", "zh"])
+            #expect(lines.stdout.contains("五一广场、火车站"), "\(lines.stdout)")
+            let today = CalendarDate(Date(), in: TimeZone(identifier: "Asia/Shanghai")!).description
+            let summary = try await admin.counter(["report", "clearing-summary", "--day", today, "--lang", "zh"])
+            #expect(summary.exitCode == 0 && summary.stdout.contains("长沙公交集团"), "\(summary.stdout)\(summary.stderr)")
+            #expect(summary.stdout.contains("应付运营企业（本地卡）    ¥7.00"), "\(summary.stdout)")
+            let csv = factory.directory + "/revenue.csv"
+            let revenue = try await admin.counter([
+                "report", "revenue", "--from", today, "--to", today, "--output", csv, "--lang", "zh",
+            ])
+            #expect(revenue.exitCode == 0, "\(revenue.stderr)")
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: csv))
+            #expect(Array(bytes.prefix(3)) == [0xEF, 0xBB, 0xBF], "UTF-8 with a byte-order mark for Excel")
+            let text = String(decoding: bytes.dropFirst(3), as: UTF8.self)
+            #expect(text.hasPrefix("期间,运营企业代码,运营企业,交通方式,线路,本地卡笔数,本地卡金额"), "\(text)")
+            #expect(text.contains("\(today),CSBUS,长沙公交集团,公交,1路,3,7.00"), "\(text)")
         }
     }
 }

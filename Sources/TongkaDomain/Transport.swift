@@ -1,0 +1,79 @@
+/// Transport companies and their lines (issue 10): reference data that says which company ran the
+/// line a validator's record names.
+public struct TransportLineDefinition: Sendable, Equatable {
+    public let companyCode: String
+    public let mode: TransportMode
+    public let line: String
+    public let stations: [String]
+
+    public static let maximumStations = 200
+
+    /// Checks a line as an admin enters it: the company's code, the line as validators name it
+    /// (1-40 characters, as in their records), and at most 200 distinct stations of 1-40 characters.
+    public init(companyCode: String, mode: TransportMode, line: String, stations: [String]) throws(TongkaError) {
+        self.companyCode = try Validate.companyCode(companyCode)
+        self.mode = mode
+        self.line = try Validate.name(line, field: "line", maxLength: 40)
+        var seen: Set<String> = []
+        var checked: [String] = []
+        for station in stations {
+            let name = try Validate.name(station, field: "station", maxLength: 40)
+            guard seen.insert(name).inserted else { throw TongkaError(.invalidName, detail: "station \(name) twice") }
+            checked.append(name)
+        }
+        guard checked.count <= Self.maximumStations else {
+            throw TongkaError(.invalidName, detail: "at most \(Self.maximumStations) stations")
+        }
+        self.stations = checked
+    }
+}
+
+extension Validate {
+    /// Transport company codes: 2-20 characters `A-Z 0-9 - _`, starting with a letter or digit;
+    /// case folded to upper.
+    public static func companyCode(_ raw: String) throws(TongkaError) -> String {
+        guard raw.allSatisfy(\.isASCII) else { throw TongkaError(.invalidCompanyCode, detail: "\"\(raw.prefix(24))\"") }
+        let code = raw.uppercased()
+        guard code.count >= 2, code.count <= 20, isCodeHead(code.first), code.allSatisfy({ isCodeCharacter($0, extra: "-_") })
+        else { throw TongkaError(.invalidCompanyCode, detail: "\"\(raw.prefix(24))\"") }
+        return code
+    }
+}
+
+/// What the revenue report groups validators' records by.
+public enum RevenueDimension: String, Sendable, CaseIterable, Codable {
+    /// The company that ran the line (from the reference data; records of lines nobody entered
+    /// form their own row).
+    case company
+    /// The transport mode the validator recorded.
+    case mode
+    /// The line the validator recorded.
+    case line
+
+    /// Parses a comma-separated grouping such as `company,mode`, as ``TopupDimension/parse(_:)``.
+    public static func parse(_ text: String) throws(TongkaError) -> [RevenueDimension] {
+        try ReportDimensions.parse(text)
+    }
+}
+
+/// Groupings of reports: any subset of the dimensions, in any order, each once.
+public enum ReportDimensions {
+    /// An empty text groups by nothing (one row per period); anything else is `invalid_grouping`
+    /// with the accepted names in the detail. The result is in the dimensions' own order, whatever
+    /// the order asked, so rows and columns read the same every time.
+    public static func parse<D: RawRepresentable & CaseIterable & Hashable>(
+        _ text: String
+    ) throws(TongkaError) -> [D] where D.RawValue == String {
+        var chosen: Set<D> = []
+        let names = text.split(separator: ",", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        if names == [""] { return [] }
+        for name in names {
+            guard let dimension = D(rawValue: name), chosen.insert(dimension).inserted else {
+                let accepted = D.allCases.map(\.rawValue).joined(separator: ", ")
+                throw TongkaError(.invalidGrouping, detail: "group by any of \(accepted), each once")
+            }
+        }
+        return D.allCases.filter(chosen.contains)
+    }
+}

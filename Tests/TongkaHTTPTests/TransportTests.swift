@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+import TongkaAPI
+import TongkaClient
+import TongkaDomain
+import TongkaTestSupport
+
+/// Transport companies and lines as reference data, and the revenue report and clearing summary
+/// built on them from validators' records.
+@Suite(.timeLimit(.minutes(5))) struct TransportTests {
+    @Test func adminsEnterCompaniesAndLinesAndBadOrDuplicateEntriesAreRefused() async throws {
+        try await withFixture { fixture in
+            let bus = try await fixture.admin.createTransportCompany(code: "csbus", name: "长沙公交集团")
+            #expect(bus.code == "CSBUS" && bus.lines == 0)
+            _ = try await fixture.admin.createTransportCompany(code: "CSMETRO", name: "长沙地铁")
+            await expectFailure(.invalidCompanyCode) { try await fixture.admin.createTransportCompany(code: "公交", name: "x") }
+            await expectFailure(.companyCodeTaken) { try await fixture.admin.createTransportCompany(code: "CSBUS", name: "又一个") }
+            await expectFailure(.forbiddenRole) { try await fixture.supervisor.createTransportCompany(code: "OTHER", name: "x") }
+
+            let line = try await fixture.admin.createTransportLine(
+                company: "csbus", mode: .bus, line: "1路", stations: ["火车站", "五一广场", "橘子洲"])
+            #expect(line.company == "CSBUS" && line.companyName == "长沙公交集团" && line.stations.count == 3)
+            _ = try await fixture.admin.createTransportLine(company: "CSMETRO", mode: .metro, line: "2号线", stations: [])
+            await expectFailure(.lineTaken) {
+                try await fixture.admin.createTransportLine(company: "CSMETRO", mode: .bus, line: "1路", stations: [])
+            }
+            await expectFailure(.companyNotFound) {
+                try await fixture.admin.createTransportLine(company: "NOBODY", mode: .bus, line: "2路", stations: [])
+            }
+            // A station twice: the contract refuses the same name, the domain the same name once trimmed.
+            await expectFailure(.malformedRequest) {
+                try await fixture.admin.createTransportLine(company: "CSBUS", mode: .bus, line: "3路", stations: ["甲", "甲"])
+            }
+            await expectFailure(.invalidName) {
+                try await fixture.admin.createTransportLine(company: "CSBUS", mode: .bus, line: "3路", stations: ["甲", "甲 "])
+            }
+            #expect(try await fixture.auditor.transportLines(company: "CSBUS").count == 1)
+            await expectFailure(.companyNotFound) { try await fixture.auditor.transportLines(company: "NOBODY") }
+            #expect(try await fixture.supervisor.transportLines(company: "csbus").map(\.line) == ["1路"])
+            #expect(try await fixture.auditor.transportLines().count == 2)
+            let companies = try await fixture.auditor.transportCompanies()
+            #expect(companies.map(\.code) == ["CSBUS", "CSMETRO"] && companies.map(\.lines) == [1, 1])
+            await expectFailure(.forbiddenRole) { try await fixture.clerk.transportCompanies() }
+        }
+    }
+
+    @Test func revenueIsCountedPerCompanyModeAndLineAndTheDaysClearingSummaryAddsUp() async throws {
+        try await withFixture { fixture in
+            _ = try await fixture.admin.createTransportCompany(code: "CSBUS", name: "长沙公交集团")
+            _ = try await fixture.admin.createTransportLine(company: "CSBUS", mode: .bus, line: "1路", stations: ["五一广场"])
+            let bench = try await LoadBench.make(fixture)
+            try await bench.topUp(5_000)
+            let bus = try await TestBus.make(fixture)
+            let first = try await bus.tap(bench, fen: 200, serial: 1)
+            let second = try await bus.tap(bench, fen: 300, serial: 2)
+            var foreign = first
+            foreign.cardNumber = "3105170000000000001"
+            foreign.issuerId = "01001000FFFFFFFF"
+            foreign.terminalSerial = 3
+            // A line nobody entered, and a tampered record held by an exception.
+            var unentered = foreign
+            unentered.line = "夜班1路"
+            unentered.terminalSerial = 4
+            let third = try await bus.tap(bench, fen: 150, serial: 5)
+            let tampered = third.with(tac: "00000000")
+            let answer = try await bus.validator.client.uploadTaps([first, second, foreign, unentered, tampered])
+            #expect(answer.results.map(\.outcome) == [.stored, .stored, .stored, .stored, .stored])
+
+            let today = CalendarDate(Date(), in: TimeZone(identifier: "Asia/Shanghai")!).description
+            let report = try await fixture.auditor.revenueReport(from: today, to: today, period: .day, groupBy: nil)
+            #expect(report.groupBy == ["company", "mode", "line"] && report.timeZone == "Asia/Shanghai")
+            let entered = try #require(report.rows.first { $0.company == "CSBUS" })
+            #expect(entered.lineRegistered == true && entered.mode == .bus && entered.line == "1路")
+            #expect(entered.ownCards.taps == 2 && entered.ownCards.amountFen == 500)
+            #expect(entered.otherIssuers.taps == 1 && entered.otherIssuers.amountFen == 200)
+            #expect(entered.held.taps == 1 && entered.held.amountFen == 150)
+            #expect(entered.total.taps == 4 && entered.total.amountFen == 850)
+            let stray = try #require(report.rows.first { $0.lineRegistered == false })
+            #expect(stray.company == nil && stray.line == "夜班1路" && stray.otherIssuers.amountFen == 200)
+            #expect(report.ownCards.amountFen == 500 && report.otherIssuers.amountFen == 400 && report.held.amountFen == 150)
+
+            // The clearing summary: grouped by company, one row per company for the day.
+            let summary = try await fixture.admin.revenueReport(from: today, to: today, period: .all, groupBy: "company")
+            #expect(summary.rows.map(\.period) == ["all", "all"] && summary.rows.map(\.company) == ["CSBUS", nil])
+            #expect(summary.rows.map(\.total.amountFen).reduce(0, +) == 1_050)
+            let byMode = try await fixture.admin.revenueReport(from: today, to: today, period: .month, groupBy: "mode")
+            #expect(byMode.rows.count == 1 && byMode.rows[0].mode == .bus && byMode.rows[0].company == nil)
+
+            await expectFailure(.invalidGrouping) {
+                try await fixture.admin.revenueReport(from: today, to: today, period: .day, groupBy: "company,hall")
+            }
+            await expectFailure(.invalidDateRange) {
+                try await fixture.admin.revenueReport(from: "2026-12-02", to: "2026-12-01", period: .day, groupBy: nil)
+            }
+            await expectFailure(.forbiddenRole) {
+                try await fixture.supervisor.revenueReport(from: today, to: today, period: .day, groupBy: nil)
+            }
+            #expect(try await fixture.admin.checkLedger().passed)
+        }
+    }
+}
