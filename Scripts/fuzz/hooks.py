@@ -190,6 +190,13 @@ def follow_cross_member_rules(context, case, kwargs):
             names = str(case.query["groupBy"]).split(",")
             kept = [n for i, n in enumerate(names) if n in ("hall", "channel", "product") and n not in names[:i]]
             case.query["groupBy"] = ",".join(kept)
+    elif method == "GET" and path == "/v1/reports/revenue":
+        _fix_range(case.query, limit_days=3 * 366)
+        # Any subset of company, mode, line, each once (RevenueDimension.parse, invalid_grouping).
+        if isinstance(case.query, dict) and "groupBy" in case.query:
+            names = str(case.query["groupBy"]).split(",")
+            kept = [n for i, n in enumerate(names) if n in ("company", "mode", "line") and n not in names[:i]]
+            case.query["groupBy"] = ",".join(kept)
     elif body is None:
         return
     elif method == "POST" and path in ("/v1/holders", "/v1/holders/search"):
