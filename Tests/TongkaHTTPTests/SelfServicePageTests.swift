@@ -53,7 +53,13 @@ import TongkaTestSupport
                 #expect(refusal.contains(TongkaError(.lossReportNotAccepted).message(.zh)), "\(refusal)")
                 #expect(try await fixture.clerk.card(bench.card).status == .active)
 
-                // The right one: reported, and the statement shows.
+                // The right one, the card number typed in groups of four as printed: reported, and the
+                // statement shows.
+                let grouped = stride(from: 0, to: 19, by: 4).map { start -> String in
+                    let digits = Array(bench.card)
+                    return String(digits[start..<min(start + 4, 19)])
+                }.joined(separator: " ")
+                try await browser.type("#card", grouped)
                 try await browser.type("#doc-number", LossFixtures.document)
                 try await browser.click("#report-form button")
                 try await browser.waitFor("!document.getElementById('status').hidden")
