@@ -66,11 +66,26 @@ extension Counter {
         return type
     }
 
+    /// What the clerk typed, masked as the server shows a stored document (a resident ID keeps its
+    /// first and last four characters, other documents two).
+    static func maskedTyping(_ typed: String) -> String {
+        for type in DocumentType.allCases {
+            if let document = try? IdentityDocument(type: type, number: typed) { return document.masked }
+        }
+        return String(repeating: "*", count: typed.count)
+    }
+
     /// A document number from the option, or typed at a prompt so it stays out of shell history.
     func documentNumber(_ option: String?) throws -> String {
         if let option, !option.isEmpty { return option }
-        guard let typed = Prompt.line(t("Document number: ", "证件号码：")), !typed.isEmpty else {
+        // Not echoed: the screen faces the hall. The clerk sees it masked, to check the last digits.
+        guard let typed = Prompt.unechoed(t("Document number (not shown): ", "证件号码（输入不显示）：")), !typed.isEmpty else {
             throw CounterFailure(code: "invalid_document_number", message: t("A document number is needed", "请输入证件号码"))
+        }
+        if Prompt.isInteractive {
+            Output.write(
+                Data(t("Document number: \(Self.maskedTyping(typed))\n", "证件号码：\(Self.maskedTyping(typed))\n").utf8),
+                to: .standardError)
         }
         return typed
     }
@@ -80,7 +95,8 @@ extension Counter {
 
 struct CardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "card", abstract: "Cards.", subcommands: [Issue.self, Show.self, Read.self, Statement.self, Refund.self, Replace.self, Block.self])
+        commandName: "card", abstract: "Cards.",
+        subcommands: [Issue.self, Show.self, Read.self, Statement.self, Refund.self, Replace.self, Block.self])
 
     struct Issue: CounterCommand {
         static let configuration = CommandConfiguration(

@@ -230,6 +230,14 @@ enum Prompt {
         guard isInteractive else {
             throw CounterFailure(code: "no_terminal", message: "no terminal to read the password from; set \(name)")
         }
+        return unechoed(label) ?? ""
+    }
+
+    /// A line typed on the terminal without echo, after printing `label`; a plain line when input
+    /// is not a terminal. For passwords, and for identity documents that people queueing behind
+    /// the counter should not read off the screen.
+    static func unechoed(_ label: String) -> String? {
+        guard isInteractive else { return readLine(strippingNewline: true) }
         Output.write(Data(label.utf8), to: .standardError)
         var saved = termios()
         tcgetattr(STDIN_FILENO, &saved)
@@ -240,6 +248,6 @@ enum Prompt {
             tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved)
             Output.write(Data("\n".utf8), to: .standardError)
         }
-        return readLine(strippingNewline: true) ?? ""
+        return readLine(strippingNewline: true)
     }
 }
