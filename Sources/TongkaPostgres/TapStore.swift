@@ -57,6 +57,24 @@ public struct TapStore: Sendable {
     ) async throws -> [TapResult] {
         let timeZone = database.settings.timeZone
         let ownPrefixes = database.settings.issuer.cardNumberPrefixes
+        // The month partitions of the records that will be stored, made first in a transaction of
+        // their own. Made inside the upload's transaction, the partition (which locks the whole
+        // `taps` table) waited for other uploads reading `taps`, while they waited for it: the
+        // first uploads of every month deadlocked one another.
+        let instants = uploads.compactMap { upload -> Date? in
+            TapRules.rejection(
+                upload.record, terminal: validator.terminalNumber, now: now, timeZone: timeZone, maximumFare: maximumFare) == nil
+                ? upload.record.instant(in: timeZone) : nil
+        }
+        if !instants.isEmpty {
+            try await database.transaction { connection in
+                try await connection.query(
+                    """
+                    SELECT taps_ensure_month(min(t)) FROM unnest(\(instants)::timestamptz[]) AS u(t)
+                     GROUP BY date_trunc('month', t AT TIME ZONE 'UTC')
+                    """, logger: logger)
+            }
+        }
         return try await database.transaction { connection in
             // One upload per terminal at a time: the (terminal, serial) look-up below stays true until commit.
             try await connection.query(
@@ -205,12 +223,6 @@ public struct TapStore: Sendable {
             if !rows.isEmpty {
                 let records = rows.map { uploads[$0.index].record }
                 let instants = records.map { $0.instant(in: timeZone)! }
-                // One partition check per month the batch touches.
-                try await connection.query(
-                    """
-                    SELECT taps_ensure_month(min(t)) FROM unnest(\(instants)::timestamptz[]) AS u(t)
-                     GROUP BY date_trunc('month', t AT TIME ZONE 'UTC')
-                    """, logger: logger)
                 try await connection.query(
                     """
                     INSERT INTO taps (terminal_number, terminal_serial, tapped_at, card_number, issuer_id, card_type,

@@ -50,6 +50,32 @@ extension Components.Schemas.TapRecord {
 }
 
 @Suite(.timeLimit(.minutes(5))) struct TapTests {
+    @Test func theFirstUploadsOfAMonthFromManyValidatorsAtOnceAllGoIn() async throws {
+        try await withFixture { fixture in
+            let bench = try await LoadBench.make(fixture)
+            try await bench.topUp(1_000)
+            let bus = try await TestBus.make(fixture)
+            let own = try await bus.tap(bench, fen: 100, serial: 1)
+            // No partition for this month exists yet: every validator's first batch makes or waits for
+            // it. A partition made inside the upload's transaction deadlocked against the others.
+            var validators: [TestValidator] = []
+            for terminal in 2...9 {
+                validators.append(try await TestValidator.register(fixture, terminal: String(format: "%012d", terminal)))
+            }
+            let answers = try await withThrowingTaskGroup(of: Components.Schemas.TapUploadResult.ResultsPayload.self) { group in
+                for (index, validator) in validators.enumerated() {
+                    var foreign = own
+                    foreign.cardNumber = "310517000000000000\(index)"
+                    foreign.issuerId = "01001000FFFFFFFF"
+                    foreign.terminalNumber = validator.terminal
+                    group.addTask { try await validator.client.uploadTaps([foreign]).results }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(answers.count == 8 && answers.allSatisfy { $0.outcome == .stored })
+        }
+    }
+
     @Test func uploadedTapsDebitTheCardOnceAndAResendIsAcknowledgedAsADuplicate() async throws {
         try await withFixture { fixture in
             let bench = try await LoadBench.make(fixture)
