@@ -88,7 +88,7 @@ public func buildApplication(
             AccessMiddleware(
                 sessions: handler.sessions, validators: handler.validators, validatorTokens: handler.validatorTokens, now: now,
                 metricsTokenHash: settings.metricsToken.map(SessionToken.hash)),
-            ContractMiddleware(contract: contract, jsonBodyLimit: settings.jsonBodyLimit),
+            ContractMiddleware(contract: contract, bodyLimit: max(settings.jsonBodyLimit, settings.importBodyLimit)),
         ])
 
     // The rider's self-service page: public, like the open loss-report operations it posts to.

@@ -342,7 +342,7 @@ private func refusal(_ schema: String, _ body: String, components: String = "{}"
 
     @Test func theMiddlewareHandsTheSameBytesOnAndRefusesUnknownMembers() async throws {
         let schema = #"{"type": "object", "additionalProperties": false, "properties": {"countedCashFen": {"type": "integer"}}}"#
-        let middleware = ContractMiddleware(contract: try ContractValidator(yaml: document(body: schema)), jsonBodyLimit: 1024)
+        let middleware = ContractMiddleware(contract: try ContractValidator(yaml: document(body: schema)), bodyLimit: 1024)
         let request = HTTPRequest(
             method: .post, scheme: nil, authority: nil, path: "/things/7", headerFields: [.contentType: "application/json"])
         let good = #"{"countedCashFen": 5}"#
@@ -365,7 +365,7 @@ private func refusal(_ schema: String, _ body: String, components: String = "{}"
 
     @Test func theMiddlewareLeavesOtherMediaTypesToTheGeneratedCode() async throws {
         let middleware = ContractMiddleware(
-            contract: try ContractValidator(yaml: document(body: #"{"type": "object"}"#)), jsonBodyLimit: 1024)
+            contract: try ContractValidator(yaml: document(body: #"{"type": "object"}"#)), bodyLimit: 1024)
         let request = HTTPRequest(
             method: .post, scheme: nil, authority: nil, path: "/things/7", headerFields: [.contentType: "text/csv"])
         let (response, _) = try await middleware.intercept(

@@ -50,6 +50,27 @@ extension Components.Schemas.TapRecord {
 }
 
 @Suite(.timeLimit(.minutes(5))) struct TapTests {
+    @Test func aBatchOfTheDocumentedMaximumOfAThousandRecordsGoesInAsJSON() async throws {
+        try await withFixture { fixture in
+            let bench = try await LoadBench.make(fixture)
+            try await bench.topUp(1_000)
+            let bus = try await TestBus.make(fixture)
+            let own = try await bus.tap(bench, fen: 100, serial: 1)
+            // Other issuers' cards (no TAC to make): 1,000 records, about 400 kB of JSON, well over
+            // the 64 kB of other JSON requests. The contract check once refused it with a 500.
+            let batch = (1...1_000).map { serial -> Components.Schemas.TapRecord in
+                var record = own
+                record.cardNumber = "3105170000000" + String(format: "%06d", serial)
+                record.issuerId = "01001000FFFFFFFF"
+                record.terminalSerial = Int64(serial + 1)
+                return record
+            }
+            let answer = try await bus.validator.client.uploadTaps(batch)
+            #expect(answer.results.count == 1_000 && answer.results.allSatisfy { $0.outcome == .stored })
+            await expectFailure(.invalidTapBatch) { try await bus.validator.client.uploadTaps(batch + [own]) }
+        }
+    }
+
     @Test func theFirstUploadsOfAMonthFromManyValidatorsAtOnceAllGoIn() async throws {
         try await withFixture { fixture in
             let bench = try await LoadBench.make(fixture)

@@ -8,11 +8,13 @@ import TongkaDomain
 /// Runs after ``AccessMiddleware``: a caller who is not logged in, or may not call the operation,
 /// learns that and nothing about the document's constraints.
 ///
-/// JSON bodies are collected (already bounded by ``ScopeMiddleware``'s limit) and handed on as a
-/// new body of the same bytes; other bodies (the CSV stock import) stream through unchecked.
+/// JSON bodies are collected and handed on as a new body of the same bytes; other bodies (the CSV
+/// stock import) stream through unchecked. ``ScopeMiddleware`` has bounded each body already, by
+/// its operation's limit (validators' batches of 1,000 records take the import limit), so the
+/// collection here allows the largest of the limits.
 struct ContractMiddleware: ServerMiddleware {
     let contract: ContractValidator
-    let jsonBodyLimit: Int
+    let bodyLimit: Int
 
     func intercept(
         _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
@@ -22,7 +24,7 @@ struct ContractMiddleware: ServerMiddleware {
         guard let body, contract.takesJSONBody(operationID: operationID, contentType: request.headerFields[.contentType]) else {
             return try await next(request, body, metadata)
         }
-        let bytes = try await [UInt8](collecting: body, upTo: jsonBodyLimit)
+        let bytes = try await [UInt8](collecting: body, upTo: bodyLimit)
         // An empty body is left to the generated code, which answers "missing body" for it.
         if !bytes.isEmpty { try contract.validateBody(operationID: operationID, bytes) }
         return try await next(request, HTTPBody(bytes), metadata)
