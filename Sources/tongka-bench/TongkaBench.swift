@@ -9,7 +9,7 @@ struct TongkaBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tongka-bench",
         abstract: "Drive N concurrent counter clients through complete money commands for a fixed time.",
-        subcommands: [SetupCommand.self, RunCommand.self, BlacklistSizesCommand.self, LossCommand.self])
+        subcommands: [SetupCommand.self, RunCommand.self, BlacklistSizesCommand.self, LossCommand.self, IngestCommand.self])
 }
 
 struct StateOption: ParsableArguments {
