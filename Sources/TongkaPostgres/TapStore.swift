@@ -61,10 +61,13 @@ public struct TapStore: Sendable {
         // their own. Made inside the upload's transaction, the partition (which locks the whole
         // `taps` table) waited for other uploads reading `taps`, while they waited for it: the
         // first uploads of every month deadlocked one another.
-        let instants = uploads.compactMap { upload -> Date? in
+        // Refusals (not a real tap) are decided once, from the records alone.
+        let rejections = uploads.map { upload in
             TapRules.rejection(
-                upload.record, terminal: validator.terminalNumber, now: now, timeZone: timeZone, maximumFare: maximumFare) == nil
-                ? upload.record.instant(in: timeZone) : nil
+                upload.record, terminal: validator.terminalNumber, now: now, timeZone: timeZone, maximumFare: maximumFare)
+        }
+        let instants = zip(uploads, rejections).compactMap { upload, rejection in
+            rejection == nil ? upload.record.instant(in: timeZone) : nil
         }
         if !instants.isEmpty {
             try await database.transaction { connection in
@@ -85,9 +88,7 @@ public struct TapStore: Sendable {
             // Refusals: not a real tap.
             var candidates: [Int] = []
             for (index, upload) in uploads.enumerated() {
-                if let rejection = TapRules.rejection(
-                    upload.record, terminal: validator.terminalNumber, now: now, timeZone: timeZone, maximumFare: maximumFare)
-                {
+                if let rejection = rejections[index] {
                     results[index] = TapResult(
                         terminalSerial: upload.record.terminalSerial, outcome: .rejected, rejection: rejection, exceptions: [],
                         posted: false)
