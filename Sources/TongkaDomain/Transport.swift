@@ -28,18 +28,6 @@ public struct TransportLineDefinition: Sendable, Equatable {
     }
 }
 
-extension Validate {
-    /// Transport company codes: 2-20 characters `A-Z 0-9 - _`, starting with a letter or digit;
-    /// case folded to upper.
-    public static func companyCode(_ raw: String) throws(TongkaError) -> String {
-        guard raw.allSatisfy(\.isASCII) else { throw TongkaError(.invalidCompanyCode, detail: "\"\(raw.prefix(24))\"") }
-        let code = raw.uppercased()
-        guard code.count >= 2, code.count <= 20, isCodeHead(code.first), code.allSatisfy({ isCodeCharacter($0, extra: "-_") })
-        else { throw TongkaError(.invalidCompanyCode, detail: "\"\(raw.prefix(24))\"") }
-        return code
-    }
-}
-
 /// What the revenue report groups validators' records by.
 public enum RevenueDimension: String, Sendable, CaseIterable, Codable {
     /// The company that ran the line (from the reference data; records of lines nobody entered

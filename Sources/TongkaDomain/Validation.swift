@@ -4,20 +4,30 @@ import Foundation
 public enum Validate {
     /// Hall codes: 2-16 upper-case ASCII letters, digits or `-`, starting with a letter or digit.
     public static func hallCode(_ raw: String) throws(TongkaError) -> String {
-        // ASCII first: upper-casing would turn "ß" into "SS" and "ﬁ" into "FI".
-        guard raw.allSatisfy(\.isASCII) else { throw TongkaError(.invalidHallCode, detail: "\"\(raw.prefix(20))\"") }
-        let code = raw.uppercased()
-        guard code.count >= 2, code.count <= 16, isCodeHead(code.first), code.allSatisfy({ isCodeCharacter($0, extra: "-") })
-        else { throw TongkaError(.invalidHallCode, detail: "\"\(raw.prefix(20))\"") }
-        return code
+        try code(raw, maxLength: 16, extra: "-", error: .invalidHallCode, shown: 20)
     }
 
     /// Product codes: 2-20 upper-case ASCII letters, digits, `-` or `_`.
     public static func productCode(_ raw: String) throws(TongkaError) -> String {
-        guard raw.allSatisfy(\.isASCII) else { throw TongkaError(.invalidProduct, detail: "code \"\(raw.prefix(24))\"") }
+        try code(raw, maxLength: 20, extra: "-_", error: .invalidProduct, label: "code ", shown: 24)
+    }
+
+    /// Transport company codes: 2-20 upper-case ASCII letters, digits, `-` or `_`.
+    public static func companyCode(_ raw: String) throws(TongkaError) -> String {
+        try code(raw, maxLength: 20, extra: "-_", error: .invalidCompanyCode, shown: 24)
+    }
+
+    /// A code of 2 to `maxLength` ASCII letters, digits or `extra`, starting with a letter or digit,
+    /// case folded to upper; refused with `error` and the first `shown` characters.
+    static func code(
+        _ raw: String, maxLength: Int, extra: String, error: ErrorCode, label: String = "", shown: Int
+    ) throws(TongkaError) -> String {
+        // ASCII first: upper-casing would turn "ß" into "SS" and "ﬁ" into "FI".
+        guard raw.allSatisfy(\.isASCII) else { throw TongkaError(error, detail: "\(label)\"\(raw.prefix(shown))\"") }
         let code = raw.uppercased()
-        guard code.count >= 2, code.count <= 20, isCodeHead(code.first), code.allSatisfy({ isCodeCharacter($0, extra: "-_") })
-        else { throw TongkaError(.invalidProduct, detail: "code \"\(raw.prefix(24))\"") }
+        guard code.count >= 2, code.count <= maxLength, isCodeHead(code.first),
+            code.allSatisfy({ isCodeCharacter($0, extra: extra) })
+        else { throw TongkaError(error, detail: "\(label)\"\(raw.prefix(shown))\"") }
         return code
     }
 
@@ -80,12 +90,12 @@ public enum Validate {
         return raw
     }
 
-    static func isCodeHead(_ character: Character?) -> Bool {
+    private static func isCodeHead(_ character: Character?) -> Bool {
         guard let character else { return false }
         return character.isASCII && (character.isLetter || character.isNumber)
     }
 
-    static func isCodeCharacter(_ character: Character, extra: String) -> Bool {
+    private static func isCodeCharacter(_ character: Character, extra: String) -> Bool {
         character.isASCII && (character.isLetter || character.isNumber || extra.contains(character))
     }
 }
