@@ -65,9 +65,7 @@ struct Driver {
                             result.refusals[refusal, default: 0] += 1
                         } else {
                             result.operations += 1
-                            let elapsed = ended - began
-                            let micros =
-                                elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
+                            let micros = (ended - began).microseconds
                             _ = result.latency.record(min(UInt64(max(micros, 1)), Driver.highestMicroseconds))
                         }
                     }
@@ -80,7 +78,7 @@ struct Driver {
         }
         if let failure = results.compactMap(\.failure).first { throw BenchFailure(failure) }
         var measurement = Measurement(
-            operations: 0, seconds: Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18,
+            operations: 0, seconds: duration.seconds,
             latency: Histogram<UInt64>(highestTrackableValue: Driver.highestMicroseconds, numberOfSignificantValueDigits: .three),
             refusals: [:])
         for result in results {

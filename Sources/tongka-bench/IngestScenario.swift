@@ -36,7 +36,6 @@ struct IngestCommand: AsyncParsableCommand {
         let before: UInt32
         let after: UInt32
         let tac: UInt32
-        let dateTime: String
     }
 
     func run() async throws {
@@ -105,7 +104,6 @@ struct IngestCommand: AsyncParsableCommand {
             readers.append(reader)
             numbers.append(number)
         }
-        bench.nextCard = max(bench.nextCard, 1)
         try bench.save(state.state)
 
         say("registering \(validators) validators")
@@ -126,7 +124,9 @@ struct IngestCommand: AsyncParsableCommand {
         // none is in the future.
         say("taking \(records) fares on the software cards")
         let psam = PurseHost(keyStore: keys)
+        // Every fare at the same local time: the records differ by terminal serial, as the key does.
         let when = try TransactionDateTime(Date().addingTimeInterval(-3_600), in: zone)
+        let localTime = when.description.replacingOccurrences(of: " ", with: "")
         var made: [Made] = []
         made.reserveCapacity(records)
         var serials = Array(repeating: UInt32(0), count: validators)
@@ -142,8 +142,7 @@ struct IngestCommand: AsyncParsableCommand {
                 Made(
                     card: Int32(card), validator: Int32(validator), terminalSerial: serials[validator],
                     offlineSerial: result.purchase.offlineSerial, before: result.oldBalance, after: result.newBalance,
-                    tac: result.tac.reduce(0) { $0 << 8 | UInt32($1) },
-                    dateTime: when.description.replacingOccurrences(of: " ", with: "")))
+                    tac: result.tac.reduce(0) { $0 << 8 | UInt32($1) }))
             if progress && index - lastShown >= 50_000 {
                 lastShown = index
                 say("  \(index) of \(records)")
@@ -171,7 +170,7 @@ struct IngestCommand: AsyncParsableCommand {
                     offlineSerial: Int(record.offlineSerial),
                     amountFen: Int64(fare), balanceBeforeFen: Int64(record.before), balanceAfterFen: Int64(record.after),
                     transactionType: 6, terminalNumber: terminalNames[Int(record.validator)],
-                    terminalSerial: Int64(record.terminalSerial), dateTime: record.dateTime,
+                    terminalSerial: Int64(record.terminalSerial), dateTime: localTime,
                     tac: String(format: "%08X", record.tac), mode: .bus, line: "1路", station: "五一广场")
             }
         }
@@ -184,7 +183,7 @@ struct IngestCommand: AsyncParsableCommand {
         for record in records {
             out +=
                 "\(terminalNames[Int(record.validator)]),\(record.terminalSerial),\(iso),\(cardNumbers[Int(record.card)]),\(issuer),1,"
-            out += "\(record.offlineSerial),\(fare),\(record.before),\(record.after),6,\(record.dateTime),"
+            out += "\(record.offlineSerial),\(fare),\(record.before),\(record.after),6,\(localTime),"
             out += String(format: "%08X", record.tac) + ",bus,1路,五一广场,\(iso),true\n"
         }
         try Data(out.utf8).write(to: URL(fileURLWithPath: csv))
@@ -204,7 +203,7 @@ struct IngestCommand: AsyncParsableCommand {
                         for indices in queue {
                             let sent = ContinuousClock.now
                             let answer = try await clients[validator].uploadTaps(body(indices))
-                            _ = histogram.record(UInt64(max(1, LossCommand.microseconds(ContinuousClock.now - sent))))
+                            _ = histogram.record(UInt64(max(1, (ContinuousClock.now - sent).microseconds)))
                             stored += answer.results.filter { $0.outcome == .stored }.count
                             duplicate += answer.results.filter { $0.outcome == .duplicate }.count
                         }
@@ -220,8 +219,7 @@ struct IngestCommand: AsyncParsableCommand {
                 return total
             }
             let elapsed = ContinuousClock.now - started
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            return (Double(records.count) / seconds, outcome.0, outcome.1, Double(outcome.2.valueAtPercentile(99)) / 1000)
+            return (Double(records.count) / elapsed.seconds, outcome.0, outcome.1, Double(outcome.2.valueAtPercentile(99)) / 1000)
         }
         let firstPass = try await pass("first upload")
         print(

@@ -114,7 +114,7 @@ struct LossCommand: AsyncParsableCommand {
                     missing += 1
                     continue
                 }
-                _ = applied.record(UInt64(max(1, Self.microseconds(time))))
+                _ = applied.record(UInt64(max(1, time.microseconds)))
             }
             lastFigure = try await clerk.cardLossReport(cardNumber: card).propagation.sentence
         }
@@ -153,7 +153,7 @@ struct LossCommand: AsyncParsableCommand {
                 } catch let failure as APIFailure {
                     codes[index].insert("\(failure.status) \(failure.code)")
                 }
-                _ = histograms[index].record(UInt64(max(1, Self.microseconds(ContinuousClock.now - started))))
+                _ = histograms[index].record(UInt64(max(1, (ContinuousClock.now - started).microseconds)))
             }
         }
         var medians: [Double] = []
@@ -176,10 +176,6 @@ struct LossCommand: AsyncParsableCommand {
         )
     }
 
-    static func microseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
-    }
-
     /// A valid resident ID number, different for every run and serial (born 1980-01-01 + days).
     static func residentID(run: Int, serial: Int) -> String {
         let birth = Calendar(identifier: .gregorian).date(
@@ -197,4 +193,12 @@ struct LossCommand: AsyncParsableCommand {
 final class Arrivals: Sendable {
     let list: Mutex<[[(version: UInt64, at: ContinuousClock.Instant)]]>
     init(_ count: Int) { list = Mutex(Array(repeating: [], count: count)) }
+}
+
+extension Duration {
+    /// Whole microseconds, for latency histograms.
+    var microseconds: Int64 { components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000 }
+
+    /// Seconds as a floating-point figure, for rates printed by the benchmarks (never money).
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
