@@ -353,7 +353,6 @@ CREATE FUNCTION public.journal_entries_guard() RETURNS trigger
 DECLARE
     transaction record;
     account record;
-    drawer_shift bigint;
     drawer_fen bigint;
 BEGIN
     -- Entries join only a journal transaction created in this database transaction: a committed
@@ -366,20 +365,20 @@ BEGIN
         END IF;
     END LOOP;
     FOR account IN
-        SELECT account_id, bool_or(amount_fen < 0) AS paid_out FROM new_entries GROUP BY account_id ORDER BY account_id
+        SELECT e.account_id, a.shift_id, bool_or(e.amount_fen < 0) AS paid_out
+          FROM new_entries e JOIN ledger_accounts a ON a.account_id = e.account_id AND a.kind = 'shift_cash'
+         GROUP BY e.account_id, a.shift_id ORDER BY e.account_id
     LOOP
-        SELECT shift_id INTO drawer_shift FROM ledger_accounts WHERE account_id = account.account_id AND kind = 'shift_cash';
-        CONTINUE WHEN drawer_shift IS NULL;
         -- Nothing posts to the drawer of a closed shift.
-        IF EXISTS (SELECT 1 FROM shifts WHERE shift_id = drawer_shift AND closed_at IS NOT NULL) THEN
-            RAISE EXCEPTION 'shift % is closed', drawer_shift USING ERRCODE = 'TK001', CONSTRAINT = 'shifts_closed_final';
+        IF EXISTS (SELECT 1 FROM shifts WHERE shift_id = account.shift_id AND closed_at IS NOT NULL) THEN
+            RAISE EXCEPTION 'shift % is closed', account.shift_id USING ERRCODE = 'TK001', CONSTRAINT = 'shifts_closed_final';
         END IF;
         -- A drawer never pays out cash it does not hold: the payout lock, then the sum.
         IF account.paid_out THEN
-            PERFORM 1 FROM shifts WHERE shift_id = drawer_shift FOR NO KEY UPDATE;
+            PERFORM 1 FROM shifts WHERE shift_id = account.shift_id FOR NO KEY UPDATE;
             SELECT COALESCE(sum(amount_fen), 0) INTO drawer_fen FROM journal_entries WHERE account_id = account.account_id;
             IF drawer_fen < 0 THEN
-                RAISE EXCEPTION 'the drawer of shift % would hold less than nothing', drawer_shift
+                RAISE EXCEPTION 'the drawer of shift % would hold less than nothing', account.shift_id
                     USING ERRCODE = '23514', CONSTRAINT = 'ledger_drawer_non_negative';
             END IF;
         END IF;
@@ -394,14 +393,13 @@ END $$;
 CREATE FUNCTION public.journal_entries_tracked_balances() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
-DECLARE
-    account record;
 BEGIN
-    FOR account IN SELECT account_id, sum(amount_fen)::bigint AS amount_fen FROM new_entries GROUP BY account_id ORDER BY account_id
-    LOOP
-        UPDATE ledger_accounts SET balance_fen = balance_fen + account.amount_fen * normal_side
-         WHERE account_id = account.account_id AND tracks_balance;
-    END LOOP;
+    PERFORM 1 FROM ledger_accounts
+      WHERE account_id IN (SELECT account_id FROM new_entries) AND tracks_balance
+      ORDER BY account_id FOR NO KEY UPDATE;
+    UPDATE ledger_accounts a SET balance_fen = a.balance_fen + s.amount_fen * a.normal_side
+      FROM (SELECT account_id, sum(amount_fen)::bigint AS amount_fen FROM new_entries GROUP BY account_id) s
+     WHERE a.account_id = s.account_id AND a.tracks_balance;
     RETURN NULL;
 END $$;
 

@@ -67,32 +67,51 @@ public struct StatementStore: Sendable {
             // reversal, and whatever later features add, such as a void): matching on that pattern
             // links new kinds of load movement without a change here. A card has few loads, found
             // through the loads_card_time index.
+            // A tap transaction debits the card once for every tap of one upload (LedgerRules.taps): its
+            // entry is shown as the taps that make it up, from the card's `taps` rows that name the
+            // transaction (through taps_card_serial), in offline-serial order. The running balance is
+            // summed over lines in that order, so it still ends at the stored balance.
             let rows = try await connection.all(
                 """
-                SELECT * FROM (
-                    SELECT t.created_at, t.kind, -e.amount_fen,
-                           sum(-e.amount_fen) OVER (ORDER BY e.entry_id)::bigint,
-                           h.code, COALESCE(k.username, t.memo, ''), t.transaction_id, l.load_id,
-                           COALESCE(t.payment_method, l.payment_method), COALESCE(t.payment_reference, l.payment_reference),
-                           e.entry_id, count(*) OVER ()
+                WITH entries AS (
+                    SELECT e.entry_id, e.amount_fen, t.transaction_id, t.kind, t.created_at, t.clerk_id, t.hall_id,
+                           t.memo, t.payment_method, t.payment_reference, a.card_number
                       FROM ledger_accounts a
                       JOIN journal_entries e ON e.account_id = a.account_id
                       JOIN journal_transactions t ON t.transaction_id = e.transaction_id
-                      LEFT JOIN clerks k ON k.clerk_id = t.clerk_id
-                      LEFT JOIN service_halls h ON h.hall_id = t.hall_id
+                     WHERE a.kind = 'card_purse' AND a.card_number = \(card.digits)),
+                movements AS (
+                    SELECT e.entry_id, 0 AS part, e.created_at AS at, e.kind, -e.amount_fen AS amount, h.code,
+                           COALESCE(k.username, e.memo, '') AS who, e.transaction_id, l.load_id,
+                           COALESCE(e.payment_method, l.payment_method) AS method,
+                           COALESCE(e.payment_reference, l.payment_reference) AS reference
+                      FROM entries e
+                      LEFT JOIN clerks k ON k.clerk_id = e.clerk_id
+                      LEFT JOIN service_halls h ON h.hall_id = e.hall_id
                       LEFT JOIN LATERAL (
                           SELECT l.load_id, l.payment_method, l.payment_reference FROM loads l
-                           WHERE l.card_number = a.card_number
+                           WHERE l.card_number = e.card_number
                              AND EXISTS (SELECT 1 FROM jsonb_each(to_jsonb(l)) AS f(key, value)
-                                          WHERE f.key LIKE '%transaction_id' AND f.value = to_jsonb(t.transaction_id))
+                                          WHERE f.key LIKE '%transaction_id' AND f.value = to_jsonb(e.transaction_id))
                            ORDER BY l.load_id LIMIT 1) l ON true
-                     WHERE a.kind = 'card_purse' AND a.card_number = \(card.digits)
-                     ORDER BY e.entry_id DESC
+                     WHERE e.kind <> 'tap'
+                    UNION ALL
+                    SELECT e.entry_id, p.offline_serial, p.tapped_at, e.kind, -p.amount_fen, NULL,
+                           p.mode || ' ' || p.line || ' ' || p.terminal_number || ' ' || p.local_date_time, e.transaction_id,
+                           NULL, NULL, NULL
+                      FROM entries e
+                      JOIN taps p ON p.card_number = e.card_number AND p.transaction_id = e.transaction_id
+                     WHERE e.kind = 'tap')
+                SELECT * FROM (
+                    SELECT at, kind, amount, sum(amount) OVER (ORDER BY entry_id, part)::bigint, code, who, transaction_id,
+                           load_id, method, reference, entry_id, part, count(*) OVER ()
+                      FROM movements
+                     ORDER BY entry_id DESC, part DESC
                      LIMIT \(limit)) newest
-                 ORDER BY 11
+                 ORDER BY 11, 12
                 """,
                 as: (
-                    Date, String, Int64, Int64, String?, String, Int64, Int64?, String?, String?, Int64, Int64
+                    Date, String, Int64, Int64, String?, String, Int64, Int64?, String?, String?, Int64, Int32, Int64
                 ).self, logger: logger)
             let lines = try rows.map { row in
                 StatementLine(
@@ -103,7 +122,7 @@ public struct StatementStore: Sendable {
             let opening = lines.first.map { $0.balance - $0.amount } ?? Money(fen: balance)
             return CardStatement(
                 cardNumber: card.digits, openingBalance: opening, lines: lines, balance: Money(fen: balance),
-                truncated: Int64(lines.count) < (rows.first?.11 ?? 0))
+                truncated: Int64(lines.count) < (rows.first?.12 ?? 0))
         }
     }
 }

@@ -136,9 +136,13 @@ public struct TapStore: Sendable {
             // This operator's cards that exist, and the last offline serial stored per card.
             let issued = try await Self.issuedCards(cards, connection: connection, logger: logger)
             var lastSerial: [String: Int] = [:]
+            // The newest per card through the (card_number, offline_serial) index, one row each: a
+            // max() over GROUP BY read every record the card ever made.
             for try await (card, serial) in try await connection.query(
                 """
-                SELECT card_number, max(offline_serial) FROM taps WHERE card_number = ANY(\(cards)::text[]) GROUP BY card_number
+                SELECT c.card, s.offline_serial FROM unnest(\(cards)::text[]) AS c(card)
+                  JOIN LATERAL (SELECT offline_serial FROM taps WHERE card_number = c.card
+                                 ORDER BY offline_serial DESC LIMIT 1) s ON true
                 """, logger: logger
             ).decode((String, Int32).self) { lastSerial[card] = Int(serial) }
             // Back-office balances, locked: a tap never takes one below zero.
@@ -168,7 +172,7 @@ public struct TapStore: Sendable {
                 let (a, b) = (uploads[$0].record, uploads[$1].record)
                 return (a.card.digits, a.offlineSerial) < (b.card.digits, b.offlineSerial)
             }
-            var rows: [(index: Int, own: Bool, transaction: Int64?)] = []
+            var rows: [(index: Int, own: Bool, posted: Bool)] = []
             for index in ordered {
                 let upload = uploads[index]
                 let record = upload.record
@@ -194,7 +198,7 @@ public struct TapStore: Sendable {
                             "listed at v\(version); the validator had applied v\(applied)\(applied >= version ? " (it had the block)" : " (it did not have it yet)")"
                         ))
                 }
-                var transaction: Int64?
+                var posted = false
                 if own {
                     if !issued.contains(card) {
                         raised.append((.unknownCard, "no such card was issued"))
@@ -203,22 +207,29 @@ public struct TapStore: Sendable {
                     } else if (balance[card] ?? .zero) < record.amount {
                         raised.append((.backOfficeShort, "back-office balance \((balance[card] ?? .zero).fen) fen; not posted"))
                     } else {
-                        let draft = try LedgerRules.tap(card: record.card, amount: record.amount)
-                        let id = try await LedgerStore.post(
-                            draft,
-                            context: .init(
-                                actor: nil, hall: nil, shift: nil, idempotencyKey: nil,
-                                memo: "\(record.mode.rawValue) \(record.line) \(record.terminalNumber) \(record.dateTime)"),
-                            connection: connection, logger: logger)
                         balance[card] = (balance[card] ?? .zero) - record.amount
-                        transaction = id.rawValue
+                        posted = true
                     }
                 }
-                rows.append((index, own, transaction))
+                rows.append((index, own, posted))
                 for (kind, detail) in raised { exceptions.append((index, kind, detail)) }
                 results[index] = TapResult(
                     terminalSerial: record.terminalSerial, outcome: .stored, rejection: nil, exceptions: raised.map(\.0),
-                    posted: transaction != nil)
+                    posted: posted)
+            }
+            // The posted taps debit their cards in one journal transaction, which their rows name.
+            var transaction: Int64?
+            let fares = rows.filter(\.posted).map {
+                (card: uploads[$0.index].record.card, amount: uploads[$0.index].record.amount)
+            }
+            if let draft = try LedgerRules.taps(fares) {
+                transaction = try await LedgerStore.post(
+                    draft,
+                    context: .init(
+                        actor: nil, hall: nil, shift: nil, idempotencyKey: nil,
+                        memo: "taps from terminal \(validator.terminalNumber): \(fares.count)"),
+                    connection: connection, logger: logger
+                ).rawValue
             }
 
             if !rows.isEmpty {
@@ -240,7 +251,7 @@ public struct TapStore: Sendable {
                                   \(records.map(\.dateTime))::text[], \(records.map(\.tac))::text[],
                                   \(records.map(\.mode.rawValue))::text[], \(records.map(\.line))::text[],
                                   \(records.map(\.station))::text[], \(rows.map(\.own))::boolean[],
-                                  \(rows.map { $0.transaction ?? 0 })::bigint[])
+                                  \(rows.map { $0.posted ? transaction ?? 0 : 0 })::bigint[])
                            AS t(s, at, c, i, ty, os, a, bb, ba, tt, ldt, tac, m, l, st, own, tx)
                     """, logger: logger)
             }

@@ -27,6 +27,45 @@ import TongkaDomain
         #expect(record().tac == "A1B2C3D4")
     }
 
+    @Test func theLocalTimeIsReadAsCalendarReadsItAlsoAcrossSummerTimeChanges() throws {
+        // Compared with Foundation's Calendar, which the hand-written reading replaced for speed.
+        let newYork = try #require(TimeZone(identifier: "America/New_York"))
+        let london = try #require(TimeZone(identifier: "Europe/London"))
+        func calendar(_ text: String, _ zone: TimeZone) -> Date? {
+            let digits = text.map { Int(String($0))! }
+            func number(_ range: Range<Int>) -> Int { digits[range].reduce(0) { $0 * 10 + $1 } }
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = zone
+            let parts = DateComponents(
+                year: number(0..<4), month: number(4..<6), day: number(6..<8), hour: number(8..<10),
+                minute: number(10..<12), second: number(12..<14))
+            guard let date = calendar.date(from: parts),
+                calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date) == parts
+            else { return nil }
+            return date
+        }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let text = String(
+                format: "%04d%02d%02d%02d%02d%02d", Int.random(in: 1900...2100, using: &generator),
+                Int.random(in: 1...12, using: &generator), Int.random(in: 1...31, using: &generator),
+                Int.random(in: 0...23, using: &generator), Int.random(in: 0...59, using: &generator),
+                Int.random(in: 0...59, using: &generator))
+            for zone in [shanghai, newYork, london] {
+                #expect(record(dateTime: text).instant(in: zone) == calendar(text, zone), "\(text) \(zone.identifier)")
+            }
+        }
+        // 2026-03-08 02:30 never happened in New York; 01:30 on 2026-10-25 happened twice in London
+        // (the earlier is taken, as Calendar takes it); 2028-02-29 happened, 2026-02-29 did not.
+        #expect(record(dateTime: "20260308023000").instant(in: newYork) == nil)
+        #expect(record(dateTime: "20260308033000").instant(in: newYork) == Date(timeIntervalSince1970: 1772955000))
+        #expect(record(dateTime: "20261025013000").instant(in: london) == Date(timeIntervalSince1970: 1792888200))
+        #expect(record(dateTime: "20280229120000").instant(in: shanghai) != nil)
+        #expect(record(dateTime: "20260229120000").instant(in: shanghai) == nil)
+        #expect(record(dateTime: "2026120118100a").instant(in: shanghai) == nil)
+        #expect(record(dateTime: "20261201246000").instant(in: shanghai) == nil)
+    }
+
     @Test func eachImpossibleRecordIsRefusedWithItsReason() {
         #expect(rejection(record(amount: 0)) == .invalidAmount)
         #expect(rejection(record(amount: 5_001)) == .amountAboveFare)
@@ -35,6 +74,21 @@ import TongkaDomain
         // Five minutes of clock skew are allowed, not more.
         #expect(rejection(record(dateTime: "20261201181400")) == nil)
         #expect(rejection(record(dateTime: "20261201182000")) == .futureTimestamp)
+    }
+
+    @Test func anUploadsTapsPostAsOneTransactionWithOneDebitPerCard() throws {
+        let (a, b) = (CardNumber(trusted: "3104820000000000002"), CardNumber(trusted: "3104820000000000001"))
+        let draft = try #require(
+            try LedgerRules.taps([
+                (a, Money(fen: 200)), (b, Money(fen: 300)), (a, Money(fen: 150)),
+            ]))
+        #expect(draft.kind == .tap)
+        #expect(
+            draft.postings == [
+                Posting(.cardPurse(b), Money(fen: 300)), Posting(.cardPurse(a), Money(fen: 350)),
+                Posting(.transitRevenue, Money(fen: -650)),
+            ])
+        #expect(try LedgerRules.taps([]) == nil)
     }
 
     @Test func discontinuitiesAndGapsAreFoundForReview() {
