@@ -10,7 +10,8 @@
 #
 # Usage: Scripts/bench/ingest.sh [records] [validators] [batch]   (default 1000000 8 1000)
 # Builds in release mode first; TONGKA_BENCH_SKIP_BUILD=1 uses the binaries built,
-# TONGKA_BENCH_BIN=DIR the binaries in DIR.
+# TONGKA_BENCH_BIN=DIR the binaries in DIR. The batches are binary (docs/tap-upload-format.md, what
+# validators send); TONGKA_BENCH_FORMAT=json sends the same records as JSON.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source Scripts/bench/lib.sh
@@ -25,7 +26,7 @@ export TONGKA_CARD_KEYS_FILE="$BENCH_WORK/card-keys.json" TONGKA_LOAD_DAILY_LIMI
 bench_server_start
 bench_setup 1 0
 bench_say "$records records, $validators validators, batches of $batch"
-output=$("$BENCH_BIN/tongka-bench" ingest --state "$BENCH_STATE" --card-keys "$BENCH_WORK/card-keys.json" \
+output=$("$BENCH_BIN/tongka-bench" ingest --state "$BENCH_STATE" --card-keys "$BENCH_WORK/card-keys.json" --format "${TONGKA_BENCH_FORMAT:-binary}" \
   --records "$records" --validators "$validators" --batch "$batch" --csv "$BENCH_WORK/taps.csv")
 echo "$output" | grep -v '^RESULT'
 api=$(echo "$output" | sed -n 's/.* api_per_s=\([0-9.]*\).*/\1/p')

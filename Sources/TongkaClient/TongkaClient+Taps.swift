@@ -1,11 +1,25 @@
 import Foundation
 import OpenAPIRuntime
 import TongkaAPI
+import TongkaDomain
 
 /// Validators' records: the validator's upload, and staff reviewing what they raised.
 extension TongkaClient {
     public func uploadTaps(_ records: [Components.Schemas.TapRecord]) async throws -> Components.Schemas.TapUploadResult {
         switch try await call({ try await api.uploadTaps(body: .json(.init(records: records))) }) {
+        case .ok(let ok): return try ok.body.json
+        case .`default`(let status, let error): throw APIFailure(status: status, error)
+        }
+    }
+
+    /// The same upload in the binary form (docs/tap-upload-format.md), what validators send.
+    public func uploadTaps(binary records: [TapRecord]) async throws -> Components.Schemas.TapUploadResult {
+        try await uploadTaps(batch: try TapBatchFile.encode(records))
+    }
+
+    /// A binary batch as given (tests send damaged ones).
+    public func uploadTaps(batch: [UInt8]) async throws -> Components.Schemas.TapUploadResult {
+        switch try await call({ try await api.uploadTaps(body: .binary(HTTPBody(batch))) }) {
         case .ok(let ok): return try ok.body.json
         case .`default`(let status, let error): throw APIFailure(status: status, error)
         }
@@ -42,5 +56,19 @@ extension TongkaClient {
         case .created(let created): return try created.body.json
         case .`default`(let status, let error): throw APIFailure(status: status, error)
         }
+    }
+}
+
+extension TapRecord {
+    /// A record in the API's JSON form (a validator's outbox keeps them so, readable by a
+    /// technician) as the domain's, for the binary upload.
+    public init(_ record: Components.Schemas.TapRecord) {
+        self.init(
+            card: CardNumber(trusted: record.cardNumber), issuerID: record.issuerId, cardType: record.cardType,
+            offlineSerial: record.offlineSerial, amount: Money(fen: record.amountFen),
+            balanceBefore: Money(fen: record.balanceBeforeFen), balanceAfter: Money(fen: record.balanceAfterFen),
+            transactionType: record.transactionType, terminalNumber: record.terminalNumber, terminalSerial: record.terminalSerial,
+            dateTime: record.dateTime, tac: record.tac, mode: TransportMode(rawValue: record.mode.rawValue) ?? .bus,
+            line: record.line, station: record.station)
     }
 }

@@ -355,7 +355,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .wrongOperator: ("This list belongs to another operator", "该名单属于其他运营机构")
         case .blacklistKeyUnavailable: ("The blacklist signing key is not configured", "未配置黑名单签名密钥")
         case .exchangeFileInvalid: ("The blacklist exchange file is refused; nothing was imported", "黑名单交换文件有误，未导入任何内容")
-        case .invalidTapBatch: ("An upload carries 1 to 1,000 records", "每次上传须含 1 至 1,000 条记录")
+        case .invalidTapBatch: ("An upload carries 1 to 1,000 records, in a batch that decodes", "每次上传须含 1 至 1,000 条记录，且格式正确")
         case .tapExceptionNotFound: ("No such exception", "异常记录不存在")
         case .tapExceptionResolved: ("The exception was resolved already", "该异常已处理")
         case .invalidProgressRow: ("No such row in this variant of the progress report", "进度表中没有该序号")
@@ -372,7 +372,11 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
                 "No registered card matches this card number and document; check both and try again",
                 "未找到与该卡号和证件相符的记名卡，请核对后重试"
             )
-        case .cardNotBlockable: ("This card is in use; only a replaced, returned or long-lost card is blocked for good", "该卡正常使用中，只有已补卡、已退卡或超过解挂期限的卡才能永久锁定")
+        case .cardNotBlockable:
+            (
+                "This card is in use; only a replaced, returned or long-lost card is blocked for good",
+                "该卡正常使用中，只有已补卡、已退卡或超过解挂期限的卡才能永久锁定"
+            )
         case .tooManyLossReports: ("Too many loss reports from here; try again later", "挂失请求过于频繁，请稍后再试")
         case .invalidCompanyCode: ("Company codes are 2-20 of A-Z, 0-9, - and _", "运营企业代码为 2-20 位字母、数字、- 或 _")
         case .companyCodeTaken: ("A transport company with this code exists", "该运营企业代码已存在")

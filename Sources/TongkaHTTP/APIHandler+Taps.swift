@@ -10,21 +10,27 @@ extension APIHandler {
     var taps: TapStore { TapStore(database: database) }
 
     func uploadTaps(_ input: Operations.UploadTaps.Input) async throws -> Operations.UploadTaps.Output {
-        guard case .json(let body) = input.body else { throw TongkaError(.unsupportedMediaType) }
         let validator = try scope.requireValidator()
-        guard (1...TapRules.maximumBatch).contains(body.records.count) else {
-            throw TongkaError(.invalidTapBatch, detail: "\(body.records.count) records")
+        let records: [TapRecord]
+        switch input.body {
+        case .json(let body):
+            guard (1...TapRules.maximumBatch).contains(body.records.count) else {
+                throw TongkaError(.invalidTapBatch, detail: "\(body.records.count) records")
+            }
+            records = body.records.map { record in
+                TapRecord(
+                    card: CardNumber(trusted: record.cardNumber), issuerID: record.issuerId, cardType: record.cardType,
+                    offlineSerial: record.offlineSerial, amount: Money(fen: record.amountFen),
+                    balanceBefore: Money(fen: record.balanceBeforeFen), balanceAfter: Money(fen: record.balanceAfterFen),
+                    transactionType: record.transactionType, terminalNumber: record.terminalNumber,
+                    terminalSerial: record.terminalSerial, dateTime: record.dateTime, tac: record.tac,
+                    mode: TransportMode(rawValue: record.mode.rawValue) ?? .bus, line: record.line, station: record.station)
+            }
+        case .binary(let body):
+            // The body limit (the import limit for /v1/taps) was applied by the scope middleware.
+            records = try TapBatchFile.decode(try await [UInt8](collecting: body, upTo: .max))
         }
-        let uploads = body.records.map { record in
-            let tap = TapRecord(
-                card: CardNumber(trusted: record.cardNumber), issuerID: record.issuerId, cardType: record.cardType,
-                offlineSerial: record.offlineSerial, amount: Money(fen: record.amountFen),
-                balanceBefore: Money(fen: record.balanceBeforeFen), balanceAfter: Money(fen: record.balanceAfterFen),
-                transactionType: record.transactionType, terminalNumber: record.terminalNumber,
-                terminalSerial: record.terminalSerial, dateTime: record.dateTime, tac: record.tac,
-                mode: TransportMode(rawValue: record.mode.rawValue) ?? .bus, line: record.line, station: record.station)
-            return TapUpload(record: tap, tacValid: tacValid(tap))
-        }
+        let uploads = records.map { TapUpload(record: $0, tacValid: tacValid($0)) }
         let results = try await taps.ingest(uploads, validator: validator, now: now(), maximumFare: maximumFare)
         return .ok(
             .init(

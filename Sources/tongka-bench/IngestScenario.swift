@@ -26,6 +26,12 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(help: "Validators uploading at once (each its own batches, one at a time).") var validators = 8
     @Option(help: "Fare per record, fen.") var fare = 100
     @Option(help: "Write the records here as CSV (the taps table's columns) for the COPY baseline.") var csv: String
+    @Option(help: "The upload's body: binary (docs/tap-upload-format.md, what validators send) or json.")
+    var format: UploadFormat = .binary
+
+    enum UploadFormat: String, ExpressibleByArgument, Sendable {
+        case binary, json
+    }
 
     /// One record as the card made it: small, so a million fit in memory.
     struct Made: Sendable {
@@ -162,7 +168,19 @@ struct IngestCommand: AsyncParsableCommand {
         let issuer = bench.issuerID
         let terminalNames = terminals.map(\.description)
         let fare = self.fare
-        let body: @Sendable ([Int]) -> [Components.Schemas.TapRecord] = { indices in
+        let binary: @Sendable ([Int]) -> [TapRecord] = { indices in
+            indices.map { index in
+                let record = records[index]
+                return TapRecord(
+                    card: CardNumber(trusted: cardNumbers[Int(record.card)]), issuerID: issuer, cardType: 1,
+                    offlineSerial: Int(record.offlineSerial), amount: Money(fen: Int64(fare)),
+                    balanceBefore: Money(fen: Int64(record.before)), balanceAfter: Money(fen: Int64(record.after)),
+                    transactionType: 6, terminalNumber: terminalNames[Int(record.validator)],
+                    terminalSerial: Int64(record.terminalSerial), dateTime: localTime,
+                    tac: String(format: "%08X", record.tac), mode: .bus, line: "1路", station: "五一广场")
+            }
+        }
+        let json: @Sendable ([Int]) -> [Components.Schemas.TapRecord] = { indices in
             indices.map { index in
                 let record = records[index]
                 return .init(
@@ -189,8 +207,9 @@ struct IngestCommand: AsyncParsableCommand {
         try Data(out.utf8).write(to: URL(fileURLWithPath: csv))
 
         let clients = uploaders
+        let format = self.format
         func pass(_ name: String) async throws -> (rate: Double, stored: Int, duplicate: Int, p99: Double) {
-            say("\(name): \(batches.count) batches of up to \(batch), \(validators) validators at once")
+            say("\(name): \(batches.count) \(format.rawValue) batches of up to \(batch), \(validators) validators at once")
             let queues = (0..<validators).map { validator in batches.filter { records[$0[0]].validator == validator } }
             let started = ContinuousClock.now
             let outcome = try await withThrowingTaskGroup(of: (Int, Int, Histogram<UInt64>).self) { group in
@@ -202,7 +221,10 @@ struct IngestCommand: AsyncParsableCommand {
                         var duplicate = 0
                         for indices in queue {
                             let sent = ContinuousClock.now
-                            let answer = try await clients[validator].uploadTaps(body(indices))
+                            let answer =
+                                format == .binary
+                                ? try await clients[validator].uploadTaps(binary: binary(indices))
+                                : try await clients[validator].uploadTaps(json(indices))
                             _ = histogram.record(UInt64(max(1, (ContinuousClock.now - sent).microseconds)))
                             stored += answer.results.filter { $0.outcome == .stored }.count
                             duplicate += answer.results.filter { $0.outcome == .duplicate }.count
@@ -233,10 +255,11 @@ struct IngestCommand: AsyncParsableCommand {
                     "re-sent: %.0f records/s (%.2f of the first; at least 0.8); %d stored, %d duplicate (0 new rows expected)",
                 again.rate, again.rate / firstPass.rate, again.stored, again.duplicate))
         print(
-            String(
-                format:
-                    "RESULT scenario=ingest records=%d batch=%d validators=%d api_per_s=%.0f resend_per_s=%.0f resend_ratio=%.3f p99_ms=%.1f stored=%d resend_stored=%d",
-                records.count, batch, validators, firstPass.rate, again.rate, again.rate / firstPass.rate, firstPass.p99,
-                firstPass.stored, again.stored))
+            "RESULT scenario=ingest format=\(format.rawValue) "
+                + String(
+                    format:
+                        "records=%d batch=%d validators=%d api_per_s=%.0f resend_per_s=%.0f resend_ratio=%.3f p99_ms=%.1f stored=%d resend_stored=%d",
+                    records.count, batch, validators, firstPass.rate, again.rate, again.rate / firstPass.rate, firstPass.p99,
+                    firstPass.stored, again.stored))
     }
 }

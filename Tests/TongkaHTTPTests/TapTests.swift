@@ -111,12 +111,43 @@ extension Components.Schemas.TapRecord {
             #expect(answer.results.allSatisfy { $0.posted && $0.exceptions.isEmpty })
             #expect(try await fixture.clerk.card(bench.card).balanceFen == 4_500)
             let statement = try await fixture.clerk.cardStatement(bench.card)
-            #expect(statement.lines.filter { $0.kind == "tap" }.map(\.amountFen) == [-200, -300])
+            let taps = statement.lines.filter { $0.kind == "tap" }
+            #expect(taps.map(\.amountFen) == [-200, -300] && taps.map(\.balanceFen) == [4_800, 4_500])
+            // One journal transaction for the batch, still a line per tap saying where it was made.
+            #expect(Set(taps.map(\.transactionId)).count == 1 && taps.allSatisfy { $0.clerk.hasPrefix("bus ") })
+            #expect(statement.balanceFen == 4_500)
 
             // The connection was cut before the answer: the validator sends the batch again.
             let again = try await bus.validator.client.uploadTaps([first, second])
             #expect(again.results.map(\.outcome) == [.duplicate, .duplicate] && again.results.allSatisfy { !$0.posted })
             #expect(try await fixture.clerk.card(bench.card).balanceFen == 4_500)
+            #expect(try await fixture.admin.checkLedger().passed)
+        }
+    }
+
+    @Test func aBinaryBatchIsJudgedAsTheJSONOneAndADamagedOneIsRefusedWholeChangingNothing() async throws {
+        try await withFixture { fixture in
+            let bench = try await LoadBench.make(fixture)
+            try await bench.topUp(5_000)
+            let bus = try await TestBus.make(fixture)
+            let first = try await bus.tap(bench, fen: 200, serial: 1)
+            let second = try await bus.tap(bench, fen: 300, serial: 2)
+            let refused = first.with(terminal: "000000000002")
+            var batch = try TapBatchFile.encode([TapRecord(first), TapRecord(second), TapRecord(refused)])
+            // One bit flipped: the CRC-32 refuses the whole batch, nothing is stored or posted.
+            batch[40] ^= 0x10
+            await expectFailure(.invalidTapBatch) { try await bus.validator.client.uploadTaps(batch: batch) }
+            await expectFailure(.invalidTapBatch) { try await bus.validator.client.uploadTaps(batch: Array(batch.prefix(20))) }
+            #expect(try await fixture.clerk.card(bench.card).balanceFen == 5_000)
+            #expect(try await fixture.supervisor.tapExceptions(all: true, limit: nil).exceptions.isEmpty)
+
+            let answer = try await bus.validator.client.uploadTaps(binary: [first, second, refused].map(TapRecord.init))
+            #expect(answer.results.map(\.outcome) == [.stored, .stored, .rejected])
+            #expect(answer.results[2].reason == .otherTerminal && answer.results[0].posted && answer.results[1].posted)
+            #expect(try await fixture.clerk.card(bench.card).balanceFen == 4_500)
+            // The same records as JSON are the same records: duplicates, not a second debit.
+            let json = try await bus.validator.client.uploadTaps([first, second])
+            #expect(json.results.map(\.outcome) == [.duplicate, .duplicate])
             #expect(try await fixture.admin.checkLedger().passed)
         }
     }
