@@ -68,9 +68,9 @@ public struct StatementStore: Sendable {
             // links new kinds of load movement without a change here. A card has few loads, found
             // through the loads_card_time index.
             // A tap transaction debits the card once for every tap of one upload (LedgerRules.taps): its
-            // entry is shown as the taps that make it up, from the card's `taps` rows that name the
-            // transaction (through taps_card_serial), in offline-serial order. The running balance is
-            // summed over lines in that order, so it still ends at the stored balance.
+            // entry is shown as the taps that make it up, the card's `taps` rows (read once, through
+            // taps_card_serial) that name the transaction, in offline-serial order. The running
+            // balance is summed over lines in that order, so it still ends at the stored balance.
             let rows = try await connection.all(
                 """
                 WITH entries AS (
@@ -99,9 +99,8 @@ public struct StatementStore: Sendable {
                     SELECT e.entry_id, p.offline_serial, p.tapped_at, e.kind, -p.amount_fen, NULL,
                            p.mode || ' ' || p.line || ' ' || p.terminal_number || ' ' || p.local_date_time, e.transaction_id,
                            NULL, NULL, NULL
-                      FROM entries e
-                      JOIN taps p ON p.card_number = e.card_number AND p.transaction_id = e.transaction_id
-                     WHERE e.kind = 'tap')
+                      FROM taps p JOIN entries e ON e.transaction_id = p.transaction_id
+                     WHERE p.card_number = \(card.digits) AND e.kind = 'tap')
                 SELECT * FROM (
                     SELECT at, kind, amount, sum(amount) OVER (ORDER BY entry_id, part)::bigint, code, who, transaction_id,
                            load_id, method, reference, entry_id, part, count(*) OVER ()

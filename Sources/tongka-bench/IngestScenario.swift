@@ -168,18 +168,6 @@ struct IngestCommand: AsyncParsableCommand {
         let issuer = bench.issuerID
         let terminalNames = terminals.map(\.description)
         let fare = self.fare
-        let binary: @Sendable ([Int]) -> [TapRecord] = { indices in
-            indices.map { index in
-                let record = records[index]
-                return TapRecord(
-                    card: CardNumber(trusted: cardNumbers[Int(record.card)]), issuerID: issuer, cardType: 1,
-                    offlineSerial: Int(record.offlineSerial), amount: Money(fen: Int64(fare)),
-                    balanceBefore: Money(fen: Int64(record.before)), balanceAfter: Money(fen: Int64(record.after)),
-                    transactionType: 6, terminalNumber: terminalNames[Int(record.validator)],
-                    terminalSerial: Int64(record.terminalSerial), dateTime: localTime,
-                    tac: String(format: "%08X", record.tac), mode: .bus, line: "1路", station: "五一广场")
-            }
-        }
         let json: @Sendable ([Int]) -> [Components.Schemas.TapRecord] = { indices in
             indices.map { index in
                 let record = records[index]
@@ -223,7 +211,7 @@ struct IngestCommand: AsyncParsableCommand {
                             let sent = ContinuousClock.now
                             let answer =
                                 format == .binary
-                                ? try await clients[validator].uploadTaps(binary: binary(indices))
+                                ? try await clients[validator].uploadTaps(binary: json(indices).map(TapRecord.init))
                                 : try await clients[validator].uploadTaps(json(indices))
                             _ = histogram.record(UInt64(max(1, (ContinuousClock.now - sent).microseconds)))
                             stored += answer.results.filter { $0.outcome == .stored }.count
