@@ -415,10 +415,10 @@ BEGIN
         RAISE EXCEPTION 'ledger accounts are never deleted' USING ERRCODE = 'TK001', CONSTRAINT = 'ledger_accounts_guard';
     END IF;
     IF (NEW.account_id, NEW.kind, NEW.normal_side, NEW.card_number, NEW.shift_id, NEW.hall_id, NEW.payment_method,
-        NEW.tracks_balance)
+        NEW.company_id, NEW.tracks_balance)
        IS DISTINCT FROM
        (OLD.account_id, OLD.kind, OLD.normal_side, OLD.card_number, OLD.shift_id, OLD.hall_id, OLD.payment_method,
-        OLD.tracks_balance) THEN
+        OLD.company_id, OLD.tracks_balance) THEN
         RAISE EXCEPTION 'a ledger account''s owner and kind never change' USING ERRCODE = 'TK001', CONSTRAINT = 'ledger_accounts_guard';
     END IF;
     IF NEW.balance_fen <> OLD.balance_fen AND pg_trigger_depth() < 2 THEN
@@ -598,6 +598,20 @@ BEGIN
     IF to_regclass(name) IS NOT NULL THEN RETURN; END IF;
     EXECUTE format('CREATE TABLE %I PARTITION OF taps FOR VALUES FROM (%L) TO (%L)', name, month_start,
                    month_start + interval '1 month');
+END $$;
+
+--
+-- Name: taps_guard(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.taps_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF OLD.company_id IS NOT NULL OR (to_jsonb(NEW) - 'company_id') IS DISTINCT FROM (to_jsonb(OLD) - 'company_id') THEN
+        RAISE EXCEPTION 'a record changes only by being credited to a company once' USING ERRCODE = 'TK001', CONSTRAINT = 'taps_guard';
+    END IF;
+    RETURN NEW;
 END $$;
 
 --
@@ -1089,7 +1103,7 @@ CREATE TABLE public.journal_transactions (
     payment_reference text,
     CONSTRAINT journal_transactions_cash_has_no_reference CHECK (((payment_method IS DISTINCT FROM 'cash'::text) OR (payment_reference IS NULL))),
     CONSTRAINT journal_transactions_clerk CHECK (((clerk_id IS NOT NULL) OR (kind = ANY (ARRAY['tap'::text, 'balance_transfer'::text])))),
-    CONSTRAINT journal_transactions_kind CHECK ((kind = ANY (ARRAY['shift_open'::text, 'shift_close'::text, 'card_issue'::text, 'card_load'::text, 'load_reversal'::text, 'load_void'::text, 'order_paid'::text, 'order_refund'::text, 'card_refund'::text, 'tap'::text, 'clearing_in'::text, 'balance_transfer'::text, 'card_replacement'::text]))),
+    CONSTRAINT journal_transactions_kind CHECK ((kind = ANY (ARRAY['shift_open'::text, 'shift_close'::text, 'card_issue'::text, 'card_load'::text, 'load_reversal'::text, 'load_void'::text, 'order_paid'::text, 'order_refund'::text, 'card_refund'::text, 'tap'::text, 'clearing_in'::text, 'balance_transfer'::text, 'card_replacement'::text, 'revenue_reassign'::text]))),
     CONSTRAINT journal_transactions_memo_length CHECK ((char_length(memo) <= 200)),
     CONSTRAINT journal_transactions_non_cash_has_reference CHECK (((payment_method IS NULL) OR (payment_method = 'cash'::text) OR (payment_reference IS NOT NULL))),
     CONSTRAINT journal_transactions_payment_method CHECK ((payment_method = ANY (ARRAY['cash'::text, 'unionpay'::text, 'wechat_pay'::text, 'alipay'::text]))),
@@ -1125,17 +1139,19 @@ CREATE TABLE public.ledger_accounts (
     tracks_balance boolean NOT NULL,
     balance_fen bigint DEFAULT 0 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    company_id bigint,
     CONSTRAINT ledger_accounts_balance_non_negative CHECK (((NOT tracks_balance) OR (balance_fen >= 0))),
     CONSTRAINT ledger_accounts_kind CHECK ((kind = ANY (ARRAY['card_purse'::text, 'deposits_held'::text, 'card_cost_income'::text, 'fee_income'::text, 'shift_cash'::text, 'hall_cash_office'::text, 'cash_over_short'::text, 'payment_channel'::text, 'topup_orders'::text, 'unsettled_spend'::text, 'transit_revenue'::text, 'platform_payable'::text, 'balance_transfer'::text]))),
     CONSTRAINT ledger_accounts_normal_side CHECK ((normal_side = ANY (ARRAY[1, '-1'::integer]))),
     CONSTRAINT ledger_accounts_owner CHECK (
 CASE kind
-    WHEN 'card_purse'::text THEN ((card_number IS NOT NULL) AND (shift_id IS NULL) AND (hall_id IS NULL) AND (payment_method IS NULL))
-    WHEN 'shift_cash'::text THEN ((shift_id IS NOT NULL) AND (card_number IS NULL) AND (hall_id IS NULL) AND (payment_method IS NULL))
-    WHEN 'hall_cash_office'::text THEN ((hall_id IS NOT NULL) AND (card_number IS NULL) AND (shift_id IS NULL) AND (payment_method IS NULL))
-    WHEN 'cash_over_short'::text THEN ((hall_id IS NOT NULL) AND (card_number IS NULL) AND (shift_id IS NULL) AND (payment_method IS NULL))
-    WHEN 'payment_channel'::text THEN ((payment_method IS NOT NULL) AND (card_number IS NULL) AND (shift_id IS NULL) AND (hall_id IS NULL))
-    ELSE ((card_number IS NULL) AND (shift_id IS NULL) AND (hall_id IS NULL) AND (payment_method IS NULL))
+    WHEN 'card_purse'::text THEN ((card_number IS NOT NULL) AND (shift_id IS NULL) AND (hall_id IS NULL) AND (payment_method IS NULL) AND (company_id IS NULL))
+    WHEN 'shift_cash'::text THEN ((shift_id IS NOT NULL) AND (card_number IS NULL) AND (hall_id IS NULL) AND (payment_method IS NULL) AND (company_id IS NULL))
+    WHEN 'hall_cash_office'::text THEN ((hall_id IS NOT NULL) AND (card_number IS NULL) AND (shift_id IS NULL) AND (payment_method IS NULL) AND (company_id IS NULL))
+    WHEN 'cash_over_short'::text THEN ((hall_id IS NOT NULL) AND (card_number IS NULL) AND (shift_id IS NULL) AND (payment_method IS NULL) AND (company_id IS NULL))
+    WHEN 'payment_channel'::text THEN ((payment_method IS NOT NULL) AND (card_number IS NULL) AND (shift_id IS NULL) AND (hall_id IS NULL) AND (company_id IS NULL))
+    WHEN 'transit_revenue'::text THEN ((card_number IS NULL) AND (shift_id IS NULL) AND (hall_id IS NULL) AND (payment_method IS NULL))
+    ELSE ((card_number IS NULL) AND (shift_id IS NULL) AND (hall_id IS NULL) AND (payment_method IS NULL) AND (company_id IS NULL))
 END),
     CONSTRAINT ledger_accounts_tracking CHECK ((tracks_balance = (kind = 'card_purse'::text))),
     CONSTRAINT ledger_accounts_untracked_zero CHECK ((tracks_balance OR (balance_fen = 0)))
@@ -1726,6 +1742,7 @@ CREATE TABLE public.taps (
     received_at timestamp with time zone NOT NULL,
     own_card boolean NOT NULL,
     transaction_id bigint,
+    company_id bigint,
     CONSTRAINT taps_amount CHECK ((amount_fen > 0)),
     CONSTRAINT taps_balance_after CHECK ((balance_after_fen >= 0)),
     CONSTRAINT taps_balance_before CHECK ((balance_before_fen >= 0)),
@@ -1816,12 +1833,22 @@ ALTER TABLE public.transport_companies ALTER COLUMN company_id ADD GENERATED ALW
 );
 
 --
+-- Name: transport_line_operators; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.transport_line_operators (
+    line_id bigint NOT NULL,
+    company_id bigint NOT NULL,
+    valid_from timestamp with time zone NOT NULL,
+    entered_at timestamp with time zone NOT NULL
+);
+
+--
 -- Name: transport_lines; Type: TABLE; Schema: public; Owner: -
 --
 
 CREATE TABLE public.transport_lines (
     line_id bigint NOT NULL,
-    company_id bigint NOT NULL,
     mode text NOT NULL,
     line text NOT NULL,
     stations text[] NOT NULL,
@@ -2332,6 +2359,13 @@ ALTER TABLE ONLY public.transport_companies
     ADD CONSTRAINT transport_companies_pkey PRIMARY KEY (company_id);
 
 --
+-- Name: transport_line_operators transport_line_operators_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.transport_line_operators
+    ADD CONSTRAINT transport_line_operators_key PRIMARY KEY (line_id, valid_from);
+
+--
 -- Name: transport_lines transport_lines_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2473,7 +2507,7 @@ CREATE UNIQUE INDEX ledger_accounts_card_purse ON public.ledger_accounts USING b
 -- Name: ledger_accounts_one_per_owner; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE UNIQUE INDEX ledger_accounts_one_per_owner ON public.ledger_accounts USING btree (kind, COALESCE(card_number, ''::text), COALESCE(shift_id, (0)::bigint), COALESCE(hall_id, (0)::bigint), COALESCE(payment_method, ''::text));
+CREATE UNIQUE INDEX ledger_accounts_one_per_owner ON public.ledger_accounts USING btree (kind, COALESCE(card_number, ''::text), COALESCE(shift_id, (0)::bigint), COALESCE(hall_id, (0)::bigint), COALESCE(payment_method, ''::text), COALESCE(company_id, (0)::bigint));
 
 --
 -- Name: ledger_accounts_shift_cash; Type: INDEX; Schema: public; Owner: -
@@ -2620,10 +2654,10 @@ CREATE INDEX topup_orders_card ON public.topup_orders USING btree (card_number, 
 CREATE INDEX topup_orders_expiring ON public.topup_orders USING btree (expires_at) WHERE (state = 'pending'::text);
 
 --
--- Name: transport_lines_company; Type: INDEX; Schema: public; Owner: -
+-- Name: transport_line_operators_company; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX transport_lines_company ON public.transport_lines USING btree (company_id);
+CREATE INDEX transport_line_operators_company ON public.transport_line_operators USING btree (company_id);
 
 --
 -- Name: validators_group; Type: INDEX; Schema: public; Owner: -
@@ -2816,6 +2850,12 @@ CREATE TRIGGER stock_batches_no_truncate BEFORE TRUNCATE ON public.stock_batches
 --
 
 CREATE TRIGGER stock_no_truncate BEFORE TRUNCATE ON public.card_stock FOR EACH STATEMENT EXECUTE FUNCTION public.never_deleted();
+
+--
+-- Name: taps taps_guard; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER taps_guard BEFORE UPDATE ON public.taps FOR EACH ROW EXECUTE FUNCTION public.taps_guard();
 
 --
 -- Name: topup_orders topup_orders_guard; Type: TRIGGER; Schema: public; Owner: -
@@ -3060,6 +3100,13 @@ ALTER TABLE ONLY public.journal_transactions
 
 ALTER TABLE ONLY public.journal_transactions
     ADD CONSTRAINT journal_transactions_shift_id_fkey FOREIGN KEY (shift_id) REFERENCES public.shifts(shift_id);
+
+--
+-- Name: ledger_accounts ledger_accounts_company_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.ledger_accounts
+    ADD CONSTRAINT ledger_accounts_company_id_fkey FOREIGN KEY (company_id) REFERENCES public.transport_companies(company_id);
 
 --
 -- Name: ledger_accounts ledger_accounts_hall_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -3503,11 +3550,18 @@ ALTER TABLE ONLY public.topup_orders
     ADD CONSTRAINT topup_orders_refund_transaction_id_fkey FOREIGN KEY (refund_transaction_id) REFERENCES public.journal_transactions(transaction_id);
 
 --
--- Name: transport_lines transport_lines_company_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+-- Name: transport_line_operators transport_line_operators_company_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
-ALTER TABLE ONLY public.transport_lines
-    ADD CONSTRAINT transport_lines_company_id_fkey FOREIGN KEY (company_id) REFERENCES public.transport_companies(company_id);
+ALTER TABLE ONLY public.transport_line_operators
+    ADD CONSTRAINT transport_line_operators_company_id_fkey FOREIGN KEY (company_id) REFERENCES public.transport_companies(company_id);
+
+--
+-- Name: transport_line_operators transport_line_operators_line_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.transport_line_operators
+    ADD CONSTRAINT transport_line_operators_line_id_fkey FOREIGN KEY (line_id) REFERENCES public.transport_lines(line_id);
 
 --
 -- Name: validators validators_group_code_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -3785,6 +3839,12 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.tap_exceptions TO tongka_service;
 GRANT SELECT,INSERT ON TABLE public.taps TO tongka_service;
 
 --
+-- Name: COLUMN taps.company_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(company_id) ON TABLE public.taps TO tongka_service;
+
+--
 -- Name: TABLE topup_orders; Type: ACL; Schema: public; Owner: -
 --
 
@@ -3795,6 +3855,12 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.topup_orders TO tongka_service;
 --
 
 GRANT SELECT,INSERT ON TABLE public.transport_companies TO tongka_service;
+
+--
+-- Name: TABLE transport_line_operators; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT ON TABLE public.transport_line_operators TO tongka_service;
 
 --
 -- Name: TABLE transport_lines; Type: ACL; Schema: public; Owner: -

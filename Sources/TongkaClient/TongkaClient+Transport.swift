@@ -36,6 +36,18 @@ extension TongkaClient {
         }
     }
 
+    /// Hands a line to another company from the start of `from` (YYYY-MM-DD, a day after today).
+    public func transferTransportLine(
+        mode: Components.Schemas.TransportMode, line: String, to company: String, from: String
+    ) async throws -> Components.Schemas.TransportLine {
+        switch try await call({
+            try await api.transferTransportLine(body: .json(.init(mode: mode, line: line, company: company, from: from)))
+        }) {
+        case .created(let created): return try created.body.json
+        case .`default`(let status, let error): throw APIFailure(status: status, error)
+        }
+    }
+
     public func revenueReport(
         from: String, to: String, period: Operations.GetRevenueReport.Input.Query.PeriodPayload?, groupBy: String?
     ) async throws -> Components.Schemas.RevenueReport {

@@ -172,6 +172,10 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
     case companyCodeTaken = "company_code_taken"
     case companyNotFound = "company_not_found"
     case lineTaken = "line_taken"
+    case lineNotFound = "line_not_found"
+    case transferNotInFuture = "transfer_not_in_future"
+    case lineTransferExists = "line_transfer_exists"
+    case lineAlreadyRuns = "line_already_runs"
 
     /// The HTTP status a response with this code carries.
     public var httpStatus: Int {
@@ -191,7 +195,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
             403
         case .notFound, .hallNotFound, .clerkNotFound, .shiftNotFound, .productNotFound, .cardNotFound,
             .holderNotFound, .loadNotFound, .orderNotFound, .batchNotFound, .validatorNotFound, .tapExceptionNotFound,
-            .lossReportNotFound, .companyNotFound:
+            .lossReportNotFound, .companyNotFound, .lineNotFound:
             404
         case .idempotencyKeyReused, .hallCodeTaken, .usernameTaken, .shiftAlreadyOpen, .noOpenShift, .shiftClosed,
             .insufficientCash, .alreadyBootstrapped, .productCodeTaken, .insufficientStock, .cardNotInHallStock,
@@ -201,13 +205,14 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
             .cardMismatch, .orderNotPending, .orderReferenceConflict, .voidNotAllowed, .amountNotInPurse, .cardNotRefundable,
             .balanceMismatch, .refundApprovalRequired, .alreadyListed, .notListed, .batchNotPending, .batchAlreadyUndone,
             .terminalTaken, .tapExceptionResolved, .cardAnonymous, .cardSuspended, .cardReplaced, .lossReportClosed,
-            .reclaimWindowPassed, .cardNotBlockable, .companyCodeTaken, .lineTaken:
+            .reclaimWindowPassed, .cardNotBlockable, .companyCodeTaken, .lineTaken,
+            .lineTransferExists, .lineAlreadyRuns:
             409
         case .methodNotAllowed: 405
         case .bodyTooLarge: 413
         case .unsupportedMediaType: 415
         case .stockFileInvalid, .loadMACInvalid, .tacInvalid, .purchaseMACInvalid, .invalidBlacklistReason,
-            .exchangeFileInvalid, .documentMismatch, .lossReportNotAccepted:
+            .exchangeFileInvalid, .documentMismatch, .lossReportNotAccepted, .transferNotInFuture:
             422
         case .accountLocked: 423
         case .holderLookupLimit: 429
@@ -382,6 +387,10 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .companyCodeTaken: ("A transport company with this code exists", "该运营企业代码已存在")
         case .companyNotFound: ("No such transport company", "运营企业不存在")
         case .lineTaken: ("This line of this mode is entered already", "该线路已登记")
+        case .lineNotFound: ("No such line of this mode", "该线路未登记")
+        case .transferNotInFuture: ("A line changes company from a future day only", "线路只能从今后某日起变更运营企业")
+        case .lineTransferExists: ("A change of company from that day is entered already", "该日起的运营企业变更已登记")
+        case .lineAlreadyRuns: ("That company runs the line on that day already", "该企业当日已运营此线路")
         }
     }
 }

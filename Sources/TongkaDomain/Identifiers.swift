@@ -39,3 +39,7 @@ public typealias StockBatchID = Identifier<StockBatchTag>
 public enum LoadTag {}
 /// A purse load attempt (`loads.load_id`).
 public typealias LoadID = Identifier<LoadTag>
+
+public enum CompanyTag {}
+/// A transport company (`transport_companies.company_id`).
+public typealias CompanyID = Identifier<CompanyTag>

@@ -22,8 +22,9 @@ public enum AccountKind: String, Sendable, CaseIterable, Codable {
     case topupOrders = "topup_orders"
     /// Spending a returned card showed that validators have not reported yet. One system account.
     case unsettledSpend = "unsettled_spend"
-    /// Fares validators took from this operator's cards, owed to the transport companies until
-    /// clearing. One system account.
+    /// Fares validators took from this operator's cards, owed to the transport company that ran
+    /// the line until clearing. One per company, and one without a company for lines no company
+    /// was entered for.
     case transitRevenue = "transit_revenue"
     /// What this operator owes the national platform for its cards' spending in other cities,
     /// until settlement. One system account.
@@ -62,7 +63,8 @@ public enum LedgerAccount: Hashable, Sendable, CustomStringConvertible {
     case paymentChannel(PaymentMethod)
     case topupOrders
     case unsettledSpend
-    case transitRevenue
+    /// Owed to this company (nil: to whichever company ran a line nobody entered).
+    case transitRevenue(CompanyID?)
     case platformPayable
     case balanceTransfer
 
@@ -96,6 +98,7 @@ public enum LedgerAccount: Hashable, Sendable, CustomStringConvertible {
         case .hallCashOffice(let hall): "hall_cash_office:\(hall)"
         case .cashOverShort(let hall): "cash_over_short:\(hall)"
         case .paymentChannel(let method): "payment_channel:\(method.rawValue)"
+        case .transitRevenue(let company?): "transit_revenue:\(company)"
         default: kind.rawValue
         }
     }
@@ -127,6 +130,9 @@ public enum TransactionKind: String, Sendable, CaseIterable, Codable {
     case clearingIn = "clearing_in"
     case balanceTransfer = "balance_transfer"
     case cardReplacement = "card_replacement"
+    /// Fares received for a line before any company was entered for it, credited to the company
+    /// when it is entered.
+    case revenueReassign = "revenue_reassign"
 
     /// What a clerk or a rider reads on a statement.
     public func localizedName(_ language: Language) -> String {
@@ -144,6 +150,7 @@ public enum TransactionKind: String, Sendable, CaseIterable, Codable {
         case (.clearingIn, .en): "fare in another city"
         case (.balanceTransfer, .en): "balance moved to the replacement card"
         case (.cardReplacement, .en): "replacement card fee"
+        case (.revenueReassign, .en): "fares credited to the line's company"
         case (.shiftOpen, .zh): "开班"
         case (.shiftClose, .zh): "结班"
         case (.cardIssue, .zh): "售卡"
@@ -157,6 +164,7 @@ public enum TransactionKind: String, Sendable, CaseIterable, Codable {
         case (.clearingIn, .zh): "异地乘车消费"
         case (.balanceTransfer, .zh): "余额转入补办新卡"
         case (.cardReplacement, .zh): "补卡工本费"
+        case (.revenueReassign, .zh): "票款划归线路运营企业"
         }
     }
 }

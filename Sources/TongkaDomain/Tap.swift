@@ -192,18 +192,36 @@ extension LedgerRules {
 
     /// The taps of one upload by this operator's cards, posted together: what the operator owes on
     /// each card (one entry per card, the sum of its fares, in card-number order) becomes fare revenue
-    /// owed to the transport companies until clearing. One transaction per batch rather than per tap:
-    /// each journal transaction costs a statement and a deferred balance check, which made the upload
-    /// path 40 times slower than storing the records (docs/performance.md). The card statement still
-    /// lists every tap, from the `taps` rows that name the transaction. Nil when nothing is posted.
-    public static func taps(_ fares: [(card: CardNumber, amount: Money)]) throws(TongkaError) -> JournalDraft? {
+    /// owed to the company that ran each tap's line (one credit per company, in company order; nil,
+    /// a line no company was entered for, first) until clearing. One transaction per batch rather
+    /// than per tap: each journal transaction costs a statement and a deferred balance check, which
+    /// made the upload path 40 times slower than storing the records (docs/performance.md). The card
+    /// statement still lists every tap, from the `taps` rows that name the transaction. Nil when
+    /// nothing is posted.
+    public static func taps(
+        _ fares: [(card: CardNumber, company: CompanyID?, amount: Money)]
+    ) throws(TongkaError) -> JournalDraft? {
         var perCard: [String: (card: CardNumber, fen: Int64)] = [:]
+        var perCompany: [Int64: Int64] = [:]
         for fare in fares where fare.amount != .zero {
             perCard[fare.card.digits, default: (fare.card, 0)].fen += fare.amount.fen
+            perCompany[fare.company?.rawValue ?? 0, default: 0] += fare.amount.fen
         }
         guard !perCard.isEmpty else { return nil }
         let debits = perCard.keys.sorted().map { Posting(.cardPurse(perCard[$0]!.card), Money(fen: perCard[$0]!.fen)) }
-        let total = debits.reduce(Int64(0)) { $0 + $1.amount.fen }
-        return try JournalDraft(kind: .tap, postings: debits + [Posting(.transitRevenue, Money(fen: -total))])
+        let credits = perCompany.keys.sorted().map { id in
+            Posting(.transitRevenue(id == 0 ? nil : CompanyID(id)), Money(fen: -perCompany[id]!))
+        }
+        return try JournalDraft(kind: .tap, postings: debits + credits)
+    }
+
+    /// Fares of this operator's cards received for a line before any company was entered for it
+    /// (credited to the revenue account without a company), credited to the company the line is
+    /// entered for. Nil when there is nothing to move.
+    public static func reassignRevenue(to company: CompanyID, amount: Money) throws(TongkaError) -> JournalDraft? {
+        guard amount != .zero else { return nil }
+        return try JournalDraft(
+            kind: .revenueReassign,
+            postings: [Posting(.transitRevenue(nil), amount), Posting(.transitRevenue(company), -amount)])
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Transport companies and their lines (issue 10): reference data that says which company ran the
 /// line a validator's record names.
 public struct TransportLineDefinition: Sendable, Equatable {
@@ -63,5 +65,58 @@ public enum ReportDimensions {
             }
         }
         return D.allCases.filter(chosen.contains)
+    }
+}
+
+/// Who ran a line when (issue 10): the companies that took it over, each from an instant; the
+/// first from the beginning (nil). A tap is credited to the company that ran its line at the tap's
+/// time, in the ledger and in the revenue report alike.
+public struct LineOperators: Sendable, Equatable {
+    public struct Span: Sendable, Equatable {
+        public let company: CompanyID
+        /// Nil for the company the line was entered with: it ran the line from the beginning.
+        public let from: Date?
+
+        public init(company: CompanyID, from: Date?) {
+            self.company = company
+            self.from = from
+        }
+    }
+
+    /// Oldest first.
+    public let spans: [Span]
+
+    public init(_ spans: [Span]) {
+        self.spans = spans.sorted { ($0.from ?? .distantPast) < ($1.from ?? .distantPast) }
+    }
+
+    /// The company that ran the line at `instant`: the latest span that began at or before it.
+    public func company(at instant: Date) -> CompanyID? {
+        spans.last { ($0.from ?? .distantPast) <= instant }?.company
+    }
+}
+
+/// Rules for changing who runs a line.
+public enum TransportRules {
+    /// When a line passes to `company` from the start of the operator-local `day`: only from a day
+    /// after `today`. Every record is credited to a company when it is received, in the ledger and
+    /// the report alike, and is never moved afterwards; a change that began in the past would leave
+    /// records already received with the company that no longer ran the line. Refused with
+    /// `transfer_not_in_future`, or `line_already_runs` when `company` runs the line on that day
+    /// already (by `operators`), or `line_transfer_exists` when a change from that day is entered.
+    public static func transferStart(
+        to company: CompanyID, day: CalendarDate, today: CalendarDate, operators: LineOperators, timeZone: TimeZone
+    ) throws(TongkaError) -> Date {
+        guard day > today else {
+            throw TongkaError(.transferNotInFuture, detail: "a line changes company from \(today.next) at the earliest")
+        }
+        let start = day.startInstant(in: timeZone)
+        guard !operators.spans.contains(where: { $0.from == start }) else {
+            throw TongkaError(.lineTransferExists, detail: "a change from \(day) is entered already")
+        }
+        guard operators.company(at: start) != company else {
+            throw TongkaError(.lineAlreadyRuns, detail: "the company runs the line on \(day) already")
+        }
+        return start
     }
 }

@@ -13,7 +13,7 @@ extension APIHandler {
     ) async throws
         -> Operations.ListTransportCompanies.Output
     {
-        .ok(.init(body: .json(.init(companies: try await transport.companies().map(map)))))
+        .ok(.init(body: .json(.init(companies: try await transport.companies(now: now()).map(map)))))
     }
 
     func createTransportCompany(
@@ -27,7 +27,7 @@ extension APIHandler {
     }
 
     func listTransportLines(_ input: Operations.ListTransportLines.Input) async throws -> Operations.ListTransportLines.Output {
-        .ok(.init(body: .json(.init(lines: try await transport.lines(companyCode: input.query.company).map(map)))))
+        .ok(.init(body: .json(.init(lines: try await transport.lines(companyCode: input.query.company, now: now()).map(map)))))
     }
 
     func createTransportLine(_ input: Operations.CreateTransportLine.Input) async throws -> Operations.CreateTransportLine.Output
@@ -37,6 +37,19 @@ extension APIHandler {
         let line = try TransportLineDefinition(
             companyCode: body.company, mode: mode, line: body.line, stations: body.stations ?? [])
         return .created(.init(body: .json(map(try await transport.createLine(line, now: now(), origin: scope.origin)))))
+    }
+
+    func transferTransportLine(
+        _ input: Operations.TransferTransportLine.Input
+    ) async throws
+        -> Operations.TransferTransportLine.Output
+    {
+        guard case .json(let body) = input.body else { throw TongkaError(.unsupportedMediaType) }
+        guard let mode = TransportMode(rawValue: body.mode.rawValue) else { throw TongkaError(.malformedRequest) }
+        let line = try await transport.transferLine(
+            mode: mode, line: body.line, to: body.company, from: try CalendarDate(parsing: body.from), now: now(),
+            origin: scope.origin)
+        return .created(.init(body: .json(map(line))))
     }
 
     func getRevenueReport(_ input: Operations.GetRevenueReport.Input) async throws -> Operations.GetRevenueReport.Output {
@@ -65,13 +78,17 @@ extension APIHandler {
     }
 
     func map(_ company: TransportCompany) -> Components.Schemas.TransportCompany {
-        .init(code: company.code, name: company.name, lines: company.lines, createdAt: company.createdAt)
+        .init(
+            code: company.code, name: company.name, lines: company.lines, owedFen: company.owed.fen,
+            createdAt: company.createdAt)
     }
 
     func map(_ line: TransportLine) -> Components.Schemas.TransportLine {
         .init(
             company: line.companyCode, companyName: line.companyName,
             mode: Components.Schemas.TransportMode(rawValue: line.mode.rawValue) ?? .bus, line: line.line,
-            stations: line.stations, createdAt: line.createdAt)
+            stations: line.stations,
+            operators: line.operators.map { .init(company: $0.companyCode, companyName: $0.companyName, from: $0.from) },
+            createdAt: line.createdAt)
     }
 }

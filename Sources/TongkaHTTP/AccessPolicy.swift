@@ -66,6 +66,7 @@ enum AccessPolicy {
         "createTransportCompany": .roles([.admin]),
         "listTransportLines": .roles(oversight),
         "createTransportLine": .roles([.admin]),
+        "transferTransportLine": .roles([.admin]),
         "registerLoadTerminal": .roles(counter),
         "authorizeLoad": .roles(counter),
         "listLoads": .roles(everyone),

@@ -30,22 +30,24 @@ public struct LedgerStore: Sendable {
     /// on first use; the unique index on owners makes a concurrent creation converge on one row.
     static func accountID(_ account: LedgerAccount, connection: PostgresConnection, logger: Logger) async throws -> AccountID {
         let owner = Owner(account)
-        let (card, shift, hall, method) = (owner.card, owner.shift, owner.hall, owner.method)
+        let (card, shift, hall, method, company) = (owner.card, owner.shift, owner.hall, owner.method, owner.company)
         let kind = account.kind
         if let id = try await connection.first(
             """
             SELECT account_id FROM ledger_accounts
              WHERE kind = \(kind.rawValue) AND COALESCE(card_number, '') = \(card ?? "")
                AND COALESCE(shift_id, 0) = \(shift ?? 0) AND COALESCE(hall_id, 0) = \(hall ?? 0)
-               AND COALESCE(payment_method, '') = \(method ?? "")
+               AND COALESCE(payment_method, '') = \(method ?? "") AND COALESCE(company_id, 0) = \(company ?? 0)
             """, as: (Int64.self), logger: logger)
         {
             return AccountID(id)
         }
         let created = try await connection.first(
             """
-            INSERT INTO ledger_accounts (kind, normal_side, card_number, shift_id, hall_id, payment_method, tracks_balance)
-            VALUES (\(kind.rawValue), \(Int16(kind.normalSide)), \(card), \(shift), \(hall), \(method), \(kind.tracksBalance))
+            INSERT INTO ledger_accounts (kind, normal_side, card_number, shift_id, hall_id, payment_method, company_id,
+                                         tracks_balance)
+            VALUES (\(kind.rawValue), \(Int16(kind.normalSide)), \(card), \(shift), \(hall), \(method), \(company),
+                    \(kind.tracksBalance))
             ON CONFLICT DO NOTHING
             RETURNING account_id
             """, as: (Int64.self), logger: logger)
@@ -53,9 +55,10 @@ public struct LedgerStore: Sendable {
         return try await accountID(account, connection: connection, logger: logger)
     }
 
-    /// A draft's postings as the arrays ``entriesSQL(transaction:firstParameter:)`` unnests: each
-    /// account by its owner (kind, card, shift, hall, payment method; '' and 0 for none, as in the
-    /// unique index ledger_accounts_one_per_owner) and the amount.
+    /// A draft's postings as the arrays ``entriesSQL(transaction:firstParameter:companies:)`` unnests:
+    /// each account by its owner (kind, card, shift, hall, payment method, company; '' and 0 for
+    /// none, as in the unique index ledger_accounts_one_per_owner) and the amount. The companies
+    /// are bound apart (``appendCompanies(to:)``), since only fare revenue has one.
     struct PostingArrays {
         var kinds: [String] = []
         var cards: [String] = []
@@ -63,6 +66,7 @@ public struct LedgerStore: Sendable {
         var halls: [Int64] = []
         var methods: [String] = []
         var amounts: [Int64] = []
+        var companies: [Int64] = []
 
         init(_ postings: [Posting]) {
             for posting in postings {
@@ -73,6 +77,7 @@ public struct LedgerStore: Sendable {
                 halls.append(owner.hall ?? 0)
                 methods.append(owner.method ?? "")
                 amounts.append(posting.amount.fen)
+                companies.append(owner.company ?? 0)
             }
         }
 
@@ -84,6 +89,8 @@ public struct LedgerStore: Sendable {
             bindings.append(methods)
             bindings.append(amounts)
         }
+
+        func appendCompanies(to bindings: inout PostgresBindings) { bindings.append(companies) }
     }
 
     /// Who owns an account: at most one of these is set, by kind.
@@ -92,6 +99,7 @@ public struct LedgerStore: Sendable {
         var shift: Int64?
         var hall: Int64?
         var method: String?
+        var company: Int64?
 
         init(_ account: LedgerAccount) {
             switch account {
@@ -99,7 +107,8 @@ public struct LedgerStore: Sendable {
             case .shiftCash(let id): shift = id.rawValue
             case .hallCashOffice(let id), .cashOverShort(let id): hall = id.rawValue
             case .paymentChannel(let payment): method = payment.rawValue
-            case .depositsHeld, .cardCostIncome, .feeIncome, .topupOrders, .unsettledSpend, .transitRevenue, .platformPayable,
+            case .transitRevenue(let id): company = id?.rawValue
+            case .depositsHeld, .cardCostIncome, .feeIncome, .topupOrders, .unsettledSpend, .platformPayable,
                 .balanceTransfer:
                 break
             }
@@ -132,24 +141,28 @@ public struct LedgerStore: Sendable {
     }
 
     /// The entries of the journal transaction in the CTE `transaction`, the six arrays of
-    /// ``PostingArrays`` in parameters `$first` to `$first + 5`. Accounts are found by owner through
+    /// ``PostingArrays`` in parameters `$first` to `$first + 5` and its companies in `$companies`
+    /// (nil: no posting names a company, as in sales and loads). Accounts are found by owner through
     /// the unique index (a lateral lookup per posting, so that a cached plan never turns into a scan
     /// of all accounts as they grow); a posting whose account does not exist yet inserts nothing, so callers
     /// compare the rows inserted with the postings (``ensureAccounts(_:connection:logger:)``
     /// creates per-card, per-shift and per-hall accounts first where they may be missing).
-    static func entriesSQL(transaction: String, firstParameter p: Int) -> String {
-        """
-        INSERT INTO journal_entries (transaction_id, account_id, amount_fen)
-        SELECT t.transaction_id, a.account_id, e.amount
-          FROM \(transaction) t
-         CROSS JOIN unnest($\(p)::text[], $\(p + 1)::text[], $\(p + 2)::bigint[], $\(p + 3)::bigint[], $\(p + 4)::text[],
-                           $\(p + 5)::bigint[]) AS e(kind, card, shift, hall, method, amount)
-          JOIN LATERAL (
-                   SELECT account_id FROM ledger_accounts
-                    WHERE kind = e.kind AND COALESCE(card_number, '') = e.card AND COALESCE(shift_id, 0) = e.shift
-                      AND COALESCE(hall_id, 0) = e.hall AND COALESCE(payment_method, '') = e.method) a ON true
-        RETURNING 1
-        """
+    static func entriesSQL(transaction: String, firstParameter p: Int, companies: Int? = nil) -> String {
+        // Without the companies array, every posting's company is none (0).
+        let (array, company) = companies.map { (", $\($0)::bigint[]", "e.company") } ?? ("", "0")
+        return """
+            INSERT INTO journal_entries (transaction_id, account_id, amount_fen)
+            SELECT t.transaction_id, a.account_id, e.amount
+              FROM \(transaction) t
+             CROSS JOIN unnest($\(p)::text[], $\(p + 1)::text[], $\(p + 2)::bigint[], $\(p + 3)::bigint[], $\(p + 4)::text[],
+                               $\(p + 5)::bigint[]\(array)) AS e(kind, card, shift, hall, method, amount\(companies == nil ? "" : ", company"))
+              JOIN LATERAL (
+                       SELECT account_id FROM ledger_accounts
+                        WHERE kind = e.kind AND COALESCE(card_number, '') = e.card AND COALESCE(shift_id, 0) = e.shift
+                          AND COALESCE(hall_id, 0) = e.hall AND COALESCE(payment_method, '') = e.method
+                          AND COALESCE(company_id, 0) = \(company)) a ON true
+            RETURNING 1
+            """
     }
 
     /// One journal transaction and its entries in one statement.
@@ -157,7 +170,7 @@ public struct LedgerStore: Sendable {
         static let name = "ledger.post"
         static let sql = """
             WITH tx AS (\(transactionSQL(firstParameter: 1))),
-                 entries AS (\(entriesSQL(transaction: "tx", firstParameter: 9)))
+                 entries AS (\(entriesSQL(transaction: "tx", firstParameter: 9, companies: 15)))
             SELECT transaction_id, (SELECT count(*) FROM entries) FROM tx
             """
         typealias Row = (Int64, Int64)
@@ -165,9 +178,11 @@ public struct LedgerStore: Sendable {
         let context: PostingContext
 
         func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 14)
+            var bindings = PostgresBindings(capacity: 15)
             LedgerStore.appendTransactionBindings(draft, context: context, to: &bindings)
-            PostingArrays(draft.postings).appendBindings(to: &bindings)
+            let arrays = PostingArrays(draft.postings)
+            arrays.appendBindings(to: &bindings)
+            arrays.appendCompanies(to: &bindings)
             return bindings
         }
         func decodeRow(_ row: PostgresRow) throws -> (Int64, Int64) { try row.decode((Int64, Int64).self) }
@@ -189,10 +204,13 @@ public struct LedgerStore: Sendable {
     struct EnsureAccounts: PostgresPreparedStatement {
         static let name = "ledger.ensure_accounts"
         static let sql = """
-            INSERT INTO ledger_accounts (kind, normal_side, card_number, shift_id, hall_id, payment_method, tracks_balance)
-            SELECT kind, side, NULLIF(card, ''), NULLIF(shift, 0), NULLIF(hall, 0), NULLIF(method, ''), tracks
-              FROM unnest($1::text[], $2::smallint[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::boolean[])
-                   AS a(kind, side, card, shift, hall, method, tracks)
+            INSERT INTO ledger_accounts (kind, normal_side, card_number, shift_id, hall_id, payment_method, company_id,
+                                         tracks_balance)
+            SELECT kind, side, NULLIF(card, ''), NULLIF(shift, 0), NULLIF(hall, 0), NULLIF(method, ''), NULLIF(company, 0),
+                   tracks
+              FROM unnest($1::text[], $2::smallint[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::bigint[],
+                          $8::boolean[])
+                   AS a(kind, side, card, shift, hall, method, company, tracks)
             ON CONFLICT DO NOTHING
             """
         typealias Row = ()
@@ -200,13 +218,14 @@ public struct LedgerStore: Sendable {
 
         func makeBindings() throws -> PostgresBindings {
             let owners = accounts.map(Owner.init)
-            var bindings = PostgresBindings(capacity: 7)
+            var bindings = PostgresBindings(capacity: 8)
             bindings.append(accounts.map(\.kind.rawValue))
             bindings.append(accounts.map { Int16($0.kind.normalSide) })
             bindings.append(owners.map { $0.card ?? "" })
             bindings.append(owners.map { $0.shift ?? 0 })
             bindings.append(owners.map { $0.hall ?? 0 })
             bindings.append(owners.map { $0.method ?? "" })
+            bindings.append(owners.map { $0.company ?? 0 })
             bindings.append(accounts.map(\.kind.tracksBalance))
             return bindings
         }

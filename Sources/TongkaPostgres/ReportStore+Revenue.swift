@@ -56,8 +56,9 @@ public struct RevenueReport: Sendable, Equatable {
 extension ReportStore {
     /// Validators' records by the operator-local day they were tapped, split into this
     /// operator's cards (posted, or held by an exception) and other issuers' cards, by period and
-    /// any subset of company (through the lines' reference data), mode and line. Operator-wide:
-    /// admins and auditors.
+    /// any subset of company, mode and line. The company is the one each record was credited to
+    /// when it was received (who ran its line at its time, in the ledger too), so the report and the
+    /// companies' revenue accounts agree. Operator-wide: admins and auditors.
     public func revenue(
         from: CalendarDate, to: CalendarDate, period: ReportPeriod, groupBy: [RevenueDimension], actor: StaffActor
     ) async throws -> RevenueReport {
@@ -85,8 +86,7 @@ extension ReportStore {
                        count(*) FILTER (WHERE t.own_card AND t.transaction_id IS NULL),
                        COALESCE(sum(t.amount_fen) FILTER (WHERE t.own_card AND t.transaction_id IS NULL), 0)::bigint
                   FROM taps t
-                  LEFT JOIN transport_lines l ON l.mode = t.mode AND l.line = t.line
-                  LEFT JOIN transport_companies c ON c.company_id = l.company_id
+                  LEFT JOIN transport_companies c ON c.company_id = t.company_id
                  WHERE t.tapped_at >= \(start) AND t.tapped_at < \(end)
                  GROUP BY 1, 2, 3, 4, 5, 6
                  ORDER BY 1, 4 DESC NULLS LAST, 2, 5, 6

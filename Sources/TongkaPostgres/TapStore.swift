@@ -217,10 +217,19 @@ public struct TapStore: Sendable {
                     terminalSerial: record.terminalSerial, outcome: .stored, rejection: nil, exceptions: raised.map(\.0),
                     posted: posted)
             }
-            // The posted taps debit their cards in one journal transaction, which their rows name.
+            // Each record's company: who ran its line at its time (nil: no company entered for it).
+            let operators = try await TransportStore.operators(
+                of: rows.map { (uploads[$0.index].record.mode, uploads[$0.index].record.line) }, connection: connection,
+                logger: logger)
+            let companies = rows.map { row in
+                let record = uploads[row.index].record
+                return operators[TransportStore.LineKey(record.mode, record.line)]?.company(at: record.instant(in: timeZone)!)
+            }
+            // The posted taps debit their cards and credit their companies in one journal
+            // transaction, which their rows name.
             var transaction: Int64?
-            let fares = rows.filter(\.posted).map {
-                (card: uploads[$0.index].record.card, amount: uploads[$0.index].record.amount)
+            let fares = zip(rows, companies).filter(\.0.posted).map { row, company in
+                (card: uploads[row.index].record.card, company: company, amount: uploads[row.index].record.amount)
             }
             if let draft = try LedgerRules.taps(fares) {
                 transaction = try await LedgerStore.post(
@@ -240,9 +249,9 @@ public struct TapStore: Sendable {
                     INSERT INTO taps (terminal_number, terminal_serial, tapped_at, card_number, issuer_id, card_type,
                                       offline_serial, amount_fen, balance_before_fen, balance_after_fen, transaction_type,
                                       local_date_time, tac, mode, line, station, validator_id, received_at, own_card,
-                                      transaction_id)
+                                      transaction_id, company_id)
                     SELECT \(validator.terminalNumber), s, at, c, i, ty, os, a, bb, ba, tt, ldt, tac, m, l, st,
-                           \(validator.validatorID), \(now), own, NULLIF(tx, 0)
+                           \(validator.validatorID), \(now), own, NULLIF(tx, 0), NULLIF(co, 0)
                       FROM unnest(\(records.map(\.terminalSerial))::bigint[], \(instants)::timestamptz[],
                                   \(records.map(\.card.digits))::text[], \(records.map(\.issuerID))::text[],
                                   \(records.map { Int64($0.cardType) })::bigint[], \(records.map { Int64($0.offlineSerial) })::bigint[],
@@ -251,8 +260,9 @@ public struct TapStore: Sendable {
                                   \(records.map(\.dateTime))::text[], \(records.map(\.tac))::text[],
                                   \(records.map(\.mode.rawValue))::text[], \(records.map(\.line))::text[],
                                   \(records.map(\.station))::text[], \(rows.map(\.own))::boolean[],
-                                  \(rows.map { $0.posted ? transaction ?? 0 : 0 })::bigint[])
-                           AS t(s, at, c, i, ty, os, a, bb, ba, tt, ldt, tac, m, l, st, own, tx)
+                                  \(rows.map { $0.posted ? transaction ?? 0 : 0 })::bigint[],
+                                  \(companies.map { $0?.rawValue ?? 0 })::bigint[])
+                           AS t(s, at, c, i, ty, os, a, bb, ba, tt, ldt, tac, m, l, st, own, tx, co)
                     """, logger: logger)
             }
             try await Self.insertExceptions(

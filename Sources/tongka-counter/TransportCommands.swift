@@ -37,8 +37,11 @@ struct TransportCommand: AsyncParsableCommand {
                 if counter.json { return Output.printJSON(companies) }
                 Output.line(
                     Table(
-                        headers: [counter.t("Code", "代码"), counter.t("Name", "名称"), counter.t("Lines", "线路数")],
-                        rows: companies.map { [$0.code, $0.name, String($0.lines)] }
+                        headers: [
+                            counter.t("Code", "代码"), counter.t("Name", "名称"), counter.t("Lines", "线路数"),
+                            counter.t("Owed (ledger)", "应付票款（账）"),
+                        ],
+                        rows: companies.map { [$0.code, $0.name, String($0.lines), counter.money($0.owedFen)] }
                     ).render())
             }
         }
@@ -46,7 +49,7 @@ struct TransportCommand: AsyncParsableCommand {
 
     struct Line: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "line", abstract: "Lines and their stations.", subcommands: [Add.self, List.self])
+            commandName: "line", abstract: "Lines and their stations.", subcommands: [Add.self, List.self, Transfer.self])
 
         struct Add: CounterCommand {
             static let configuration = CommandConfiguration(
@@ -59,12 +62,7 @@ struct TransportCommand: AsyncParsableCommand {
             @Option(help: "The stations or stops in order, comma-separated.") var stations: String?
 
             func execute(_ counter: Counter) async throws {
-                guard let mode = Components.Schemas.TransportMode(rawValue: mode) else {
-                    throw ValidationError(
-                        counter.t(
-                            "--mode is bus, metro, brt, tram, ferry, taxi, rail or bike",
-                            "--mode 应为 bus、metro、brt、tram、ferry、taxi、rail 或 bike"))
-                }
+                let mode = try TransportCommand.mode(mode, counter: counter)
                 let names = stations.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
                 let entered = try await counter.client().createTransportLine(
                     company: company, mode: mode, line: line, stations: names)
@@ -89,16 +87,71 @@ struct TransportCommand: AsyncParsableCommand {
                     Table(
                         headers: [
                             counter.t("Company", "运营企业"), counter.t("Mode", "交通方式"), counter.t("Line", "线路"),
-                            counter.t("Stations", "站点"),
+                            counter.t("Stations", "站点"), counter.t("Changes of company", "运营企业变更"),
                         ],
                         rows: lines.map {
                             [
                                 $0.companyName, counter.modes([$0.mode]), $0.line,
-                                $0.stations.joined(separator: counter.t(", ", "、")),
+                                $0.stations.joined(separator: counter.t(", ", "、")), Self.changes($0, counter: counter),
                             ]
                         }
                     ).render())
             }
+        }
+    }
+}
+
+extension TransportCommand {
+    /// The `--mode` option as the API's mode, or a usage error naming the modes.
+    static func mode(_ raw: String, counter: Counter) throws -> Components.Schemas.TransportMode {
+        guard let mode = Components.Schemas.TransportMode(rawValue: raw) else {
+            throw ValidationError(
+                counter.t(
+                    "--mode is bus, metro, brt, tram, ferry, taxi, rail or bike",
+                    "--mode 应为 bus、metro、brt、tram、ferry、taxi、rail 或 bike"))
+        }
+        return mode
+    }
+}
+
+extension TransportCommand.Line.List {
+    /// Every change of company after the first, e.g. "长沙巴士 from 2027-01-01".
+    static func changes(_ line: Components.Schemas.TransportLine, counter: Counter) -> String {
+        line.operators.compactMap { change in
+            change.from.map {
+                counter.t(
+                    "\(change.companyName) from \(CalendarDate($0, in: counter.timeZone))",
+                    "\(CalendarDate($0, in: counter.timeZone)) 起 \(change.companyName)")
+            }
+        }.joined(separator: counter.t("; ", "；"))
+    }
+}
+
+extension TransportCommand.Line {
+    struct Transfer: CounterCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Hand a line to another company from a future day (admin).",
+            discussion: """
+                Records tapped from the start of that day (operator time) on are credited to the new
+                company, in its ledger account and in `report revenue`. Records are credited when they
+                are received and never moved, so the day must be after today.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "bus, metro, brt, tram, ferry, taxi, rail or bike.") var mode: String
+        @Option(help: "The line, as its validators record it.") var line: String
+        @Option(help: "The code of the company that takes the line over.") var to: String
+        @Option(help: "The first day it runs the line, YYYY-MM-DD.") var from: String
+
+        func execute(_ counter: Counter) async throws {
+            let mode = try TransportCommand.mode(mode, counter: counter)
+            let changed = try await counter.client().transferTransportLine(mode: mode, line: line, to: to, from: from)
+            if counter.json { return Output.printJSON(changed) }
+            let taker = changed.operators.last { $0.from != nil }?.companyName ?? to
+            Output.line(
+                counter.t(
+                    "Line \(changed.line) (\(counter.modes([changed.mode]))) passes to \(taker) from \(from); \(changed.companyName) runs it until then.",
+                    "\(changed.line)（\(counter.modes([changed.mode]))）自 \(from) 起由 \(taker) 运营，此前仍由 \(changed.companyName) 运营。"
+                ))
         }
     }
 }

@@ -76,19 +76,74 @@ import TongkaDomain
         #expect(rejection(record(dateTime: "20261201182000")) == .futureTimestamp)
     }
 
-    @Test func anUploadsTapsPostAsOneTransactionWithOneDebitPerCard() throws {
+    @Test func anUploadsTapsPostAsOneTransactionWithOneDebitPerCardAndOneCreditPerCompany() throws {
         let (a, b) = (CardNumber(trusted: "3104820000000000002"), CardNumber(trusted: "3104820000000000001"))
+        let (bus, metro) = (CompanyID(7), CompanyID(3))
         let draft = try #require(
             try LedgerRules.taps([
-                (a, Money(fen: 200)), (b, Money(fen: 300)), (a, Money(fen: 150)),
+                (a, bus, Money(fen: 200)), (b, metro, Money(fen: 300)), (a, nil, Money(fen: 150)), (b, bus, Money(fen: 100)),
             ]))
         #expect(draft.kind == .tap)
         #expect(
             draft.postings == [
-                Posting(.cardPurse(b), Money(fen: 300)), Posting(.cardPurse(a), Money(fen: 350)),
-                Posting(.transitRevenue, Money(fen: -650)),
+                Posting(.cardPurse(b), Money(fen: 400)), Posting(.cardPurse(a), Money(fen: 350)),
+                Posting(.transitRevenue(nil), Money(fen: -150)), Posting(.transitRevenue(metro), Money(fen: -300)),
+                Posting(.transitRevenue(bus), Money(fen: -300)),
             ])
         #expect(try LedgerRules.taps([]) == nil)
+        #expect(try LedgerRules.taps([(a, bus, .zero)]) == nil)
+    }
+
+    @Test func faresWaitingWithoutACompanyMoveToTheCompanyTheLineIsEnteredFor() throws {
+        let draft = try #require(try LedgerRules.reassignRevenue(to: CompanyID(4), amount: Money(fen: 700)))
+        #expect(draft.kind == .revenueReassign)
+        #expect(
+            draft.postings == [
+                Posting(.transitRevenue(nil), Money(fen: 700)), Posting(.transitRevenue(CompanyID(4)), Money(fen: -700)),
+            ])
+        #expect(try LedgerRules.reassignRevenue(to: CompanyID(4), amount: .zero) == nil)
+    }
+
+    @Test func aTapIsCreditedToTheCompanyThatRanItsLineAtItsTime() {
+        let change = Date(timeIntervalSince1970: 1_800_000_000)
+        let operators = LineOperators([
+            .init(company: CompanyID(2), from: change), .init(company: CompanyID(1), from: nil),
+            .init(company: CompanyID(3), from: change.addingTimeInterval(86_400)),
+        ])
+        #expect(operators.spans.map(\.company) == [CompanyID(1), CompanyID(2), CompanyID(3)])
+        #expect(operators.company(at: Date(timeIntervalSince1970: 0)) == CompanyID(1))
+        #expect(operators.company(at: change.addingTimeInterval(-1)) == CompanyID(1))
+        #expect(operators.company(at: change) == CompanyID(2))
+        #expect(operators.company(at: change.addingTimeInterval(86_400)) == CompanyID(3))
+        #expect(LineOperators([]).company(at: change) == nil)
+    }
+
+    @Test func aLineChangesCompanyFromTheStartOfAFutureDayOnly() throws {
+        let zone = TimeZone(identifier: "Asia/Shanghai")!
+        let today = try CalendarDate(parsing: "2026-12-03")
+        let operators = LineOperators([.init(company: CompanyID(1), from: nil)])
+        let start = try TransportRules.transferStart(
+            to: CompanyID(2), day: try CalendarDate(parsing: "2027-01-01"), today: today, operators: operators, timeZone: zone)
+        #expect(start == ISO8601DateFormatter().date(from: "2026-12-31T16:00:00Z"))
+        expectError(.transferNotInFuture) {
+            try TransportRules.transferStart(to: CompanyID(2), day: today, today: today, operators: operators, timeZone: zone)
+        }
+        expectError(.lineAlreadyRuns) {
+            try TransportRules.transferStart(
+                to: CompanyID(1), day: today.next, today: today, operators: operators, timeZone: zone)
+        }
+        let scheduled = LineOperators(operators.spans + [.init(company: CompanyID(2), from: start)])
+        expectError(.lineTransferExists) {
+            try TransportRules.transferStart(
+                to: CompanyID(3), day: try CalendarDate(parsing: "2027-01-01"), today: today, operators: scheduled, timeZone: zone
+            )
+        }
+        // Handing it back later is a change like any other.
+        #expect(
+            try TransportRules.transferStart(
+                to: CompanyID(1), day: try CalendarDate(parsing: "2027-02-01"), today: today, operators: scheduled, timeZone: zone
+            )
+                > start)
     }
 
     @Test func discontinuitiesAndGapsAreFoundForReview() {

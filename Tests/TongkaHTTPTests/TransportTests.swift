@@ -98,4 +98,85 @@ import TongkaTestSupport
             #expect(try await fixture.admin.checkLedger().passed)
         }
     }
+
+    @Test func fareRevenueIsOwedInTheLedgerToTheCompanyThatRanTheLineAndALineChangesCompanyFromAFutureDay() async throws {
+        let clock = TestClock()
+        try await withFixture(now: { clock.now }) { fixture in
+            _ = try await fixture.admin.createTransportCompany(code: "CSBUS", name: "长沙公交集团")
+            _ = try await fixture.admin.createTransportCompany(code: "CSBASHI", name: "长沙巴士")
+            _ = try await fixture.admin.createTransportLine(company: "CSBUS", mode: .bus, line: "1路", stations: [])
+            let zone = TimeZone(identifier: "Asia/Shanghai")!
+            let today = CalendarDate(clock.now, in: zone)
+
+            // Refusals, each changing nothing.
+            await expectFailure(.transferNotInFuture) {
+                try await fixture.admin.transferTransportLine(mode: .bus, line: "1路", to: "CSBASHI", from: today.description)
+            }
+            await expectFailure(.lineAlreadyRuns) {
+                try await fixture.admin.transferTransportLine(mode: .bus, line: "1路", to: "CSBUS", from: today.next.description)
+            }
+            await expectFailure(.lineNotFound) {
+                try await fixture.admin.transferTransportLine(
+                    mode: .metro, line: "1路", to: "CSBASHI", from: today.next.description)
+            }
+            await expectFailure(.companyNotFound) {
+                try await fixture.admin.transferTransportLine(mode: .bus, line: "1路", to: "NOBODY", from: today.next.description)
+            }
+            await expectFailure(.invalidDate) {
+                try await fixture.admin.transferTransportLine(mode: .bus, line: "1路", to: "CSBASHI", from: "2027-02-30")
+            }
+            await expectFailure(.forbiddenRole) {
+                try await fixture.supervisor.transferTransportLine(
+                    mode: .bus, line: "1路", to: "CSBASHI", from: today.next.description)
+            }
+            #expect(try await fixture.auditor.transportLines().map(\.operators.count) == [1])
+            #expect(try await fixture.auditor.transportCompanies().map(\.owedFen) == [0, 0])
+
+            // Today's taps are owed to the company that runs the line today.
+            let bench = try await LoadBench.make(fixture)
+            try await bench.topUp(5_000)
+            let bus = try await TestBus.make(fixture)
+            let first = try await bus.tap(bench, fen: 200, serial: 1, at: clock.now)
+            // And a night line nobody has entered yet: its fare waits without a company.
+            var night = try await bus.tap(bench, fen: 100, serial: 10, at: clock.now)
+            night.line = "夜1路"
+            #expect(try await bus.validator.client.uploadTaps([first, night]).results.map(\.posted) == [true, true])
+            #expect(try await fixture.auditor.transportCompanies().map(\.owedFen) == [0, 200])
+            // Entering the night line credits its earlier records to its company, in the ledger too.
+            _ = try await fixture.admin.createTransportLine(company: "CSBASHI", mode: .bus, line: "夜1路", stations: [])
+            #expect(try await fixture.auditor.transportCompanies().map(\.owedFen) == [100, 200])
+
+            let changed = try await fixture.admin.transferTransportLine(
+                mode: .bus, line: "1路", to: "csbashi", from: today.next.description)
+            #expect(changed.company == "CSBUS" && changed.operators.map(\.company) == ["CSBUS", "CSBASHI"])
+            #expect(changed.operators.last?.from == today.next.startInstant(in: zone))
+            await expectFailure(.lineTransferExists) {
+                try await fixture.admin.transferTransportLine(mode: .bus, line: "1路", to: "CSBUS", from: today.next.description)
+            }
+            #expect(try await fixture.auditor.transportLines(company: "CSBASHI").map(\.line) == ["夜1路"])
+
+            // Two days on, the line is CSBASHI's: a tap from then is owed to it, and a tap made before
+            // the change but uploaded late is still owed to CSBUS.
+            let late = try await bus.tap(bench, fen: 300, serial: 2, at: clock.now)
+            clock.advance(by: 2 * 86_400)
+            let after = try await bus.tap(bench, fen: 150, serial: 3, at: clock.now)
+            #expect(try await bus.validator.client.uploadTaps([late, after]).results.map(\.posted) == [true, true])
+            // Staff sessions do not last two days: log in again.
+            let (auditor, admin) = (
+                try await fixture.server.login(username: "wang"), try await fixture.server.login(username: "admin")
+            )
+            let lines = try await auditor.transportLines(company: "CSBASHI")
+            #expect(lines.map(\.line) == ["1路", "夜1路"] && lines.allSatisfy { $0.company == "CSBASHI" })
+
+            let companies = try await auditor.transportCompanies()
+            #expect(companies.map(\.code) == ["CSBASHI", "CSBUS"])
+            #expect(companies.map(\.owedFen) == [250, 500] && companies.map(\.lines) == [2, 0])
+            let from = today.description
+            let to = CalendarDate(clock.now, in: zone).description
+            let report = try await auditor.revenueReport(from: from, to: to, period: .all, groupBy: "company")
+            #expect(report.rows.map(\.company) == ["CSBASHI", "CSBUS"])
+            #expect(report.rows.map(\.ownCards.amountFen) == [250, 500])
+            #expect(try await admin.checkLedger().passed)
+        }
+    }
 }
