@@ -108,7 +108,7 @@ public enum TransportRules {
         to company: CompanyID, day: CalendarDate, today: CalendarDate, operators: LineOperators, timeZone: TimeZone
     ) throws(TongkaError) -> Date {
         guard day > today else {
-            throw TongkaError(.transferNotInFuture, detail: "a line changes company from \(today.next) at the earliest")
+            throw TongkaError(.transferNotInFuture, detail: "the earliest is \(today.next)")
         }
         let start = day.startInstant(in: timeZone)
         guard !operators.spans.contains(where: { $0.from == start }) else {
