@@ -79,9 +79,15 @@ public struct TapStore: Sendable {
             }
         }
         return try await database.transaction { connection in
-            // One upload per terminal at a time: the (terminal, serial) look-up below stays true until commit.
+            // One upload per terminal at a time: the (terminal, serial) look-up below stays true until
+            // commit. And the batch's lines, shared: entering or handing over one of them waits for
+            // this upload to commit and is waited for, so no record misses its company.
+            let lineLocks = TransportStore.lineLockKeys(uploads.map { ($0.record.mode, $0.record.line) })
             try await connection.query(
-                "SELECT pg_advisory_xact_lock(hashtext(\("tongka-taps:" + validator.terminalNumber)))", logger: logger)
+                """
+                SELECT pg_advisory_xact_lock(hashtext(\("tongka-taps:" + validator.terminalNumber))),
+                       (SELECT count(pg_advisory_xact_lock_shared(hashtext(k))) FROM unnest(\(lineLocks)::text[]) AS k)
+                """, logger: logger)
             var results = [TapResult?](repeating: nil, count: uploads.count)
             var exceptions: [(index: Int, kind: TapExceptionKind, detail: String)] = []
 
@@ -221,9 +227,10 @@ public struct TapStore: Sendable {
             let operators = try await TransportStore.operators(
                 of: rows.map { (uploads[$0.index].record.mode, uploads[$0.index].record.line) }, connection: connection,
                 logger: logger)
-            let companies = rows.map { row in
-                let record = uploads[row.index].record
-                return operators[TransportStore.LineKey(record.mode, record.line)]?.company(at: record.instant(in: timeZone)!)
+            let records = rows.map { uploads[$0.index].record }
+            let instants = records.map { $0.instant(in: timeZone)! }
+            let companies = zip(records, instants).map { record, instant in
+                operators[TransportStore.LineKey(record.mode, record.line)]?.company(at: instant)
             }
             // The posted taps debit their cards and credit their companies in one journal
             // transaction, which their rows name.
@@ -242,8 +249,6 @@ public struct TapStore: Sendable {
             }
 
             if !rows.isEmpty {
-                let records = rows.map { uploads[$0.index].record }
-                let instants = records.map { $0.instant(in: timeZone)! }
                 try await connection.query(
                     """
                     INSERT INTO taps (terminal_number, terminal_serial, tapped_at, card_number, issuer_id, card_type,

@@ -85,6 +85,7 @@ public struct TransportStore: Sendable {
                     "SELECT company_id, name FROM transport_companies WHERE code = \(line.companyCode)",
                     as: (Int64, String).self, logger: logger)
             else { throw TongkaError(.companyNotFound, detail: line.companyCode) }
+            try await Self.lockLine(line.mode, line.line, connection: connection, logger: logger)
             try await connection.query(
                 """
                 WITH line AS (
@@ -147,10 +148,9 @@ public struct TransportStore: Sendable {
                     "SELECT line_id FROM transport_lines WHERE mode = \(mode.rawValue) AND line = \(line)",
                     as: (Int64.self), logger: logger)
             else { throw TongkaError(.lineNotFound, detail: "\(mode.rawValue) \(line)") }
-            // Two changes of one line are judged one after the other (the service may not lock rows
-            // of reference tables, which it never updates).
-            try await connection.query(
-                "SELECT pg_advisory_xact_lock(hashtext(\("tongka-line:\(lineID)")))", logger: logger)
+            // Two changes of one line are judged one after the other, and no upload of the line is
+            // in flight while the change commits.
+            try await Self.lockLine(mode, line, connection: connection, logger: logger)
             let operators = LineOperators(
                 try await connection.all(
                     """
@@ -168,14 +168,19 @@ public struct TransportStore: Sendable {
                 connection, origin: origin, action: "transport_line.transfer", subject: "line:\(mode.rawValue):\(line)",
                 details: ["company": code, "from": day.description], logger: logger)
         }
-        guard let changed = try await lines(companyCode: nil, now: now).first(where: { $0.mode == mode && $0.line == line })
-        else { throw TongkaError(.lineNotFound) }
+        guard let changed = try await lines(companyCode: nil, only: (mode, line), now: now).first else {
+            throw TongkaError(.lineNotFound)
+        }
         return changed
     }
 
-    /// Every line, or the lines one company runs at `now` (`company_not_found` for an unknown code).
-    public func lines(companyCode: String?, now: Date) async throws -> [TransportLine] {
+    /// Every line, or the lines one company runs at `now` (`company_not_found` for an unknown code),
+    /// or `only` one line.
+    public func lines(
+        companyCode: String?, only: (mode: TransportMode, line: String)? = nil, now: Date
+    ) async throws -> [TransportLine] {
         let code = try companyCode.map { code throws(TongkaError) in try Validate.companyCode(code) }
+        let (onlyMode, onlyLine) = (only?.mode.rawValue, only?.line)
         return try await database.read { connection in
             if let code {
                 guard
@@ -191,7 +196,8 @@ public struct TransportStore: Sendable {
                                  WHERE line_id = l.line_id AND valid_from <= \(now)
                                  ORDER BY valid_from DESC LIMIT 1) o ON true
                   JOIN transport_companies c ON c.company_id = o.company_id
-                 WHERE \(code)::text IS NULL OR c.code = \(code)
+                 WHERE (\(code)::text IS NULL OR c.code = \(code))
+                   AND (\(onlyMode)::text IS NULL OR (l.mode = \(onlyMode) AND l.line = \(onlyLine)))
                  ORDER BY c.code, l.mode, l.line
                 """, as: (Int64, String, String, String, String, [String], Date).self, logger: logger)
             var history: [Int64: [TransportLine.Operator]] = [:]
@@ -210,6 +216,21 @@ public struct TransportStore: Sendable {
                     stations: row.5, operators: history[row.0] ?? [], createdAt: row.6)
             }
         }
+    }
+
+    /// The advisory lock keys of these lines, each once, sorted (so that uploads taking several never
+    /// wait on each other in a cycle). Uploads hold them shared; entering a line or handing it to
+    /// another company holds its key alone (``lockLine(_:_:connection:logger:)``).
+    static func lineLockKeys(_ lines: [(TransportMode, String)]) -> [String] {
+        Set(lines.map { "tongka-line:\($0.0.rawValue):\($0.1)" }).sorted()
+    }
+
+    /// Waits for the uploads naming this line to commit and keeps new ones out until commit: every
+    /// record of the line is stored either before (and seen by this transaction) or after (and
+    /// credited by what it commits).
+    static func lockLine(_ mode: TransportMode, _ line: String, connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            "SELECT pg_advisory_xact_lock(hashtext(\(lineLockKeys([(mode, line)])[0])))", logger: logger)
     }
 
     /// A line as validators name it.
