@@ -38,7 +38,12 @@ public struct ClearingFile: Sendable, Equatable {
 
     /// Whether a text field can be written: no comma, quote or line end.
     public static func isPlain(_ text: String) -> Bool {
-        !text.contains { $0 == "," || $0 == "\"" || $0.isNewline }
+        // Bytes first: printable ASCII without comma and quote is plain; only other text needs the
+        // Character walk (newlines beyond ASCII: NEL, LINE and PARAGRAPH SEPARATOR).
+        if text.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) {
+            return !text.utf8.contains { $0 == 0x2C || $0 == 0x22 }
+        }
+        return !text.contains { $0 == "," || $0 == "\"" || $0.isNewline }
     }
 
     public func encoded() -> [UInt8] {

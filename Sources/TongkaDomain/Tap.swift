@@ -34,7 +34,8 @@ public struct TapRecord: Sendable, Equatable {
         tac: String, mode: TransportMode, line: String, station: String
     ) {
         self.card = card
-        self.issuerID = issuerID.uppercased()
+        // Upper-cased only when needed: the binary form and most validators send upper case.
+        self.issuerID = issuerID.utf8.contains(where: { (0x61...0x7A).contains($0) }) ? issuerID.uppercased() : issuerID
         self.cardType = cardType
         self.offlineSerial = offlineSerial
         self.amount = amount
@@ -44,7 +45,7 @@ public struct TapRecord: Sendable, Equatable {
         self.terminalNumber = terminalNumber
         self.terminalSerial = terminalSerial
         self.dateTime = dateTime
-        self.tac = tac.uppercased()
+        self.tac = tac.utf8.contains(where: { (0x61...0x7A).contains($0) }) ? tac.uppercased() : tac
         self.mode = mode
         self.line = line
         self.station = station
@@ -145,10 +146,14 @@ public enum TapRules {
         guard record.terminalNumber == terminal else { return .otherTerminal }
         guard let instant = record.instant(in: timeZone) else { return .invalidDateTime }
         guard instant <= now.addingTimeInterval(clockSkew) else { return .futureTimestamp }
-        guard record.tac.count == 8, record.tac.allSatisfy(\.isHexDigit) else { return .invalidTAC }
-        // Plain text only: the clearing file (ClearingFile) and the content comparison separate fields with commas and bars.
-        guard record.line.count <= 40, record.station.count <= 40,
-            ClearingFile.isPlain(record.line + record.station), !(record.line + record.station).contains("|")
+        // Checked on the bytes (Character properties and String searches cost more than the rest
+        // of the record's checks together); the stored CHECKs ask for the same.
+        guard record.tac.utf8.count == 8, record.tac.utf8.allSatisfy(ASCII.isUpperHexDigit) else { return .invalidTAC }
+        // Plain text only: the clearing file (ClearingFile) and the content comparison separate fields with commas and
+        // bars. At most 40 characters as PostgreSQL counts them (code points).
+        guard record.line.unicodeScalars.count <= 40, record.station.unicodeScalars.count <= 40,
+            ClearingFile.isPlain(record.line), ClearingFile.isPlain(record.station), !record.line.utf8.contains(0x7C),
+            !record.station.utf8.contains(0x7C)
         else { return .invalidText }
         return nil
     }

@@ -29,9 +29,8 @@ public enum TapBatchFile {
         guard (1...TapRules.maximumBatch).contains(records.count) else {
             throw TongkaError(.invalidTapBatch, detail: "\(records.count) records")
         }
-        var out = magic + [version, 0]
+        var out = TapFraming.header(magic: magic, version: version, count: records.count)
         out.reserveCapacity(headerSize + records.count * (fixedRecordSize + 24) + 4)
-        append(UInt64(records.count), bytes: 2, to: &out)
         for (index, record) in records.enumerated() {
             func field(_ name: String, _ fits: Bool) throws(TongkaError) {
                 guard fits else { throw TongkaError(.invalidTapBatch, detail: "record \(index + 1): the \(name) does not fit") }
@@ -72,7 +71,7 @@ public enum TapBatchFile {
                 out += Array(text.utf8)
             }
         }
-        append(UInt64(CRC32.checksum(out)), bytes: 4, to: &out)
+        TapFraming.seal(&out)
         return out
     }
 
@@ -81,14 +80,8 @@ public enum TapBatchFile {
         func refuse(_ offset: Int, _ problem: String) -> TongkaError {
             TongkaError(.invalidTapBatch, detail: "byte \(offset): \(problem)")
         }
-        guard bytes.count >= headerSize + 4 else { throw refuse(bytes.count, "shorter than a header and a CRC") }
-        guard Array(bytes[0..<4]) == magic else { throw refuse(0, "not a tap batch (magic TKTP)") }
-        guard bytes[4] == version else { throw refuse(4, "version \(bytes[4]), this server reads version \(version)") }
-        guard bytes[5] == 0 else { throw refuse(5, "the reserved byte is not 0") }
-        let body = bytes.count - 4
-        let stored = UInt32(number(bytes, at: body, bytes: 4))
-        guard CRC32.checksum(bytes[0..<body]) == stored else { throw refuse(body, "the CRC-32 does not match") }
-        let count = Int(number(bytes, at: 6, bytes: 2))
+        let (count, body) = try TapFraming.open(
+            bytes, magic: magic, version: version, kind: "a tap batch (magic TKTP)", refuse: refuse)
         guard (1...TapRules.maximumBatch).contains(count) else {
             throw TongkaError(.invalidTapBatch, detail: "\(count) records")
         }
@@ -98,13 +91,14 @@ public enum TapBatchFile {
         for index in 0..<count {
             let start = at
             guard at + fixedRecordSize + 2 <= body else { throw refuse(at, "record \(index + 1) is cut short") }
-            guard let card = bcd(bytes, at: at, digits: 20), card.hasSuffix("F"),
-                card.dropLast().allSatisfy({ $0 != "F" })
-            else { throw refuse(at, "record \(index + 1): the card number is not 19 BCD digits and F") }
-            guard let terminal = bcd(bytes, at: at + 34, digits: 12), !terminal.contains("F") else {
+            // 19 digits and the F pad; the terminal number and the time digits only.
+            guard let card = bcd(bytes, at: at, digits: 19, padded: true) else {
+                throw refuse(at, "record \(index + 1): the card number is not 19 BCD digits and F")
+            }
+            guard let terminal = bcd(bytes, at: at + 34, digits: 12, padded: false) else {
                 throw refuse(at + 34, "record \(index + 1): the terminal number is not BCD")
             }
-            guard let dateTime = bcd(bytes, at: at + 44, digits: 14), !dateTime.contains("F") else {
+            guard let dateTime = bcd(bytes, at: at + 44, digits: 14, padded: false) else {
                 throw refuse(at + 44, "record \(index + 1): the date and time are not BCD")
             }
             guard let mode = modeCodes.first(where: { $0.code == bytes[at + 55] })?.mode else {
@@ -126,7 +120,7 @@ public enum TapBatchFile {
             }
             records.append(
                 TapRecord(
-                    card: CardNumber(trusted: String(card.dropLast())), issuerID: hex(bytes[(start + 10)..<(start + 18)]),
+                    card: CardNumber(trusted: card), issuerID: hex(bytes[(start + 10)..<(start + 18)]),
                     cardType: Int(bytes[start + 18]), offlineSerial: Int(number(bytes, at: start + 19, bytes: 2)),
                     amount: Money(fen: Int64(number(bytes, at: start + 21, bytes: 4))),
                     balanceBefore: Money(fen: Int64(number(bytes, at: start + 25, bytes: 4))),
@@ -139,7 +133,7 @@ public enum TapBatchFile {
         return records
     }
 
-    private static let hexDigits = Array("0123456789ABCDEF")
+    private static let hexDigits = Array("0123456789ABCDEF".utf8)
 
     private static func number(_ bytes: [UInt8], at offset: Int, bytes count: Int) -> UInt64 {
         (offset..<(offset + count)).reduce(UInt64(0)) { $0 << 8 | UInt64(bytes[$1]) }
@@ -149,32 +143,33 @@ public enum TapBatchFile {
         for shift in stride(from: (count - 1) * 8, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: value >> shift)) }
     }
 
-    /// `digits` nibbles from `offset`, high nibble first: 0-9 as digits, F as "F"; nil for A-E.
-    private static func bcd(_ bytes: [UInt8], at offset: Int, digits: Int) -> String? {
-        var text = ""
-        text.reserveCapacity(digits)
-        for position in 0..<digits {
+    /// `digits` decimal digits from `offset`, high nibble first, followed by one F nibble when
+    /// `padded`; nil when a nibble is not what it must be. Built from bytes: appending Characters
+    /// one by one cost a visible share of every upload.
+    private static func bcd(_ bytes: [UInt8], at offset: Int, digits: Int, padded: Bool) -> String? {
+        let nibbles = digits + (padded ? 1 : 0)
+        var ascii = [UInt8](repeating: 0, count: digits)
+        for position in 0..<nibbles {
             let byte = bytes[offset + position / 2]
             let nibble = position % 2 == 0 ? byte >> 4 : byte & 0x0F
-            if nibble <= 9 {
-                text.append(hexDigits[Int(nibble)])
-            } else if nibble == 0x0F {
-                text.append("F")
+            if position < digits {
+                guard nibble <= 9 else { return nil }
+                ascii[position] = 0x30 + nibble
             } else {
-                return nil
+                guard nibble == 0x0F else { return nil }
             }
         }
-        return text
+        return String(decoding: ascii, as: UTF8.self)
     }
 
     private static func hex(_ bytes: ArraySlice<UInt8>) -> String {
-        var text = ""
-        text.reserveCapacity(bytes.count * 2)
+        var ascii: [UInt8] = []
+        ascii.reserveCapacity(bytes.count * 2)
         for byte in bytes {
-            text.append(hexDigits[Int(byte >> 4)])
-            text.append(hexDigits[Int(byte & 0x0F)])
+            ascii.append(hexDigits[Int(byte >> 4)])
+            ascii.append(hexDigits[Int(byte & 0x0F)])
         }
-        return text
+        return String(decoding: ascii, as: UTF8.self)
     }
 
     /// Hex digits (BCD digits and the F pad among them) two to a byte; checked by the caller.

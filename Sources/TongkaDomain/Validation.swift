@@ -99,3 +99,11 @@ public enum Validate {
         character.isASCII && (character.isLetter || character.isNumber || extra.contains(character))
     }
 }
+
+/// Byte classes for the checks on every record of an upload, where Character properties (Unicode
+/// tables, grapheme breaking) cost more than the rest of the record's work.
+enum ASCII {
+    static func isDigit(_ byte: UInt8) -> Bool { (0x30...0x39).contains(byte) }
+    /// 0-9 and A-F.
+    static func isUpperHexDigit(_ byte: UInt8) -> Bool { isDigit(byte) || (0x41...0x46).contains(byte) }
+}

@@ -66,9 +66,11 @@ public struct TapStore: Sendable {
             TapRules.rejection(
                 upload.record, terminal: validator.terminalNumber, now: now, timeZone: timeZone, maximumFare: maximumFare)
         }
-        let instants = zip(uploads, rejections).compactMap { upload, rejection in
+        // Each record's UTC time, worked out once (nil for a refused record).
+        let instantOf = zip(uploads, rejections).map { upload, rejection in
             rejection == nil ? upload.record.instant(in: timeZone) : nil
         }
+        let instants = instantOf.compactMap { $0 }
         if !instants.isEmpty {
             try await database.transaction { connection in
                 try await connection.query(
@@ -114,11 +116,16 @@ public struct TapStore: Sendable {
                    AND terminal_serial = ANY(\(candidates.map { uploads[$0].record.terminalSerial })::bigint[])
                 """, logger: logger
             ).decode((Int64, String).self) { seen[serial] = content }
+            // Twice in this batch: compared as values (the content line is for what was stored).
+            var firstInBatch: [Int64: Int] = [:]
             var fresh: [Int] = []
             for index in candidates {
                 let record = uploads[index].record
-                if let content = seen[record.terminalSerial] {
-                    if content == record.content {
+                let before: Bool? =
+                    seen[record.terminalSerial].map { $0 == record.content }
+                    ?? firstInBatch[record.terminalSerial].map { uploads[$0].record == record }
+                if let same = before {
+                    if same {
                         results[index] = TapResult(
                             terminalSerial: record.terminalSerial, outcome: .duplicate, rejection: nil, exceptions: [],
                             posted: false)
@@ -133,7 +140,7 @@ public struct TapStore: Sendable {
                             ))
                     }
                 } else {
-                    seen[record.terminalSerial] = record.content
+                    firstInBatch[record.terminalSerial] = index
                     fresh.append(index)
                 }
             }
@@ -160,7 +167,7 @@ public struct TapStore: Sendable {
                     """
                     SELECT t.i, c.version
                       FROM unnest(\(fresh.map { uploads[$0].record.card.digits })::text[],
-                                  \(fresh.map { uploads[$0].record.instant(in: timeZone)! })::timestamptz[])
+                                  \(fresh.map { instantOf[$0]! })::timestamptz[])
                            WITH ORDINALITY AS t(card, at, i)
                       JOIN LATERAL (SELECT action, version FROM blacklist_changes
                                      WHERE card_number = t.card AND changed_at <= t.at
@@ -228,7 +235,7 @@ public struct TapStore: Sendable {
                 of: rows.map { (uploads[$0.index].record.mode, uploads[$0.index].record.line) }, connection: connection,
                 logger: logger)
             let records = rows.map { uploads[$0.index].record }
-            let instants = records.map { $0.instant(in: timeZone)! }
+            let instants = rows.map { instantOf[$0.index]! }
             let companies = zip(records, instants).map { record, instant in
                 operators[TransportStore.LineKey(record.mode, record.line)]?.company(at: instant)
             }
