@@ -17,10 +17,23 @@ extension TongkaClient {
         try await uploadTaps(batch: try TapBatchFile.encode(records))
     }
 
-    /// A binary batch as given (tests send damaged ones).
+    /// A binary batch as given (tests send damaged ones), answered in the binary form too
+    /// (docs/tap-upload-format.md section 5) and read into the same results as the JSON answer.
     public func uploadTaps(batch: [UInt8]) async throws -> Components.Schemas.TapUploadResult {
-        switch try await call({ try await api.uploadTaps(body: .binary(HTTPBody(batch))) }) {
-        case .ok(let ok): return try ok.body.json
+        let answer = try await call({
+            try await api.uploadTaps(headers: .init(accept: [.init(contentType: .binary)]), body: .binary(HTTPBody(batch)))
+        })
+        switch answer {
+        case .ok(let ok):
+            // 8 bytes a record and 12 more: 8,012 bytes for the largest batch.
+            let bytes = try await [UInt8](collecting: try ok.body.binary, upTo: 64 * 1024)
+            return .init(
+                results: try TapAnswerFile.decode(bytes).map { answer in
+                    .init(
+                        terminalSerial: answer.terminalSerial, outcome: .init(rawValue: answer.outcome.rawValue)!,
+                        reason: answer.rejection.flatMap { .init(rawValue: $0.rawValue) },
+                        exceptions: answer.exceptions.map { .init(rawValue: $0.rawValue)! }, posted: answer.posted)
+                })
         case .`default`(let status, let error): throw APIFailure(status: status, error)
         }
     }

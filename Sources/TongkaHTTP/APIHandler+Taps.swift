@@ -30,8 +30,17 @@ extension APIHandler {
             // The body limit (the import limit for /v1/taps) was applied by the scope middleware.
             records = try TapBatchFile.decode(try await [UInt8](collecting: body, upTo: .max))
         }
-        let uploads = records.map { TapUpload(record: $0, tacValid: tacValid($0)) }
+        let versions = tacKeyVersions
+        let uploads = records.map { TapUpload(record: $0, tacValid: tacValid($0, versions: versions)) }
         let results = try await taps.ingest(uploads, validator: validator, now: now(), maximumFare: maximumFare)
+        if input.headers.accept.first?.contentType == .binary {
+            let answers = results.map { result in
+                TapAnswer(
+                    terminalSerial: result.terminalSerial, outcome: result.outcome, rejection: result.rejection,
+                    exceptions: result.exceptions, posted: result.posted)
+            }
+            return .ok(.init(body: .binary(HTTPBody(TapAnswerFile.encode(answers)))))
+        }
         return .ok(
             .init(
                 body: .json(
@@ -44,9 +53,14 @@ extension APIHandler {
                         }))))
     }
 
+    /// The TAC key versions the card key file holds (looked up once per upload).
+    var tacKeyVersions: Set<UInt8> {
+        Set(purseHost?.keyStore.keyReferences.filter { $0.name == KeyReference.tacKeyName }.map(\.version) ?? [])
+    }
+
     /// Whether the TAC of a tap by one of this operator's cards verifies with the card's TAC key
-    /// (any TAC key version the key file holds); nil for another issuer's card, which its issuer checks.
-    func tacValid(_ tap: TapRecord) -> Bool? {
+    /// (any of the TAC key `versions`); nil for another issuer's card, which its issuer checks.
+    func tacValid(_ tap: TapRecord, versions: Set<UInt8>) -> Bool? {
         guard issuer.cardNumberPrefixes.contains(tap.card.issuerPrefix) else { return nil }
         guard let host = purseHost,
             let card = try? CardIdentity(cardNumber: tap.card.digits, issuerID: Hex.decode(tap.issuerID, field: "issuer id")),
@@ -55,7 +69,6 @@ extension APIHandler {
                 yyyymmdd: String(tap.dateTime.prefix(8)), hhmmss: String(tap.dateTime.suffix(6))),
             let tac = try? Hex.decode(tap.tac, field: "TAC"), tap.amount.fen <= Int64(UInt32.max)
         else { return false }
-        let versions = Set(host.keyStore.keyReferences.filter { $0.name == KeyReference.tacKeyName }.map(\.version))
         return versions.contains { version in
             (try? host.verifyPurchaseTAC(
                 tac, card: card, amount: UInt32(tap.amount.fen), transactionType: UInt8(clamping: tap.transactionType),
@@ -107,8 +120,9 @@ extension APIHandler {
         guard case .plainText(let body) = input.body else { throw TongkaError(.unsupportedMediaType) }
         // The body limit (TONGKA_LIMITS_IMPORT_BYTES) was applied by the scope middleware.
         let file = try ClearingFile.parse(try await [UInt8](collecting: body, upTo: .max))
+        let versions = tacKeyVersions
         let result = try await clearing.importIncoming(
-            file, tacValid: file.records.map { tacValid($0) == true }, now: now(), origin: scope.origin)
+            file, tacValid: file.records.map { tacValid($0, versions: versions) == true }, now: now(), origin: scope.origin)
         return .created(
             .init(
                 body: .json(

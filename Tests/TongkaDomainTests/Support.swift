@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TongkaDomain
 
@@ -43,4 +44,28 @@ func date(_ year: Int, _ month: Int, _ day: Int) -> CalendarDate {
         fatalError("test date \(year)-\(month)-\(day) does not exist")
     }
     return value
+}
+
+/// The hex dump between `<!-- NAME:begin -->` and `<!-- NAME:end -->` in a document under docs/:
+/// each line an offset, the bytes, `|` and what they are. Checks that each offset is the count
+/// of bytes before it, so the document cannot drift from the bytes it shows.
+func documentedHexDump(
+    _ document: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation
+) throws
+    -> [UInt8]
+{
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    let text = try String(contentsOf: root.appendingPathComponent("docs/\(document)"), encoding: .utf8)
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    let begin = try #require(lines.firstIndex(of: "<!-- \(name):begin -->"[...]), sourceLocation: sourceLocation)
+    let end = try #require(lines.firstIndex(of: "<!-- \(name):end -->"[...]), sourceLocation: sourceLocation)
+    var bytes: [UInt8] = []
+    for line in lines[(begin + 1)..<end] where line.contains("|") {
+        let fields = line.split(separator: "|", maxSplits: 1)[0].split(separator: " ")
+        let offset = try #require(fields.first.flatMap { Int($0, radix: 16) }, sourceLocation: sourceLocation)
+        #expect(offset == bytes.count, "offset \(fields[0]) in the document", sourceLocation: sourceLocation)
+        bytes += try fields.dropFirst().map { try #require(UInt8($0, radix: 16), sourceLocation: sourceLocation) }
+    }
+    return bytes
 }

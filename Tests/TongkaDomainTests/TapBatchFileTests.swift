@@ -12,22 +12,7 @@ import TongkaDomain
         line: "1路", station: "五一广场")
     /// The hex dump between the markers in the document: each line an offset, the bytes, `|` and
     /// what they are. Checks that each offset is the count of bytes before it.
-    func documentedExample() throws -> [UInt8] {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let text = try String(contentsOf: root.appendingPathComponent("docs/tap-upload-format.md"), encoding: .utf8)
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        let begin = try #require(lines.firstIndex(of: "<!-- worked-example:begin -->"))
-        let end = try #require(lines.firstIndex(of: "<!-- worked-example:end -->"))
-        var bytes: [UInt8] = []
-        for line in lines[(begin + 1)..<end] where line.contains("|") {
-            let fields = line.split(separator: "|", maxSplits: 1)[0].split(separator: " ")
-            let offset = try #require(fields.first.flatMap { Int($0, radix: 16) })
-            #expect(offset == bytes.count, "offset \(fields[0]) in the document")
-            bytes += try fields.dropFirst().map { try #require(UInt8($0, radix: 16)) }
-        }
-        return bytes
-    }
+    func documentedExample() throws -> [UInt8] { try documentedHexDump("tap-upload-format.md", "worked-example") }
 
     func refusal(_ batch: [UInt8]) -> String? {
         do {

@@ -12,6 +12,7 @@ struct TestValidator {
     let client: TongkaClient
     let publicKey: Curve25519.Signing.PublicKey
     let terminal: String
+    let token: String
 
     static func register(
         _ fixture: Fixture, terminal: String = "000000000001", group: String = "BUS-A"
@@ -25,7 +26,7 @@ struct TestValidator {
         let key = try Curve25519.Signing.PublicKey(rawRepresentation: try #require(Data(base64Encoded: registered.publicKey)))
         return TestValidator(
             client: TongkaClient(serverURL: fixture.server.url, token: registered.token, language: .en), publicKey: key,
-            terminal: terminal)
+            terminal: terminal, token: registered.token)
     }
 
     /// Downloads and verifies a list.

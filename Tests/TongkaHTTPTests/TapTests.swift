@@ -148,6 +148,20 @@ extension Components.Schemas.TapRecord {
             // The same records as JSON are the same records: duplicates, not a second debit.
             let json = try await bus.validator.client.uploadTaps([first, second])
             #expect(json.results.map(\.outcome) == [.duplicate, .duplicate])
+            // The binary answer (what the client asks for) carries what the JSON one would: a
+            // tampered record's exceptions, and that it was not posted.
+            let tampered = try await bus.tap(bench, fen: 100, serial: 3).with(amountFen: 1)
+            let flagged = try await bus.validator.client.uploadTaps(binary: [TapRecord(tampered)])
+            #expect(flagged.results.map(\.outcome) == [.stored] && flagged.results[0].terminalSerial == tampered.terminalSerial)
+            #expect(flagged.results[0].exceptions == [.balanceDiscontinuity, .tacInvalid] && !flagged.results[0].posted)
+            // Without Accept naming it, a binary upload is answered in JSON.
+            let raw = try await fixture.server.raw(
+                .POST, "/v1/taps", token: bus.validator.token, body: Data(try TapBatchFile.encode([TapRecord(first)])),
+                contentType: "application/octet-stream")
+            #expect(raw.status == 200 && raw.headers.first(name: "Content-Type")?.hasPrefix("application/json") == true)
+            let decoded = try JSONDecoder().decode(Components.Schemas.TapUploadResult.self, from: raw.body)
+            #expect(decoded.results.map(\.outcome) == [.duplicate])
+            #expect(try await fixture.clerk.card(bench.card).balanceFen == 4_500)
             #expect(try await fixture.admin.checkLedger().passed)
         }
     }
