@@ -28,6 +28,14 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(help: "Write the records here as CSV (the taps table's columns) for the COPY baseline.") var csv: String
     @Option(help: "The upload's body: binary (docs/tap-upload-format.md, what validators send) or json.")
     var format: UploadFormat = .binary
+    @Option(
+        help: """
+            A shell command run once everything is set up, before the clock starts (the script vacuums and \
+            analyses the database there, as autovacuum keeps a running database's statistics current).
+            """)
+    var settle: String?
+    @Option(help: "The server's process id: its CPU per record of the first upload is printed.") var serverPid: Int32?
+    @Option(help: "The PostgreSQL postmaster's process id: the cluster's CPU per record is printed.") var postgresPid: Int32?
 
     enum UploadFormat: String, ExpressibleByArgument, Sendable {
         case binary, json
@@ -194,11 +202,26 @@ struct IngestCommand: AsyncParsableCommand {
         }
         try Data(out.utf8).write(to: URL(fileURLWithPath: csv))
 
+        // The bodies are made before the clock starts, as a validator has its records ready: the load
+        // generator shares the machine's cores with the server and PostgreSQL.
+        let bodies: [[UInt8]] = format == .binary ? try batches.map { try TapBatchFile.encode(json($0).map(TapRecord.init)) } : []
+        let jsonBodies: [[Components.Schemas.TapRecord]] = format == .json ? batches.map(json) : []
+        if let settle {
+            say("settling: \(settle)")
+            let shell = Process()
+            shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+            shell.arguments = ["-c", settle]
+            try shell.run()
+            shell.waitUntilExit()
+            guard shell.terminationStatus == 0 else { throw BenchFailure("the settle command failed: \(settle)") }
+        }
         let clients = uploaders
         let format = self.format
         func pass(_ name: String) async throws -> (rate: Double, stored: Int, duplicate: Int, p99: Double) {
             say("\(name): \(batches.count) \(format.rawValue) batches of up to \(batch), \(validators) validators at once")
-            let queues = (0..<validators).map { validator in batches.filter { records[$0[0]].validator == validator } }
+            let queues = (0..<validators).map { validator in
+                batches.indices.filter { records[batches[$0][0]].validator == validator }
+            }
             let started = ContinuousClock.now
             let outcome = try await withThrowingTaskGroup(of: (Int, Int, Histogram<UInt64>).self) { group in
                 for (validator, queue) in queues.enumerated() {
@@ -207,12 +230,12 @@ struct IngestCommand: AsyncParsableCommand {
                             highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
                         var stored = 0
                         var duplicate = 0
-                        for indices in queue {
+                        for batch in queue {
                             let sent = ContinuousClock.now
                             let answer =
                                 format == .binary
-                                ? try await clients[validator].uploadTaps(binary: json(indices).map(TapRecord.init))
-                                : try await clients[validator].uploadTaps(json(indices))
+                                ? try await clients[validator].uploadTaps(batch: bodies[batch])
+                                : try await clients[validator].uploadTaps(jsonBodies[batch])
                             _ = histogram.record(UInt64(max(1, (ContinuousClock.now - sent).microseconds)))
                             stored += answer.results.filter { $0.outcome == .stored }.count
                             duplicate += answer.results.filter { $0.outcome == .duplicate }.count
@@ -231,11 +254,21 @@ struct IngestCommand: AsyncParsableCommand {
             let elapsed = ContinuousClock.now - started
             return (Double(records.count) / elapsed.seconds, outcome.0, outcome.1, Double(outcome.2.valueAtPercentile(99)) / 1000)
         }
+        let server = ProcessCPU(pids: serverPid.map { [$0] } ?? [], withChildren: false)
+        let postgres = ProcessCPU(pids: postgresPid.map { [$0] } ?? [], withChildren: true)
+        let cpuBefore = (server.seconds(), postgres.seconds())
         let firstPass = try await pass("first upload")
+        let cpu = (
+            server: (server.seconds() - cpuBefore.0) * 1e6 / Double(records.count),
+            postgres: (postgres.seconds() - cpuBefore.1) * 1e6 / Double(records.count)
+        )
         print(
             String(
                 format: "first upload: %.0f records/s; %d stored, %d duplicate; p99 %.1f ms to the durable answer of a batch",
                 firstPass.rate, firstPass.stored, firstPass.duplicate, firstPass.p99))
+        if serverPid != nil || postgresPid != nil {
+            print(String(format: "  CPU per record: server %.1f µs, PostgreSQL %.1f µs", cpu.server, cpu.postgres))
+        }
         let again = try await pass("the same records again")
         print(
             String(
@@ -246,8 +279,8 @@ struct IngestCommand: AsyncParsableCommand {
             "RESULT scenario=ingest format=\(format.rawValue) "
                 + String(
                     format:
-                        "records=%d batch=%d validators=%d api_per_s=%.0f resend_per_s=%.0f resend_ratio=%.3f p99_ms=%.1f stored=%d resend_stored=%d",
+                        "records=%d batch=%d validators=%d api_per_s=%.0f resend_per_s=%.0f resend_ratio=%.3f p99_ms=%.1f stored=%d resend_stored=%d server_us=%.1f postgres_us=%.1f",
                     records.count, batch, validators, firstPass.rate, again.rate, again.rate / firstPass.rate, firstPass.p99,
-                    firstPass.stored, again.stored))
+                    firstPass.stored, again.stored, cpu.server, cpu.postgres))
     }
 }
