@@ -1185,7 +1185,8 @@ CASE kind
 END),
     CONSTRAINT ledger_accounts_tracking CHECK ((tracks_balance = (kind = 'card_purse'::text))),
     CONSTRAINT ledger_accounts_untracked_zero CHECK ((tracks_balance OR (balance_fen = 0)))
-);
+)
+WITH (fillfactor='50');
 
 --
 -- Name: ledger_accounts_account_id_seq; Type: SEQUENCE; Schema: public; Owner: -

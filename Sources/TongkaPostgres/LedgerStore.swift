@@ -248,6 +248,69 @@ public struct LedgerStore: Sendable {
         return JournalTransactionID(transactionID)
     }
 
+    /// The same posting where the caller already holds the ids of most of its accounts (an upload
+    /// of taps has locked every card purse it debits): only the others are ensured and looked up,
+    /// and the entries name accounts by id. An upload of 1,000 records spared 1,000 look-ups by
+    /// owner (an expression index probe or a join with every account) and as many first-use
+    /// inserts; the entries' foreign key still proves every id.
+    static func post(
+        _ draft: JournalDraft, context: PostingContext, knownAccounts: [LedgerAccount: Int64],
+        connection: PostgresConnection, logger: Logger
+    ) async throws -> JournalTransactionID {
+        var ids = knownAccounts
+        let others = Array(Set(draft.postings.map(\.account).filter { ids[$0] == nil }))
+        try await ensureAccounts(others, connection: connection, logger: logger)
+        for account in others {
+            let owner = Owner(account)
+            guard
+                let id = try await connection.first(
+                    """
+                    SELECT account_id FROM ledger_accounts
+                     WHERE kind = \(account.kind.rawValue) AND COALESCE(card_number, '') = \(owner.card ?? "")
+                       AND COALESCE(shift_id, 0) = \(owner.shift ?? 0) AND COALESCE(hall_id, 0) = \(owner.hall ?? 0)
+                       AND COALESCE(payment_method, '') = \(owner.method ?? "") AND COALESCE(company_id, 0) = \(owner.company ?? 0)
+                    """, as: Int64.self, logger: logger)
+            else { throw TongkaError(.internalError, detail: "a journal posting names an account that does not exist") }
+            ids[account] = id
+        }
+        var posted: (Int64, Int64)?
+        for try await row in try await connection.execute(
+            PostToAccounts(draft: draft, context: context, accounts: draft.postings.map { ids[$0.account]! }), logger: logger)
+        {
+            posted = row
+        }
+        guard let (transactionID, entries) = posted, entries == draft.postings.count else {
+            throw TongkaError(.internalError, detail: "a journal posting inserted fewer entries than it names")
+        }
+        return JournalTransactionID(transactionID)
+    }
+
+    /// One journal transaction and its entries by account id, in one statement.
+    struct PostToAccounts: PostgresPreparedStatement {
+        static let name = "ledger.post_to_accounts"
+        static let sql = """
+            WITH tx AS (\(transactionSQL(firstParameter: 1))),
+                 entries AS (INSERT INTO journal_entries (transaction_id, account_id, amount_fen)
+                             SELECT t.transaction_id, e.account, e.amount
+                               FROM tx t CROSS JOIN unnest($9::bigint[], $10::bigint[]) AS e(account, amount)
+                             RETURNING 1)
+            SELECT transaction_id, (SELECT count(*) FROM entries) FROM tx
+            """
+        typealias Row = (Int64, Int64)
+        let draft: JournalDraft
+        let context: PostingContext
+        let accounts: [Int64]
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 10)
+            LedgerStore.appendTransactionBindings(draft, context: context, to: &bindings)
+            bindings.append(accounts)
+            bindings.append(draft.postings.map(\.amount.fen))
+            return bindings
+        }
+        func decodeRow(_ row: PostgresRow) throws -> (Int64, Int64) { try row.decode((Int64, Int64).self) }
+    }
+
     /// The cash in a shift's drawer: the sum of its account's entries (drawers keep no stored
     /// balance, so cash-ins never wait for each other). Callers that pay cash out hold the shift
     /// row FOR NO KEY UPDATE or stronger first, so no other payout can move it meanwhile.

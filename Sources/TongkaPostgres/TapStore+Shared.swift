@@ -22,14 +22,23 @@ extension TapStore {
     ) async throws
         -> [String: Money]
     {
-        var balance: [String: Money] = [:]
-        for try await (card, fen) in try await connection.query(
+        try await lockedPurses(cards, connection: connection, logger: logger).mapValues(\.balance)
+    }
+
+    /// The same, with each purse's account id (what the posting of the taps names).
+    static func lockedPurses(
+        _ cards: [String], connection: PostgresConnection, logger: Logger
+    ) async throws
+        -> [String: (balance: Money, account: Int64)]
+    {
+        var purses: [String: (balance: Money, account: Int64)] = [:]
+        for try await (card, fen, account) in try await connection.query(
             """
-            SELECT card_number, balance_fen FROM ledger_accounts
+            SELECT card_number, balance_fen, account_id FROM ledger_accounts
              WHERE kind = 'card_purse' AND card_number = ANY(\(cards)::text[]) ORDER BY card_number FOR UPDATE
             """, logger: logger
-        ).decode((String, Int64).self) { balance[card] = Money(fen: fen) }
-        return balance
+        ).decode((String, Int64, Int64).self) { purses[card] = (Money(fen: fen), account) }
+        return purses
     }
 
     /// Inserts raised exceptions in one statement.

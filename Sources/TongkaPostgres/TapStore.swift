@@ -159,7 +159,8 @@ public struct TapStore: Sendable {
                 """, logger: logger
             ).decode((String, Int32).self) { lastSerial[card] = Int(serial) }
             // Back-office balances, locked: a tap never takes one below zero.
-            var balance = try await Self.lockedBalances(cards, connection: connection, logger: logger)
+            let purses = try await Self.lockedPurses(cards, connection: connection, logger: logger)
+            var balance = purses.mapValues(\.balance)
             // Whether each card was on the blacklist at its tap's time, and at which version.
             var listed: [Int: Int64] = [:]
             if !fresh.isEmpty {
@@ -246,12 +247,15 @@ public struct TapStore: Sendable {
                 (card: uploads[row.index].record.card, company: company, amount: uploads[row.index].record.amount)
             }
             if let draft = try LedgerRules.taps(fares) {
+                // Every purse posted to was locked above, so its id is known.
+                var known: [LedgerAccount: Int64] = [:]
+                for (card, purse) in purses { known[.cardPurse(CardNumber(trusted: card))] = purse.account }
                 transaction = try await LedgerStore.post(
                     draft,
                     context: .init(
                         actor: nil, hall: nil, shift: nil, idempotencyKey: nil,
                         memo: "taps from terminal \(validator.terminalNumber): \(fares.count)"),
-                    connection: connection, logger: logger
+                    knownAccounts: known, connection: connection, logger: logger
                 ).rawValue
             }
 
