@@ -36,7 +36,7 @@ public enum TapBatchFile {
                 guard fits else { throw TongkaError(.invalidTapBatch, detail: "record \(index + 1): the \(name) does not fit") }
             }
             func digits(_ text: String, _ count: Int) -> Bool {
-                text.utf8.count == count && text.utf8.allSatisfy { (0x30...0x39).contains($0) }
+                text.utf8.count == count && text.utf8.allSatisfy(ASCII.isDigit)
             }
             func hex(_ text: String, _ count: Int) -> Bool { text.utf8.count == count && text.allSatisfy(\.isHexDigit) }
             try field("card number", digits(record.card.digits, 19))

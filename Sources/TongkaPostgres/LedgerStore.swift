@@ -249,8 +249,8 @@ public struct LedgerStore: Sendable {
     }
 
     /// The same posting where the caller already holds the ids of most of its accounts (an upload
-    /// of taps has locked every card purse it debits): only the others are ensured and looked up,
-    /// and the entries name accounts by id. An upload of 1,000 records spared 1,000 look-ups by
+    /// of taps has locked every card purse it debits): only the others are found (or made) by
+    /// owner, and the entries name accounts by id. An upload of 1,000 records spared 1,000 look-ups by
     /// owner (an expression index probe or a join with every account) and as many first-use
     /// inserts; the entries' foreign key still proves every id.
     static func post(
@@ -258,20 +258,8 @@ public struct LedgerStore: Sendable {
         connection: PostgresConnection, logger: Logger
     ) async throws -> JournalTransactionID {
         var ids = knownAccounts
-        let others = Array(Set(draft.postings.map(\.account).filter { ids[$0] == nil }))
-        try await ensureAccounts(others, connection: connection, logger: logger)
-        for account in others {
-            let owner = Owner(account)
-            guard
-                let id = try await connection.first(
-                    """
-                    SELECT account_id FROM ledger_accounts
-                     WHERE kind = \(account.kind.rawValue) AND COALESCE(card_number, '') = \(owner.card ?? "")
-                       AND COALESCE(shift_id, 0) = \(owner.shift ?? 0) AND COALESCE(hall_id, 0) = \(owner.hall ?? 0)
-                       AND COALESCE(payment_method, '') = \(owner.method ?? "") AND COALESCE(company_id, 0) = \(owner.company ?? 0)
-                    """, as: Int64.self, logger: logger)
-            else { throw TongkaError(.internalError, detail: "a journal posting names an account that does not exist") }
-            ids[account] = id
+        for account in Set(draft.postings.map(\.account)) where ids[account] == nil {
+            ids[account] = try await accountID(account, connection: connection, logger: logger).rawValue
         }
         var posted: (Int64, Int64)?
         for try await row in try await connection.execute(

@@ -57,20 +57,18 @@ public struct TapStore: Sendable {
     ) async throws -> [TapResult] {
         let timeZone = database.settings.timeZone
         let ownPrefixes = database.settings.issuer.cardNumberPrefixes
+        // Each record's UTC time, worked out once (nil: not a real date and time), and the refusals
+        // (not a real tap), decided once from the records alone.
+        let instantOf = uploads.map { $0.record.instant(in: timeZone) }
+        let rejections = zip(uploads, instantOf).map { upload, instant in
+            TapRules.rejection(
+                upload.record, instant: instant, terminal: validator.terminalNumber, now: now, maximumFare: maximumFare)
+        }
         // The month partitions of the records that will be stored, made first in a transaction of
         // their own. Made inside the upload's transaction, the partition (which locks the whole
         // `taps` table) waited for other uploads reading `taps`, while they waited for it: the
         // first uploads of every month deadlocked one another.
-        // Refusals (not a real tap) are decided once, from the records alone.
-        let rejections = uploads.map { upload in
-            TapRules.rejection(
-                upload.record, terminal: validator.terminalNumber, now: now, timeZone: timeZone, maximumFare: maximumFare)
-        }
-        // Each record's UTC time, worked out once (nil for a refused record).
-        let instantOf = zip(uploads, rejections).map { upload, rejection in
-            rejection == nil ? upload.record.instant(in: timeZone) : nil
-        }
-        let instants = instantOf.compactMap { $0 }
+        let instants = zip(instantOf, rejections).compactMap { instant, rejection in rejection == nil ? instant : nil }
         if !instants.isEmpty {
             try await database.transaction { connection in
                 try await connection.query(
