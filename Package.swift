@@ -218,6 +218,7 @@ let package = Package(
                 "TongkaHTTP", "TongkaClient", "TongkaDomain", "TongkaTestSupport", "TongkaAPI", "TongkaPostgres",
                 "TongkaCardCrypto", "TongkaCardSim", "TongkaCardTerminal",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Configuration", package: "swift-configuration"),

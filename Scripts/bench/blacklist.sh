@@ -7,8 +7,9 @@
 # entry and its wrong answers checked against every issued card (must be 0); build times.
 #
 # Part two, on a private durable cluster and a release server: VALIDATORS registered validators
-# download a delta (100 changes behind) as fast as 64 concurrent requests go, then /health the
-# same way on the same server: the ratio (minimum 0.5, target 0.8). Then 200 of them long-poll
+# download a delta (100 changes behind) as fast as 64 concurrent requests go (each validator one
+# request at a time, as a device), then /health the same way on the same server: the ratio
+# (minimum 0.5, target 0.8). Then 200 of them long-poll
 # while single additions are committed: time from sending the addition to each validator's
 # answer, p50 and p99 (target p99 under one second).
 #

@@ -102,8 +102,12 @@ public enum Validate {
 
 /// Byte classes for the checks on every record of an upload, where Character properties (Unicode
 /// tables, grapheme breaking) cost more than the rest of the record's work.
-enum ASCII {
-    static func isDigit(_ byte: UInt8) -> Bool { (0x30...0x39).contains(byte) }
+public enum ASCII {
+    public static func isDigit(_ byte: UInt8) -> Bool { (0x30...0x39).contains(byte) }
     /// 0-9 and A-F.
-    static func isUpperHexDigit(_ byte: UInt8) -> Bool { isDigit(byte) || (0x41...0x46).contains(byte) }
+    public static func isUpperHexDigit(_ byte: UInt8) -> Bool { isDigit(byte) || (0x41...0x46).contains(byte) }
+    /// 0-9, A-F and a-f.
+    public static func isHexDigit(_ byte: UInt8) -> Bool { isUpperHexDigit(byte) || (0x61...0x66).contains(byte) }
+    /// A-Z and a-z.
+    public static func isLetter(_ byte: UInt8) -> Bool { (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) }
 }

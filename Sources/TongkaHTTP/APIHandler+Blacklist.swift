@@ -13,25 +13,13 @@ extension APIHandler {
     // MARK: Validators' side
 
     func getBlacklist(_ input: Operations.GetBlacklist.Input) async throws -> Operations.GetBlacklist.Output {
-        let validator = try scope.requireValidator()
-        if let issuer = input.query.issuer, issuer.uppercased() != self.issuer.issuerID {
-            throw TongkaError(.wrongOperator, detail: "this server serves issuer \(self.issuer.issuerID)")
-        }
-        guard let publisher = blacklist else { throw TongkaError(.blacklistKeyUnavailable) }
-        let since = try input.query.since.map { value throws(TongkaError) -> UInt64 in
-            guard value >= 0 else { throw TongkaError(.invalidVersion, detail: "since is 0 or more") }
-            return UInt64(value)
-        }
-        let wait = input.query.wait ?? 0
-        guard (0...60).contains(wait) else { throw TongkaError(.invalidVersion, detail: "wait is 0 to 60 seconds") }
-        let answer = try await publisher.answer(since: since, wait: .seconds(wait), validator: validator, now: now())
-        switch answer {
-        case .current(let version):
-            return .notModified(.init(headers: .init(eTag: BlacklistPublisher.etag(version: version))))
+        let reply = try await blacklistReply(
+            since: input.query.since, wait: input.query.wait, issuer: input.query.issuer,
+            ifNoneMatch: input.headers.ifNoneMatch, validator: try scope.requireValidator())
+        switch reply {
+        case .notModified(let etag):
+            return .notModified(.init(headers: .init(eTag: etag)))
         case .list(let signed):
-            if let match = input.headers.ifNoneMatch, match == signed.etag {
-                return .notModified(.init(headers: .init(eTag: signed.etag)))
-            }
             let headers = Operations.GetBlacklist.Output.Ok.Headers(
                 eTag: signed.etag, xTongkaVersion: Int64(signed.list.toVersion), xTongkaDropped: signed.dropped)
             let wantsJSON =
@@ -50,6 +38,35 @@ extension APIHandler {
                                 signature: Data(signed.signature).base64EncodedString()))))
             }
             return .ok(.init(headers: headers, body: .binary(HTTPBody(signed.bytes))))
+        }
+    }
+
+    /// What a validator's download gets: the list (delta or full, signed) or "not modified". Shared by
+    /// the generated route and ``ValidatorListFastPath``, so both decide alike.
+    enum BlacklistReply {
+        case notModified(etag: String)
+        case list(BlacklistPublisher.Signed)
+    }
+
+    func blacklistReply(
+        since: Int64?, wait: Int?, issuer: String?, ifNoneMatch: String?, validator: ValidatorIdentity
+    ) async throws -> BlacklistReply {
+        if let issuer, issuer.uppercased() != self.issuer.issuerID {
+            throw TongkaError(.wrongOperator, detail: "this server serves issuer \(self.issuer.issuerID)")
+        }
+        guard let publisher = blacklist else { throw TongkaError(.blacklistKeyUnavailable) }
+        let since = try since.map { value throws(TongkaError) -> UInt64 in
+            guard value >= 0 else { throw TongkaError(.invalidVersion, detail: "since is 0 or more") }
+            return UInt64(value)
+        }
+        let wait = wait ?? 0
+        guard (0...60).contains(wait) else { throw TongkaError(.invalidVersion, detail: "wait is 0 to 60 seconds") }
+        switch try await publisher.answer(since: since, wait: .seconds(wait), validator: validator, now: now()) {
+        case .current(let version):
+            return .notModified(etag: BlacklistPublisher.etag(version: version))
+        case .list(let signed):
+            if let ifNoneMatch, ifNoneMatch == signed.etag { return .notModified(etag: signed.etag) }
+            return .list(signed)
         }
     }
 

@@ -21,19 +21,14 @@ struct AccessMiddleware: ServerMiddleware {
         guard let access = AccessPolicy.table[operationID] else { throw TongkaError(.forbiddenRole) }
         if access == .open { return try await next(request, body, metadata) }
 
-        guard let header = request.headerFields[.authorization], header.lowercased().hasPrefix("bearer ") else {
-            throw TongkaError(.unauthenticated)
-        }
-        let token = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
         if access == .validator {
             var scope = RequestScope.current
-            scope.validator = try await validatorTokens.identity(token: token, now: now()) {
-                try await validators.authenticate(token: token)
-            }
+            scope.validator = try await validator(authorization: request.headerFields[.authorization])
             return try await RequestScope.$current.withValue(scope) {
                 try await next(request, body, metadata)
             }
         }
+        let token = try Self.bearerToken(request.headerFields[.authorization])
         if operationID == "getMetrics", let metricsTokenHash, SessionToken.hash(token) == metricsTokenHash {
             return try await next(request, body, metadata)
         }
@@ -50,5 +45,19 @@ struct AccessMiddleware: ServerMiddleware {
         return try await RequestScope.$current.withValue(scope) {
             try await next(request, body, metadata)
         }
+    }
+
+    /// The validator an `Authorization: Bearer tv_...` header names (from the token cache when seen
+    /// lately). Also used by ``ValidatorListFastPath``.
+    func validator(authorization: String?) async throws -> ValidatorIdentity {
+        let token = try Self.bearerToken(authorization)
+        return try await validatorTokens.identity(token: token, now: now()) { [validators] in
+            try await validators.authenticate(token: token)
+        }
+    }
+
+    static func bearerToken(_ header: String?) throws(TongkaError) -> String {
+        guard let header, header.lowercased().hasPrefix("bearer ") else { throw TongkaError(.unauthenticated) }
+        return String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
     }
 }

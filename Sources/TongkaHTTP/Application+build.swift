@@ -81,14 +81,16 @@ public func buildApplication(
     router.add(middleware: MetricsMiddleware())
     // Innermost, so metrics count the 405 it makes of the router's 404.
     router.add(middleware: MethodNotAllowedMiddleware(contract: contract))
+    let access = AccessMiddleware(
+        sessions: handler.sessions, validators: handler.validators, validatorTokens: handler.validatorTokens, now: now,
+        metricsTokenHash: settings.metricsToken.map(SessionToken.hash))
+    // Validators' plain downloads, ahead of the generated route (which takes every other shape).
+    router.add(middleware: ValidatorListFastPath(handler: handler, access: access))
     // Access first: callers who are not logged in or not allowed learn only that; then the contract.
     try handler.registerHandlers(
         on: router,
         middlewares: [
-            AccessMiddleware(
-                sessions: handler.sessions, validators: handler.validators, validatorTokens: handler.validatorTokens, now: now,
-                metricsTokenHash: settings.metricsToken.map(SessionToken.hash)),
-            ContractMiddleware(contract: contract, bodyLimit: max(settings.jsonBodyLimit, settings.importBodyLimit)),
+            access, ContractMiddleware(contract: contract, bodyLimit: max(settings.jsonBodyLimit, settings.importBodyLimit)),
         ])
 
     // The rider's self-service page: public, like the open loss-report operations it posts to.

@@ -24,6 +24,11 @@ struct Load: AsyncParsableCommand {
             guard let token = adminToken ?? ProcessInfo.processInfo.environment["TONGKA_ADMIN_TOKEN"],
                 let url = URL(string: server)
             else { throw ValidatorFailure(code: "usage", message: "give --admin-token or TONGKA_ADMIN_TOKEN, and a server URL") }
+            guard concurrency > 0, validators >= concurrency, validators >= pollers else {
+                throw ValidatorFailure(
+                    code: "usage", message: "give at least as many validators as --concurrency and as --pollers")
+            }
+            let concurrency = self.concurrency
             // Every poller holds a connection while it waits.
             let pool = TongkaClient.makeHTTPClient(connectionsPerHost: pollers + concurrency + 8)
             defer { _ = pool.shutdown() }
@@ -52,16 +57,26 @@ struct Load: AsyncParsableCommand {
                 }
                 return "3101" + String(format: "%015llu", value)
             }
+            func addHundred() async throws {
+                _ = try await admin.changeBlacklist(
+                    (0..<100).map { _ in .init(cardNumber: nextCard(), action: .add, reason: .external) }, note: "load")
+            }
+            // The version held must be above 0: `since=0` asks for the full list, not a delta.
+            try await addHundred()
             let held = try await clients[0].downloadBlacklist(since: nil, wait: nil).map { $0.version } ?? 0
-            _ = try await admin.changeBlacklist(
-                (0..<100).map { _ in .init(cardNumber: nextCard(), action: .add, reason: .external) }, note: "load")
+            try await addHundred()
 
             say("delta downloads for \(seconds) s, \(concurrency) at a time")
-            let deltaRate = try await rate(seconds: seconds) { index in
-                _ = try await clients[index % clients.count].downloadBlacklist(since: held, wait: nil)
+            // Each validator is one device with at most one request in flight: worker w downloads
+            // as validators w, w + concurrency, w + 2 x concurrency, ... in turn. (Indexing all
+            // validators from every worker let the workers bunch up behind one validator's token
+            // look-up and send its requests all at once, which no fleet of devices does.)
+            let deltaRate = try await rate(seconds: seconds) { worker, done in
+                let own = (clients.count - worker + concurrency - 1) / concurrency
+                _ = try await clients[worker + concurrency * (done % own)].downloadBlacklist(since: held, wait: nil)
             }
             say("/health for \(seconds) s, \(concurrency) at a time")
-            let healthRate = try await rate(seconds: seconds) { index in _ = try await clients[index % clients.count].health() }
+            let healthRate = try await rate(seconds: seconds) { worker, _ in _ = try await clients[worker].health() }
             print(
                 String(
                     format: "delta downloads: %.0f/s; /health: %.0f/s; ratio %.3f (minimum 0.5, target 0.8)",
@@ -109,8 +124,9 @@ struct Load: AsyncParsableCommand {
         }
     }
 
-    /// Requests per second of `request` over `seconds`, `concurrency` at a time.
-    private func rate(seconds: Int, _ request: @escaping @Sendable (Int) async throws -> Void) async throws -> Double {
+    /// Requests per second of `request(worker, done)` over `seconds`, `concurrency` workers at a
+    /// time, each sending its next request when the last is answered.
+    private func rate(seconds: Int, _ request: @escaping @Sendable (Int, Int) async throws -> Void) async throws -> Double {
         let deadline = ContinuousClock.now + .seconds(seconds)
         let started = ContinuousClock.now
         let total = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -118,7 +134,7 @@ struct Load: AsyncParsableCommand {
                 group.addTask {
                     var done = 0
                     while ContinuousClock.now < deadline {
-                        try await request(worker * 1_000_003 + done)
+                        try await request(worker, done)
                         done += 1
                     }
                     return done
