@@ -672,6 +672,21 @@ BEGIN
 END $$;
 
 --
+-- Name: transport_line_operators_delete_guard(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.transport_line_operators_delete_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF OLD.valid_from = '-infinity' OR OLD.valid_from <= now() + interval '5 minutes' THEN
+        RAISE EXCEPTION 'only a change of company that has not begun can be withdrawn'
+            USING ERRCODE = 'TK001', CONSTRAINT = 'transport_line_operators_delete_guard';
+    END IF;
+    RETURN OLD;
+END $$;
+
+--
 -- Name: audit_events_event_id_seq; Type: SEQUENCE; Schema: public; Owner: -
 --
 
@@ -2901,6 +2916,18 @@ CREATE TRIGGER taps_references AFTER INSERT ON public.taps REFERENCING NEW TABLE
 CREATE TRIGGER topup_orders_guard BEFORE DELETE OR UPDATE ON public.topup_orders FOR EACH ROW EXECUTE FUNCTION public.topup_orders_guard();
 
 --
+-- Name: transport_line_operators transport_line_operators_delete_guard; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER transport_line_operators_delete_guard BEFORE DELETE ON public.transport_line_operators FOR EACH ROW EXECUTE FUNCTION public.transport_line_operators_delete_guard();
+
+--
+-- Name: transport_line_operators transport_line_operators_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER transport_line_operators_no_truncate BEFORE TRUNCATE ON public.transport_line_operators FOR EACH STATEMENT EXECUTE FUNCTION public.never_deleted();
+
+--
 -- Name: validators validators_never_deleted; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -3895,7 +3922,7 @@ GRANT SELECT,INSERT ON TABLE public.transport_companies TO tongka_service;
 -- Name: TABLE transport_line_operators; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT SELECT,INSERT ON TABLE public.transport_line_operators TO tongka_service;
+GRANT SELECT,INSERT,DELETE ON TABLE public.transport_line_operators TO tongka_service;
 
 --
 -- Name: TABLE transport_lines; Type: ACL; Schema: public; Owner: -

@@ -48,6 +48,16 @@ extension TongkaClient {
         }
     }
 
+    /// Withdraws the change of company entered for `from` (YYYY-MM-DD) before it begins.
+    public func cancelLineTransfer(
+        mode: Components.Schemas.TransportMode, line: String, from: String
+    ) async throws -> Components.Schemas.TransportLine {
+        switch try await call({ try await api.cancelLineTransfer(body: .json(.init(mode: mode, line: line, from: from))) }) {
+        case .ok(let ok): return try ok.body.json
+        case .`default`(let status, let error): throw APIFailure(status: status, error)
+        }
+    }
+
     public func revenueReport(
         from: String, to: String, period: Operations.GetRevenueReport.Input.Query.PeriodPayload?, groupBy: String?
     ) async throws -> Components.Schemas.RevenueReport {

@@ -175,6 +175,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
     case lineNotFound = "line_not_found"
     case transferNotInFuture = "transfer_not_in_future"
     case lineTransferExists = "line_transfer_exists"
+    case lineTransferNotFound = "line_transfer_not_found"
     case lineAlreadyRuns = "line_already_runs"
 
     /// The HTTP status a response with this code carries.
@@ -195,7 +196,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
             403
         case .notFound, .hallNotFound, .clerkNotFound, .shiftNotFound, .productNotFound, .cardNotFound,
             .holderNotFound, .loadNotFound, .orderNotFound, .batchNotFound, .validatorNotFound, .tapExceptionNotFound,
-            .lossReportNotFound, .companyNotFound, .lineNotFound:
+            .lossReportNotFound, .companyNotFound, .lineNotFound, .lineTransferNotFound:
             404
         case .idempotencyKeyReused, .hallCodeTaken, .usernameTaken, .shiftAlreadyOpen, .noOpenShift, .shiftClosed,
             .insufficientCash, .alreadyBootstrapped, .productCodeTaken, .insufficientStock, .cardNotInHallStock,
@@ -390,6 +391,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .lineNotFound: ("No such line of this mode", "该线路未登记")
         case .transferNotInFuture: ("A line changes company from a future day only", "线路只能从今后某日起变更运营企业")
         case .lineTransferExists: ("A change of company from that day is entered already", "该日起的运营企业变更已登记")
+        case .lineTransferNotFound: ("No change of company from that day is entered", "该日起没有登记运营企业变更")
         case .lineAlreadyRuns: ("That company runs the line on that day already", "该企业当日已运营此线路")
         }
     }

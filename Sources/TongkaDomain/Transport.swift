@@ -119,4 +119,23 @@ public enum TransportRules {
         }
         return start
     }
+
+    /// Where a change of company entered for the operator-local `day` can be withdrawn: the instant
+    /// it would start, to be removed from `operators`. Only a change that no record can have been
+    /// credited under yet: it must start later than `now` plus the clock skew a validator's records
+    /// are allowed (``TapRules/clockSkew``), else `transfer_not_in_future`; `line_transfer_not_found`
+    /// when no change from that day is entered (the company a line was entered with is never one).
+    public static func cancellation(
+        day: CalendarDate, now: Date, operators: LineOperators, timeZone: TimeZone
+    ) throws(TongkaError) -> Date {
+        let start = day.startInstant(in: timeZone)
+        guard operators.spans.contains(where: { $0.from == start }) else {
+            throw TongkaError(.lineTransferNotFound, detail: "no change from \(day) is entered")
+        }
+        guard start > now.addingTimeInterval(TapRules.clockSkew) else {
+            throw TongkaError(
+                .transferNotInFuture, detail: "the change from \(day) has begun, or records of that day may have been received")
+        }
+        return start
+    }
 }

@@ -52,6 +52,14 @@ extension APIHandler {
         return .created(.init(body: .json(map(line))))
     }
 
+    func cancelLineTransfer(_ input: Operations.CancelLineTransfer.Input) async throws -> Operations.CancelLineTransfer.Output {
+        guard case .json(let body) = input.body else { throw TongkaError(.unsupportedMediaType) }
+        guard let mode = TransportMode(rawValue: body.mode.rawValue) else { throw TongkaError(.malformedRequest) }
+        let line = try await transport.cancelLineTransfer(
+            mode: mode, line: body.line, from: try CalendarDate(parsing: body.from), now: now(), origin: scope.origin)
+        return .ok(.init(body: .json(map(line))))
+    }
+
     func getRevenueReport(_ input: Operations.GetRevenueReport.Input) async throws -> Operations.GetRevenueReport.Output {
         let query = input.query
         let report = try await reports.revenue(

@@ -67,6 +67,7 @@ enum AccessPolicy {
         "listTransportLines": .roles(oversight),
         "createTransportLine": .roles([.admin]),
         "transferTransportLine": .roles([.admin]),
+        "cancelLineTransfer": .roles([.admin]),
         "registerLoadTerminal": .roles(counter),
         "authorizeLoad": .roles(counter),
         "listLoads": .roles(everyone),

@@ -143,20 +143,7 @@ public struct TransportStore: Sendable {
                 let company = try await connection.first(
                     "SELECT company_id FROM transport_companies WHERE code = \(code)", as: (Int64.self), logger: logger)
             else { throw TongkaError(.companyNotFound, detail: code) }
-            guard
-                let lineID = try await connection.first(
-                    "SELECT line_id FROM transport_lines WHERE mode = \(mode.rawValue) AND line = \(line)",
-                    as: (Int64.self), logger: logger)
-            else { throw TongkaError(.lineNotFound, detail: "\(mode.rawValue) \(line)") }
-            // Two changes of one line are judged one after the other, and no upload of the line is
-            // in flight while the change commits.
-            try await Self.lockLine(mode, line, connection: connection, logger: logger)
-            let operators = LineOperators(
-                try await connection.all(
-                    """
-                    SELECT company_id, NULLIF(valid_from, '-infinity') FROM transport_line_operators WHERE line_id = \(lineID)
-                    """, as: (Int64, Date?).self, logger: logger
-                ).map { LineOperators.Span(company: CompanyID($0.0), from: $0.1) })
+            let (lineID, operators) = try await Self.lockedOperators(mode, line, connection: connection, logger: logger)
             let start = try TransportRules.transferStart(
                 to: CompanyID(company), day: day, today: CalendarDate(now, in: zone), operators: operators, timeZone: zone)
             try await connection.query(
@@ -168,6 +155,58 @@ public struct TransportStore: Sendable {
                 connection, origin: origin, action: "transport_line.transfer", subject: "line:\(mode.rawValue):\(line)",
                 details: ["company": code, "from": day.description], logger: logger)
         }
+        return try await currentLine(mode, line, now: now)
+    }
+
+    /// Withdraws the change of company entered for `day` (``TransportRules/cancellation``): the line
+    /// stays with the company that runs it before that day. A change nothing was credited under
+    /// never took effect, so its row goes; the audit trail keeps that it was entered and withdrawn.
+    public func cancelLineTransfer(
+        mode: TransportMode, line rawLine: String, from day: CalendarDate, now: Date, origin: RequestOrigin
+    ) async throws -> TransportLine {
+        let line = try Validate.name(rawLine, field: "line", maxLength: 40)
+        let zone = database.settings.timeZone
+        try await database.transaction { connection in
+            let (lineID, operators) = try await Self.lockedOperators(mode, line, connection: connection, logger: logger)
+            let start = try TransportRules.cancellation(day: day, now: now, operators: operators, timeZone: zone)
+            guard
+                let company = try await connection.first(
+                    """
+                    DELETE FROM transport_line_operators o USING transport_companies c
+                     WHERE o.line_id = \(lineID) AND o.valid_from = \(start) AND c.company_id = o.company_id
+                    RETURNING c.code
+                    """, as: (String.self), logger: logger)
+            else { throw TongkaError(.lineTransferNotFound) }
+            try await Audit.record(
+                connection, origin: origin, action: "transport_line.cancel_transfer",
+                subject: "line:\(mode.rawValue):\(line)", details: ["company": company, "from": day.description],
+                logger: logger)
+        }
+        return try await currentLine(mode, line, now: now)
+    }
+
+    /// The line (`line_not_found`) and who runs it when, with the line locked for the rest of the
+    /// transaction: two changes of one line are judged one after the other, and no upload of the
+    /// line is in flight while a change commits.
+    static func lockedOperators(
+        _ mode: TransportMode, _ line: String, connection: PostgresConnection, logger: Logger
+    ) async throws -> (lineID: Int64, operators: LineOperators) {
+        guard
+            let lineID = try await connection.first(
+                "SELECT line_id FROM transport_lines WHERE mode = \(mode.rawValue) AND line = \(line)",
+                as: (Int64.self), logger: logger)
+        else { throw TongkaError(.lineNotFound, detail: "\(mode.rawValue) \(line)") }
+        try await lockLine(mode, line, connection: connection, logger: logger)
+        let operators = LineOperators(
+            try await connection.all(
+                """
+                SELECT company_id, NULLIF(valid_from, '-infinity') FROM transport_line_operators WHERE line_id = \(lineID)
+                """, as: (Int64, Date?).self, logger: logger
+            ).map { LineOperators.Span(company: CompanyID($0.0), from: $0.1) })
+        return (lineID, operators)
+    }
+
+    private func currentLine(_ mode: TransportMode, _ line: String, now: Date) async throws -> TransportLine {
         guard let changed = try await lines(companyCode: nil, only: (mode, line), now: now).first else {
             throw TongkaError(.lineNotFound)
         }

@@ -49,7 +49,8 @@ struct TransportCommand: AsyncParsableCommand {
 
     struct Line: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "line", abstract: "Lines and their stations.", subcommands: [Add.self, List.self, Transfer.self])
+            commandName: "line", abstract: "Lines and their stations.",
+            subcommands: [Add.self, List.self, Transfer.self, CancelTransfer.self])
 
         struct Add: CounterCommand {
             static let configuration = CommandConfiguration(
@@ -151,6 +152,34 @@ extension TransportCommand.Line {
                 counter.t(
                     "Line \(changed.line) (\(counter.modes([changed.mode]))) passes to \(taker) from \(from); \(changed.companyName) runs it until then.",
                     "\(changed.line)（\(counter.modes([changed.mode]))）自 \(from) 起由 \(taker) 运营，此前仍由 \(changed.companyName) 运营。"
+                ))
+        }
+    }
+}
+
+extension TransportCommand.Line {
+    struct CancelTransfer: CounterCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "cancel-transfer",
+            abstract: "Withdraw a change of company entered for a future day (admin).",
+            discussion: """
+                The line stays with the company that runs it before that day. Only before the change \
+                begins, and not in its last five minutes before midnight, when validators' records of \
+                that day may already arrive.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "bus, metro, brt, tram, ferry, taxi, rail or bike.") var mode: String
+        @Option(help: "The line, as its validators record it.") var line: String
+        @Option(help: "The day the change was entered for, YYYY-MM-DD.") var from: String
+
+        func execute(_ counter: Counter) async throws {
+            let mode = try TransportCommand.mode(mode, counter: counter)
+            let changed = try await counter.client().cancelLineTransfer(mode: mode, line: line, from: from)
+            if counter.json { return Output.printJSON(changed) }
+            Output.line(
+                counter.t(
+                    "The change of company of line \(changed.line) (\(counter.modes([changed.mode]))) from \(from) is withdrawn; \(changed.companyName) runs it.",
+                    "\(changed.line)（\(counter.modes([changed.mode]))）自 \(from) 起的运营企业变更已撤销，仍由 \(changed.companyName) 运营。"
                 ))
         }
     }

@@ -146,6 +146,27 @@ import TongkaDomain
                 > start)
     }
 
+    @Test func aChangeOfCompanyCanBeWithdrawnUntilFiveMinutesBeforeItBegins() throws {
+        let zone = TimeZone(identifier: "Asia/Shanghai")!
+        let day = try CalendarDate(parsing: "2027-01-01")
+        let start = day.startInstant(in: zone)
+        let operators = LineOperators([.init(company: CompanyID(1), from: nil), .init(company: CompanyID(2), from: start)])
+        let aDayBefore = start.addingTimeInterval(-86_400)
+        #expect(try TransportRules.cancellation(day: day, now: aDayBefore, operators: operators, timeZone: zone) == start)
+        #expect(
+            try TransportRules.cancellation(
+                day: day, now: start.addingTimeInterval(-TapRules.clockSkew - 1), operators: operators, timeZone: zone) == start)
+        // Within the skew a validator's record of that day may have been received and credited.
+        for now in [start.addingTimeInterval(-TapRules.clockSkew), start, start.addingTimeInterval(86_400)] {
+            expectError(.transferNotInFuture) {
+                try TransportRules.cancellation(day: day, now: now, operators: operators, timeZone: zone)
+            }
+        }
+        expectError(.lineTransferNotFound) {
+            try TransportRules.cancellation(day: day.next, now: aDayBefore, operators: operators, timeZone: zone)
+        }
+    }
+
     @Test func discontinuitiesAndGapsAreFoundForReview() {
         #expect(!TapRules.isDiscontinuous(record()))
         #expect(TapRules.isDiscontinuous(record(after: 900)))

@@ -8,6 +8,15 @@ import TongkaTestSupport
 /// Transport companies and lines as reference data, and the revenue report and clearing summary
 /// built on them from validators' records.
 @Suite(.timeLimit(.minutes(5))) struct TransportTests {
+    /// Companies CSBUS and CSBASHI and bus line 1路 of CSBUS; the operator's zone and today in it.
+    static func twoCompaniesAndALine(_ fixture: Fixture, now: Date) async throws -> (TimeZone, CalendarDate) {
+        _ = try await fixture.admin.createTransportCompany(code: "CSBUS", name: "长沙公交集团")
+        _ = try await fixture.admin.createTransportCompany(code: "CSBASHI", name: "长沙巴士")
+        _ = try await fixture.admin.createTransportLine(company: "CSBUS", mode: .bus, line: "1路", stations: [])
+        let zone = TimeZone(identifier: "Asia/Shanghai")!
+        return (zone, CalendarDate(now, in: zone))
+    }
+
     @Test func adminsEnterCompaniesAndLinesAndBadOrDuplicateEntriesAreRefused() async throws {
         try await withFixture { fixture in
             let bus = try await fixture.admin.createTransportCompany(code: "csbus", name: "长沙公交集团")
@@ -102,11 +111,7 @@ import TongkaTestSupport
     @Test func fareRevenueIsOwedInTheLedgerToTheCompanyThatRanTheLineAndALineChangesCompanyFromAFutureDay() async throws {
         let clock = TestClock()
         try await withFixture(now: { clock.now }) { fixture in
-            _ = try await fixture.admin.createTransportCompany(code: "CSBUS", name: "长沙公交集团")
-            _ = try await fixture.admin.createTransportCompany(code: "CSBASHI", name: "长沙巴士")
-            _ = try await fixture.admin.createTransportLine(company: "CSBUS", mode: .bus, line: "1路", stations: [])
-            let zone = TimeZone(identifier: "Asia/Shanghai")!
-            let today = CalendarDate(clock.now, in: zone)
+            let (zone, today) = try await Self.twoCompaniesAndALine(fixture, now: clock.now)
 
             // Refusals, each changing nothing.
             await expectFailure(.transferNotInFuture) {
@@ -177,6 +182,52 @@ import TongkaTestSupport
             #expect(report.rows.map(\.company) == ["CSBASHI", "CSBUS"])
             #expect(report.rows.map(\.ownCards.amountFen) == [250, 500])
             #expect(try await admin.checkLedger().passed)
+        }
+    }
+
+    @Test func anAdminWithdrawsAChangeOfCompanyBeforeItBeginsAndNotWithinFiveMinutesOfIt() async throws {
+        let clock = TestClock()
+        try await withFixture(now: { clock.now }) { fixture in
+            let (zone, today) = try await Self.twoCompaniesAndALine(fixture, now: clock.now)
+            let (tomorrow, later) = (today.next, today.next.next)
+
+            _ = try await fixture.admin.transferTransportLine(mode: .bus, line: "1路", to: "CSBASHI", from: tomorrow.description)
+            let withdrawn = try await fixture.admin.cancelLineTransfer(mode: .bus, line: "1路", from: tomorrow.description)
+            #expect(withdrawn.company == "CSBUS" && withdrawn.operators.map(\.company) == ["CSBUS"])
+            #expect(try await fixture.auditor.transportLines().map(\.operators.count) == [1])
+            let events = try await fixture.auditor.auditEvents(action: "transport_line.cancel_transfer")
+            #expect(events.count == 1 && events.first?.subject == "line:bus:1路")
+
+            // Refusals, each changing nothing.
+            await expectFailure(.lineTransferNotFound) {
+                try await fixture.admin.cancelLineTransfer(mode: .bus, line: "1路", from: tomorrow.description)
+            }
+            await expectFailure(.lineTransferNotFound) {
+                try await fixture.admin.cancelLineTransfer(mode: .bus, line: "1路", from: today.description)
+            }
+            await expectFailure(.lineNotFound) {
+                try await fixture.admin.cancelLineTransfer(mode: .metro, line: "1路", from: tomorrow.description)
+            }
+            await expectFailure(.invalidDate) {
+                try await fixture.admin.cancelLineTransfer(mode: .bus, line: "1路", from: "2027-02-30")
+            }
+            await expectFailure(.forbiddenRole) {
+                try await fixture.supervisor.cancelLineTransfer(mode: .bus, line: "1路", from: tomorrow.description)
+            }
+
+            // The day can be entered again; within five minutes of its start it can no longer be
+            // withdrawn, a later change still can.
+            _ = try await fixture.admin.transferTransportLine(mode: .bus, line: "1路", to: "CSBASHI", from: tomorrow.description)
+            _ = try await fixture.admin.transferTransportLine(mode: .bus, line: "1路", to: "CSBUS", from: later.description)
+            clock.advance(by: tomorrow.startInstant(in: zone).timeIntervalSince(clock.now) - 120)
+            // Staff sessions may not last until then: log in again.
+            let admin = try await fixture.server.login(username: "admin")
+            await expectFailure(.transferNotInFuture) {
+                try await admin.cancelLineTransfer(mode: .bus, line: "1路", from: tomorrow.description)
+            }
+            let kept = try await admin.cancelLineTransfer(mode: .bus, line: "1路", from: later.description)
+            #expect(kept.operators.map(\.company) == ["CSBUS", "CSBASHI"])
+            #expect(kept.operators.last?.from == tomorrow.startInstant(in: zone))
         }
     }
 }
