@@ -84,6 +84,7 @@ public func buildApplication(
     let access = AccessMiddleware(
         sessions: handler.sessions, validators: handler.validators, validatorTokens: handler.validatorTokens, now: now,
         metricsTokenHash: settings.metricsToken.map(SessionToken.hash))
+    router.add(middleware: HeaderSpellingMiddleware())
     // Validators' plain downloads, ahead of the generated route (which takes every other shape).
     router.add(middleware: ValidatorListFastPath(handler: handler, access: access))
     // Access first: callers who are not logged in or not allowed learn only that; then the contract.
