@@ -2688,6 +2688,12 @@ CREATE INDEX taps_card_serial ON ONLY public.taps USING btree (card_number, offl
 CREATE INDEX taps_terminal_serial ON ONLY public.taps USING btree (terminal_number, terminal_serial);
 
 --
+-- Name: taps_without_company; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX taps_without_company ON ONLY public.taps USING btree (mode, line) WHERE (company_id IS NULL);
+
+--
 -- Name: topup_orders_card; Type: INDEX; Schema: public; Owner: -
 --
 

@@ -96,9 +96,9 @@ public struct TransportStore: Sendable {
                 SELECT line_id, \(company.0), '-infinity', \(now) FROM line
                 """, logger: logger)
             // Records of this line received before it was entered had no company: they are the
-            // new company's now, and so are the fares of this operator's cards among them. One scan
-            // of `taps` (no index on mode and line: the upload path would pay for it), and a line is
-            // entered rarely, before its validators run in the normal course.
+            // new company's now, and so are the fares of this operator's cards among them. Found
+            // through `taps_without_company`, a partial index of the records without a company only
+            // (migration 0026), so the upload path does not pay for it.
             let (records, posted) = try await connection.one(
                 """
                 WITH credited AS (

@@ -90,7 +90,7 @@ import Testing
 
     @Test func theBundledMigrationsSplitIntoWholeStatements() throws {
         let migrator = try Migrator.bundled()
-        #expect(migrator.migrations.count == 24)
+        #expect(migrator.migrations.count == 25)
         for migration in migrator.migrations {
             let statements = split(migration.sql)
             #expect(!statements.isEmpty)

@@ -114,4 +114,28 @@ import TongkaTestSupport
                     as: Int64.self) == 1)
         }
     }
+
+    @Test func recordsWithoutACompanyAreFoundByModeAndLineThroughAPartialIndex() async throws {
+        try await withValidator { staffed, validator in
+            try await staffed.database.execute(insertTap(validator: validator))
+            let definition = try await staffed.database.value(
+                "SELECT pg_get_indexdef('taps_without_company'::regclass)", as: String.self)
+            #expect(definition.hasSuffix("(mode, line) WHERE (company_id IS NULL)"), "\(definition)")
+            let plan = try await staffed.database.transaction { connection in
+                _ = try await connection.query("SET LOCAL enable_seqscan = off", logger: testLogger)
+                return try await connection.all(
+                    "EXPLAIN SELECT 1 FROM taps WHERE mode = 'bus' AND line = '1路' AND company_id IS NULL", as: (String.self),
+                    logger: testLogger
+                ).joined(separator: "\n")
+            }
+            // The month partition's copy of the index, not a full scan of another index.
+            let partitionIndexes = try await staffed.database.values(
+                """
+                SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                 WHERE i.inhparent = 'taps_without_company'::regclass
+                """, as: String.self)
+            #expect(!partitionIndexes.isEmpty)
+            #expect(partitionIndexes.contains { plan.contains($0) } && !plan.contains("Seq Scan"), "\(plan)")
+        }
+    }
 }
