@@ -86,6 +86,8 @@ public func buildApplication(
         metricsTokenHash: settings.metricsToken.map(SessionToken.hash))
     router.add(middleware: HeaderSpellingMiddleware())
     // Validators' plain downloads, ahead of the generated route (which takes every other shape).
+    // It checks a validator's token only: the access table must say the same.
+    precondition(AccessPolicy.table["getBlacklist"] == .validator, "ValidatorListFastPath serves validators only")
     router.add(middleware: ValidatorListFastPath(handler: handler, access: access))
     // Access first: callers who are not logged in or not allowed learn only that; then the contract.
     try handler.registerHandlers(
