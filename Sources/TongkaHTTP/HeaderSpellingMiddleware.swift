@@ -7,8 +7,9 @@ import Hummingbird
 /// what docs/blacklist-format.md tells validator vendors. Both values are plain ASCII
 /// (`"v<version>"`, `"w<version>-<crc>"`, base64), so decoding gives them back exactly. Requests
 /// are unchanged: `If-None-Match` is read in either spelling.
-struct HeaderSpellingMiddleware<Context: RequestContext>: RouterMiddleware {
-    static var names: [HTTPField.Name] { [.eTag, HTTPField.Name("X-Tongka-Signature")!] }
+struct HeaderSpellingMiddleware: RouterMiddleware {
+    typealias Context = TongkaRequestContext
+    static let names: [HTTPField.Name] = [.eTag, HTTPField.Name("X-Tongka-Signature")!]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
     {

@@ -32,14 +32,9 @@ struct ValidatorListFastPath: RouterMiddleware {
         }
         // As the router does for its routes: metrics and the request log name the route.
         context.coreContext.endpointPath.value = Self.path
-        let validator = try await access.validator(authorization: request.headers[.authorization])
-        var scope = RequestScope.current
-        scope.validator = validator
-        let reply = try await RequestScope.$current.withValue(scope) {
-            try await handler.blacklistReply(
-                since: plain.since, wait: plain.wait, issuer: plain.issuer, ifNoneMatch: plain.ifNoneMatch,
-                validator: validator)
-        }
+        let reply = try await handler.blacklistReply(
+            since: plain.since, wait: plain.wait, issuer: plain.issuer, ifNoneMatch: plain.ifNoneMatch,
+            validator: try await access.validator(authorization: request.headers[.authorization]))
         switch reply {
         case .notModified(let etag):
             return Response(status: .notModified, headers: [.eTag: etag])
@@ -77,7 +72,7 @@ struct ValidatorListFastPath: RouterMiddleware {
                 ifNoneMatch = decoded
             }
             guard let query = request.uri.query, !query.isEmpty else { return }
-            var format: Substring?
+            var formatGiven = false
             for pair in query.split(separator: "&", omittingEmptySubsequences: false) {
                 guard let equals = pair.firstIndex(of: "=") else { return nil }
                 let (name, value) = (pair[..<equals], pair[pair.index(after: equals)...])
@@ -91,9 +86,9 @@ struct ValidatorListFastPath: RouterMiddleware {
                 case "issuer" where issuer == nil:
                     guard value.utf8.count == 16, value.utf8.allSatisfy(ASCII.isHexDigit) else { return nil }
                     issuer = String(value)
-                case "format" where format == nil:
+                case "format" where !formatGiven:
                     guard value == "binary" else { return nil }
-                    format = value
+                    formatGiven = true
                 default:
                     return nil
                 }
