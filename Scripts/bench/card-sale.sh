@@ -23,10 +23,12 @@ rounds=${TONGKA_BENCH_ROUNDS:-3}
 bench_build
 bench_cluster_start
 bench_server_start
+history=${TONGKA_BENCH_HISTORY_SECONDS:-10}
 # Stock for every sale run at up to 5,000 sales/s (a run imports more itself if it ever needs to).
-bench_setup "$clients" $((rounds * 2 * (seconds + 2) * 5000))
+bench_setup "$clients" $(((rounds * 2 * (seconds + 2) + history + 2) * 5000))
 bench_pgbench_init
 bench_settle
+bench_history "$clients" "$history" sale:own-shifts
 
 sales_count() { bench_count "SELECT count(*) FROM cards"; }
 ratios=()

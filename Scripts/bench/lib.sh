@@ -141,6 +141,25 @@ bench_settle() {
   bench_psql postgres -c "CHECKPOINT"
 }
 
+# bench_history CLIENTS SECONDS SCENARIO:MODE...: the operations of each SCENARIO:MODE for SECONDS,
+# not measured, then bench_settle. A new database is what the setup leaves: the journal, the
+# accounts and the loads hold a few rows, and every plan the server's connections cache while they
+# do (its prepared statements, the triggers' queries and PostgreSQL's own foreign-key checks)
+# stays a sequential scan for the connection's life, however large the table grows during the
+# runs; on 2026-12-04 that was about half of PostgreSQL's time per sale. An operator's database
+# has history, and autovacuum's ANALYZE invalidates those plans as it grows; this gives the
+# benchmark's database some (a few thousand rows of each), and the ANALYZE of bench_settle makes
+# every connection plan again from statistics of a table in use.
+bench_history() {
+  local clients=$1 seconds=$2 run
+  shift 2
+  for run in "$@"; do
+    bench_say "history: ${run%%:*} (${run#*:}) for $seconds s, not measured"
+    bench_run "${run%%:*}" "${run#*:}" "$clients" "$seconds" >/dev/null
+  done
+  bench_settle
+}
+
 # bench_run SCENARIO MODE CLIENTS SECONDS: one run of tongka-bench (BENCH_RUN_OPTIONS: more options
 # of `tongka-bench run`, split on spaces); prints its report and sets
 # BENCH_RATE (operations/s) and BENCH_RESULT (its RESULT line), BENCH_SERVER_MS and BENCH_PG_MS

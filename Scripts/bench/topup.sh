@@ -34,7 +34,8 @@ bench_cluster_start
 "$BENCH_BIN/tongka-server" keys generate --out "$BENCH_WORK/card-keys.json" --issuer-id 31045510FFFFFFFF >/dev/null
 export TONGKA_CARD_KEYS_FILE="$BENCH_WORK/card-keys.json" TONGKA_LOAD_DAILY_LIMIT_FEN=100000000
 bench_server_start
-bench_setup "$clients" $((rounds * (seconds + 2) * sale_rate))
+history=${TONGKA_BENCH_HISTORY_SECONDS:-10}
+bench_setup "$clients" $(((rounds * (seconds + 2) + history + 2) * sale_rate))
 bench_pgbench_init
 bench_settle
 
@@ -42,6 +43,10 @@ loads_count() { bench_count "SELECT count(*) FROM loads"; }
 topup_run() {
   BENCH_RUN_OPTIONS="--card-keys $BENCH_WORK/card-keys.json" bench_run topup "$1" "$clients" "$seconds"
 }
+# Top-ups and sales for a while first, so that the runs meet a database with history
+# (bench_history in lib.sh says why).
+BENCH_RUN_OPTIONS="--card-keys $BENCH_WORK/card-keys.json --max-rate $sale_rate" \
+  bench_history "$clients" "$history" topup:own-shifts sale:own-shifts
 ratios=()
 shift_ratios=()
 sale_ratios=()
