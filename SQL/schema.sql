@@ -364,6 +364,12 @@ BEGIN
                 USING ERRCODE = 'TK001', CONSTRAINT = 'journal_append_only';
         END IF;
     END LOOP;
+    -- Every entry names an account (ledger accounts are never deleted: ledger_accounts_guard).
+    FOR account IN SELECT DISTINCT account_id FROM new_entries LOOP
+        IF NOT EXISTS (SELECT 1 FROM ledger_accounts WHERE account_id = account.account_id) THEN
+            PERFORM reference_violation('journal_entries_account_id_fkey');
+        END IF;
+    END LOOP;
     FOR account IN
         SELECT e.account_id, a.shift_id, bool_or(e.amount_fen < 0) AS paid_out
           FROM new_entries e JOIN ledger_accounts a ON a.account_id = e.account_id AND a.kind = 'shift_cash'
@@ -401,6 +407,21 @@ BEGIN
       FROM (SELECT account_id, sum(amount_fen)::bigint AS amount_fen FROM new_entries GROUP BY account_id) s
      WHERE a.account_id = s.account_id AND a.tracks_balance;
     RETURN NULL;
+END $$;
+
+--
+-- Name: key_never_changes(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.key_never_changes() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF to_jsonb(NEW) -> TG_ARGV[0] IS DISTINCT FROM to_jsonb(OLD) -> TG_ARGV[0] THEN
+        RAISE EXCEPTION '%.% never changes', TG_TABLE_NAME, TG_ARGV[0]
+            USING ERRCODE = 'TK001', CONSTRAINT = TG_TABLE_NAME || '_key_fixed';
+    END IF;
+    RETURN NEW;
 END $$;
 
 --
@@ -499,6 +520,65 @@ CREATE FUNCTION public.never_deleted() RETURNS trigger
     AS $$
 BEGIN
     RAISE EXCEPTION '% rows are never deleted', TG_TABLE_NAME USING ERRCODE = 'TK001', CONSTRAINT = TG_TABLE_NAME || '_never_deleted';
+END $$;
+
+--
+-- Name: reference_missing(bigint[], bigint[], bigint[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.reference_missing(clerks bigint[], halls bigint[], shifts bigint[]) RETURNS integer
+    LANGUAGE plpgsql STABLE
+    AS $$
+DECLARE
+    id bigint;
+BEGIN
+    FOREACH id IN ARRAY clerks LOOP
+        IF NOT EXISTS (SELECT 1 FROM clerks WHERE clerk_id = id) THEN RETURN 1; END IF;
+    END LOOP;
+    FOREACH id IN ARRAY halls LOOP
+        IF NOT EXISTS (SELECT 1 FROM service_halls WHERE hall_id = id) THEN RETURN 2; END IF;
+    END LOOP;
+    FOREACH id IN ARRAY shifts LOOP
+        IF NOT EXISTS (SELECT 1 FROM shifts WHERE shift_id = id) THEN RETURN 3; END IF;
+    END LOOP;
+    RETURN NULL;
+END $$;
+
+--
+-- Name: reference_violation(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.reference_violation(constraint_name text) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    RAISE EXCEPTION 'insert violates foreign key constraint "%"', constraint_name
+        USING ERRCODE = '23503', CONSTRAINT = constraint_name;
+END $$;
+
+--
+-- Name: references_exist(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.references_exist() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    clerks bigint[];
+    halls bigint[];
+    shifts bigint[];
+    missing integer;
+BEGIN
+    SELECT COALESCE(array_agg(DISTINCT (r ->> TG_ARGV[0])::bigint) FILTER (WHERE r ->> TG_ARGV[0] IS NOT NULL), '{}'),
+           COALESCE(array_agg(DISTINCT (r ->> TG_ARGV[1])::bigint) FILTER (WHERE r ->> TG_ARGV[1] IS NOT NULL), '{}'),
+           COALESCE(array_agg(DISTINCT (r ->> TG_ARGV[2])::bigint) FILTER (WHERE r ->> TG_ARGV[2] IS NOT NULL), '{}')
+      INTO clerks, halls, shifts
+      FROM (SELECT to_jsonb(n) AS r FROM new_rows n) AS inserted;
+    missing := reference_missing(clerks, halls, shifts);
+    IF missing IS NOT NULL THEN
+        PERFORM reference_violation(TG_TABLE_NAME || '_' || TG_ARGV[missing - 1] || '_fkey');
+    END IF;
+    RETURN NULL;
 END $$;
 
 --
@@ -2730,6 +2810,12 @@ CREATE TRIGGER audit_events_guard BEFORE DELETE OR UPDATE ON public.audit_events
 CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON public.audit_events FOR EACH STATEMENT EXECUTE FUNCTION public.journal_append_only();
 
 --
+-- Name: audit_events audit_events_references; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_events_references AFTER INSERT ON public.audit_events REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.references_exist('actor_clerk_id', 'hall_id', '');
+
+--
 -- Name: blacklist_changes blacklist_changes_apply; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -2784,6 +2870,12 @@ CREATE TRIGGER card_stock_references AFTER INSERT ON public.card_stock REFERENCI
 CREATE TRIGGER cards_guard BEFORE DELETE OR UPDATE ON public.cards FOR EACH ROW EXECUTE FUNCTION public.cards_guard();
 
 --
+-- Name: cards cards_references; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER cards_references AFTER INSERT ON public.cards REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.references_exist('issued_clerk_id', 'issued_hall_id', 'issued_shift_id');
+
+--
 -- Name: cards cards_require_issued_stock; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -2800,6 +2892,36 @@ CREATE TRIGGER cards_shift_open BEFORE INSERT ON public.cards FOR EACH ROW EXECU
 --
 
 CREATE TRIGGER cards_status_guard BEFORE UPDATE OF status ON public.cards FOR EACH ROW EXECUTE FUNCTION public.cards_status_guard();
+
+--
+-- Name: clerks clerks_key_fixed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER clerks_key_fixed BEFORE UPDATE OF clerk_id ON public.clerks FOR EACH ROW EXECUTE FUNCTION public.key_never_changes('clerk_id');
+
+--
+-- Name: clerks clerks_never_deleted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER clerks_never_deleted BEFORE DELETE ON public.clerks FOR EACH ROW EXECUTE FUNCTION public.never_deleted();
+
+--
+-- Name: clerks clerks_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER clerks_no_truncate BEFORE TRUNCATE ON public.clerks FOR EACH STATEMENT EXECUTE FUNCTION public.never_deleted();
+
+--
+-- Name: idempotency_keys idempotency_keys_key_fixed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER idempotency_keys_key_fixed BEFORE UPDATE OF clerk_id ON public.idempotency_keys FOR EACH ROW EXECUTE FUNCTION public.key_never_changes('clerk_id');
+
+--
+-- Name: idempotency_keys idempotency_keys_references; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER idempotency_keys_references AFTER INSERT ON public.idempotency_keys REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.references_exist('clerk_id', '', '');
 
 --
 -- Name: journal_entries journal_entries_append_only; Type: TRIGGER; Schema: public; Owner: -
@@ -2844,6 +2966,12 @@ CREATE CONSTRAINT TRIGGER journal_transactions_balanced AFTER INSERT ON public.j
 CREATE TRIGGER journal_transactions_no_truncate BEFORE TRUNCATE ON public.journal_transactions FOR EACH STATEMENT EXECUTE FUNCTION public.journal_append_only();
 
 --
+-- Name: journal_transactions journal_transactions_references; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER journal_transactions_references AFTER INSERT ON public.journal_transactions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.references_exist('clerk_id', 'hall_id', 'shift_id');
+
+--
 -- Name: journal_transactions journal_transactions_shift_open; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -2856,10 +2984,22 @@ CREATE TRIGGER journal_transactions_shift_open BEFORE INSERT ON public.journal_t
 CREATE TRIGGER ledger_accounts_guard BEFORE DELETE OR UPDATE ON public.ledger_accounts FOR EACH ROW EXECUTE FUNCTION public.ledger_accounts_guard();
 
 --
+-- Name: ledger_accounts ledger_accounts_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ledger_accounts_no_truncate BEFORE TRUNCATE ON public.ledger_accounts FOR EACH STATEMENT EXECUTE FUNCTION public.never_deleted();
+
+--
 -- Name: loads loads_guard; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER loads_guard BEFORE DELETE OR UPDATE ON public.loads FOR EACH ROW EXECUTE FUNCTION public.loads_guard();
+
+--
+-- Name: loads loads_references; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER loads_references AFTER INSERT ON public.loads REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.references_exist('clerk_id', 'hall_id', 'shift_id');
 
 --
 -- Name: loss_reports loss_reports_guard; Type: TRIGGER; Schema: public; Owner: -
@@ -2880,10 +3020,34 @@ CREATE TRIGGER refunds_guard BEFORE DELETE OR UPDATE ON public.refunds FOR EACH 
 CREATE TRIGGER replacements_guard BEFORE DELETE OR UPDATE ON public.replacements FOR EACH ROW EXECUTE FUNCTION public.replacements_guard();
 
 --
+-- Name: service_halls service_halls_key_fixed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER service_halls_key_fixed BEFORE UPDATE OF hall_id ON public.service_halls FOR EACH ROW EXECUTE FUNCTION public.key_never_changes('hall_id');
+
+--
+-- Name: service_halls service_halls_never_deleted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER service_halls_never_deleted BEFORE DELETE ON public.service_halls FOR EACH ROW EXECUTE FUNCTION public.never_deleted();
+
+--
+-- Name: service_halls service_halls_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER service_halls_no_truncate BEFORE TRUNCATE ON public.service_halls FOR EACH STATEMENT EXECUTE FUNCTION public.never_deleted();
+
+--
 -- Name: shifts shifts_guard; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER shifts_guard BEFORE DELETE OR UPDATE ON public.shifts FOR EACH ROW EXECUTE FUNCTION public.shifts_guard();
+
+--
+-- Name: shifts shifts_no_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER shifts_no_truncate BEFORE TRUNCATE ON public.shifts FOR EACH STATEMENT EXECUTE FUNCTION public.never_deleted();
 
 --
 -- Name: stock_batches stock_batches_never_deleted; Type: TRIGGER; Schema: public; Owner: -
@@ -2944,20 +3108,6 @@ CREATE TRIGGER validators_never_deleted BEFORE DELETE ON public.validators FOR E
 --
 
 CREATE TRIGGER validators_no_truncate BEFORE TRUNCATE ON public.validators FOR EACH STATEMENT EXECUTE FUNCTION public.never_deleted();
-
---
--- Name: audit_events audit_events_actor_clerk_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.audit_events
-    ADD CONSTRAINT audit_events_actor_clerk_id_fkey FOREIGN KEY (actor_clerk_id) REFERENCES public.clerks(clerk_id);
-
---
--- Name: audit_events audit_events_hall_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.audit_events
-    ADD CONSTRAINT audit_events_hall_id_fkey FOREIGN KEY (hall_id) REFERENCES public.service_halls(hall_id);
 
 --
 -- Name: blacklist_batches blacklist_batches_approved_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -3044,27 +3194,6 @@ ALTER TABLE ONLY public.cards
     ADD CONSTRAINT cards_issue_transaction_id_fkey FOREIGN KEY (issue_transaction_id) REFERENCES public.journal_transactions(transaction_id);
 
 --
--- Name: cards cards_issued_clerk_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.cards
-    ADD CONSTRAINT cards_issued_clerk_id_fkey FOREIGN KEY (issued_clerk_id) REFERENCES public.clerks(clerk_id);
-
---
--- Name: cards cards_issued_hall_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.cards
-    ADD CONSTRAINT cards_issued_hall_id_fkey FOREIGN KEY (issued_hall_id) REFERENCES public.service_halls(hall_id);
-
---
--- Name: cards cards_issued_shift_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.cards
-    ADD CONSTRAINT cards_issued_shift_id_fkey FOREIGN KEY (issued_shift_id) REFERENCES public.shifts(shift_id);
-
---
 -- Name: cards cards_product_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3128,13 +3257,6 @@ ALTER TABLE ONLY public.holders
     ADD CONSTRAINT holders_registered_hall_id_fkey FOREIGN KEY (registered_hall_id) REFERENCES public.service_halls(hall_id);
 
 --
--- Name: idempotency_keys idempotency_keys_clerk_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.idempotency_keys
-    ADD CONSTRAINT idempotency_keys_clerk_id_fkey FOREIGN KEY (clerk_id) REFERENCES public.clerks(clerk_id);
-
---
 -- Name: issuer_whitelist_entries issuer_whitelist_entries_version_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3149,39 +3271,11 @@ ALTER TABLE ONLY public.issuer_whitelists
     ADD CONSTRAINT issuer_whitelists_imported_by_fkey FOREIGN KEY (imported_by) REFERENCES public.clerks(clerk_id);
 
 --
--- Name: journal_entries journal_entries_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.journal_entries
-    ADD CONSTRAINT journal_entries_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.ledger_accounts(account_id);
-
---
 -- Name: journal_entries journal_entries_transaction_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.journal_entries
     ADD CONSTRAINT journal_entries_transaction_id_fkey FOREIGN KEY (transaction_id) REFERENCES public.journal_transactions(transaction_id);
-
---
--- Name: journal_transactions journal_transactions_clerk_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.journal_transactions
-    ADD CONSTRAINT journal_transactions_clerk_id_fkey FOREIGN KEY (clerk_id) REFERENCES public.clerks(clerk_id);
-
---
--- Name: journal_transactions journal_transactions_hall_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.journal_transactions
-    ADD CONSTRAINT journal_transactions_hall_id_fkey FOREIGN KEY (hall_id) REFERENCES public.service_halls(hall_id);
-
---
--- Name: journal_transactions journal_transactions_shift_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.journal_transactions
-    ADD CONSTRAINT journal_transactions_shift_id_fkey FOREIGN KEY (shift_id) REFERENCES public.shifts(shift_id);
 
 --
 -- Name: ledger_accounts ledger_accounts_company_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -3226,20 +3320,6 @@ ALTER TABLE ONLY public.loads
     ADD CONSTRAINT loads_card_number_fkey FOREIGN KEY (card_number) REFERENCES public.cards(card_number);
 
 --
--- Name: loads loads_clerk_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.loads
-    ADD CONSTRAINT loads_clerk_id_fkey FOREIGN KEY (clerk_id) REFERENCES public.clerks(clerk_id);
-
---
--- Name: loads loads_hall_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.loads
-    ADD CONSTRAINT loads_hall_id_fkey FOREIGN KEY (hall_id) REFERENCES public.service_halls(hall_id);
-
---
 -- Name: loads loads_order_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3259,13 +3339,6 @@ ALTER TABLE ONLY public.loads
 
 ALTER TABLE ONLY public.loads
     ADD CONSTRAINT loads_reversal_transaction_id_fkey FOREIGN KEY (reversal_transaction_id) REFERENCES public.journal_transactions(transaction_id);
-
---
--- Name: loads loads_shift_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.loads
-    ADD CONSTRAINT loads_shift_id_fkey FOREIGN KEY (shift_id) REFERENCES public.shifts(shift_id);
 
 --
 -- Name: loads loads_terminal_number_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

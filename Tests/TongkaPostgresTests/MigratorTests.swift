@@ -21,7 +21,7 @@ import TongkaTestSupport
         let migrator = try Migrator.bundled()
         #expect(
             migrator.migrations.map(\.version) == [
-                1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
+                1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
             ])
         #expect(
             migrator.migrations.map(\.name) == [
@@ -29,7 +29,7 @@ import TongkaTestSupport
                 "loads", "topup_orders", "refunds", "sale_speed", "card_number_collation", "blacklist", "whitelist_rejections",
                 "taps", "progress", "clearing", "loss_reports", "transport", "set_based_ledger_triggers", "company_revenue",
                 "taps_statement_checks", "ledger_accounts_room", "line_transfer_cancellation",
-                "taps_without_company",
+                "taps_without_company", "money_references_without_row_locks",
             ])
         // The checksum is the SHA-256 of the file in the source tree, byte for byte.
         let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -46,7 +46,7 @@ import TongkaTestSupport
             #expect(!before.isCurrent)
             #expect(
                 before.problem?.contains(
-                    "pending migrations: 1_foundation, 2_cards, 3_ledger_guards, 4_stock_speed, 5_closed_shift_guard, 6_review_fixes, 7_login_failures, 8_loads, 10_topup_orders, 11_refunds, 12_sale_speed, 13_card_number_collation, 14_blacklist, 15_whitelist_rejections, 16_taps, 17_progress, 18_clearing, 19_loss_reports, 20_transport, 21_set_based_ledger_triggers, 22_company_revenue, 23_taps_statement_checks, 24_ledger_accounts_room, 25_line_transfer_cancellation, 26_taps_without_company"
+                    "pending migrations: 1_foundation, 2_cards, 3_ledger_guards, 4_stock_speed, 5_closed_shift_guard, 6_review_fixes, 7_login_failures, 8_loads, 10_topup_orders, 11_refunds, 12_sale_speed, 13_card_number_collation, 14_blacklist, 15_whitelist_rejections, 16_taps, 17_progress, 18_clearing, 19_loss_reports, 20_transport, 21_set_based_ledger_triggers, 22_company_revenue, 23_taps_statement_checks, 24_ledger_accounts_room, 25_line_transfer_cancellation, 26_taps_without_company, 27_money_references_without_row_locks"
                 ) == true)
 
             let applied = try await migrator.migrate(client: client, logger: testLogger)
@@ -59,7 +59,7 @@ import TongkaTestSupport
                     "loads", "topup_orders", "refunds", "sale_speed", "card_number_collation", "blacklist",
                     "whitelist_rejections", "taps", "progress", "clearing", "loss_reports", "transport",
                     "set_based_ledger_triggers", "company_revenue", "taps_statement_checks", "ledger_accounts_room",
-                    "line_transfer_cancellation", "taps_without_company",
+                    "line_transfer_cancellation", "taps_without_company", "money_references_without_row_locks",
                 ])
             #expect(rows.map(\.checksum) == migrator.migrations.map(\.checksum))
             // Every statement of both files ran: objects from the start and the end of each exist.

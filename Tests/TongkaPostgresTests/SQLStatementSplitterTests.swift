@@ -90,7 +90,7 @@ import Testing
 
     @Test func theBundledMigrationsSplitIntoWholeStatements() throws {
         let migrator = try Migrator.bundled()
-        #expect(migrator.migrations.count == 25)
+        #expect(migrator.migrations.count == 26)
         for migration in migrator.migrations {
             let statements = split(migration.sql)
             #expect(!statements.isEmpty)
