@@ -52,10 +52,14 @@ import TongkaTestSupport
         """
     }
 
-    func insertCard(_ stock: Stock, number: String) -> PostgresQuery {
+    /// The card row of a sale in the stock's hall by its clerk and shift, unless others are given.
+    func insertCard(
+        _ stock: Stock, number: String, clerk: Int64? = nil, hall: Int64? = nil, shift: Int64? = nil
+    ) -> PostgresQuery {
         """
         INSERT INTO cards (card_number, product_id, issued_hall_id, issued_clerk_id, issued_shift_id, deposit_fen, card_cost_fen, payment_method)
-        VALUES (\(number), \(stock.product), \(stock.staffed.hall.id.rawValue), \(stock.staffed.clerk.id.rawValue), \(stock.shift), 0, 0, 'cash')
+        VALUES (\(number), \(stock.product), \(hall ?? stock.staffed.hall.id.rawValue), \(clerk ?? stock.staffed.clerk.id.rawValue),
+                \(shift ?? stock.shift), 0, 0, 'cash')
         """
     }
 

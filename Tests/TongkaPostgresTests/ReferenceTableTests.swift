@@ -77,30 +77,24 @@ import TongkaTestSupport
     }
 
     @Test func cardsAndLoadsRefuseAClerkHallOrShiftThatDoesNotExist() async throws {
-        try await CardTableTests().withStock { stock in
+        let cards = CardTableTests()
+        try await cards.withStock { stock in
             let database = stock.database
             let (clerk, hall, shift) = (stock.staffed.clerk.id.rawValue, stock.staffed.hall.id.rawValue, stock.shift)
             let number = "3104820000000000017"
-            try await database.execute(stock.insertStockQuery(number: number, chip: "0A1B2C3D"))
-            func card(clerk: Int64, hall: Int64, shift: Int64) -> PostgresQuery {
-                """
-                INSERT INTO cards (card_number, product_id, issued_hall_id, issued_clerk_id, issued_shift_id, deposit_fen, card_cost_fen,
-                                   payment_method)
-                VALUES (\(number), \(stock.product), \(hall), \(clerk), \(shift), 0, 0, 'cash')
-                """
-            }
+            try await database.execute(cards.insertStock(stock, number: number, chip: "0A1B2C3D"))
             let issued: PostgresQuery = "UPDATE card_stock SET status = 'issued' WHERE card_number = \(number)"
             await expectViolation("cards_issued_clerk_id_fkey", sqlState: "23503") {
-                try await database.execute(issued, card(clerk: Self.missing, hall: hall, shift: shift))
+                try await database.execute(issued, cards.insertCard(stock, number: number, clerk: Self.missing))
             }
             await expectViolation("cards_issued_hall_id_fkey", sqlState: "23503") {
-                try await database.execute(issued, card(clerk: clerk, hall: Self.missing, shift: shift))
+                try await database.execute(issued, cards.insertCard(stock, number: number, hall: Self.missing))
             }
             await expectViolation("cards_issued_shift_id_fkey", sqlState: "23503") {
-                try await database.execute(issued, card(clerk: clerk, hall: hall, shift: Self.missing))
+                try await database.execute(issued, cards.insertCard(stock, number: number, shift: Self.missing))
             }
             #expect(try await database.value("SELECT count(*) FROM cards", as: Int64.self) == 0)
-            try await database.execute(issued, card(clerk: clerk, hall: hall, shift: shift))
+            try await database.execute(issued, cards.insertCard(stock, number: number))
             try await database.execute(
                 """
                 INSERT INTO load_terminals (terminal_number, hall_id, label, created_by)
@@ -153,15 +147,5 @@ import TongkaTestSupport
             let halls = try await database.value("SELECT count(*) FROM service_halls WHERE hall_id = \(hall)", as: Int64.self)
             #expect(clerks == 1 && halls == 1)
         }
-    }
-}
-
-extension CardTableTests.Stock {
-    func insertStockQuery(number: String, chip: String) -> PostgresQuery {
-        """
-        INSERT INTO card_stock (card_number, batch_id, product_id, issuer_id, valid_from, valid_to, chip_uid, hall_id, status)
-        VALUES (\(number), \(batch), \(product), '31045510FFFFFFFF', DATE '2025-01-01', DATE '2035-01-01', \(chip),
-                \(staffed.hall.id.rawValue), 'in_stock')
-        """
     }
 }
